@@ -1,0 +1,48 @@
+/*
+ * fsutil.h - file helpers with the project's error convention.
+ */
+#ifndef JV_FSUTIL_H
+#define JV_FSUTIL_H
+
+#include <sys/types.h>
+
+/* Creates the parent directories of `path` (like mkdir -p of its dirname). */
+int jv_mkdir_parents(const char *path, GError **err);
+
+/*
+ * Writes `len` bytes to `path` atomically: a temp file beside it, fsync, then
+ * rename over the original, so readers see the old or the new file, never a
+ * half-written one. Creates parent directories.
+ */
+int jv_write_file_atomic(const char *path, const void *data, size_t len, GError **err);
+
+/*
+ * Reads a whole file into a NUL-terminated buffer (returned owned, g_free).
+ * Refuses files larger than `max_bytes`. Stores the length in *len if non-NULL.
+ */
+char *jv_read_file(const char *path, size_t max_bytes, size_t *len, GError **err);
+
+/*
+ * Writes the whole buffer with write(2), retrying on EINTR and short writes.
+ * One call per record keeps a JSONL line whole even when the process is
+ * killed between calls.
+ */
+int jv_write_all(int fd, const void *data, size_t len, const char *what, GError **err);
+
+/*
+ * Opens `path` for appending (O_APPEND|O_CREAT, 0644), creating parents.
+ * Returns the fd or -1.
+ */
+int jv_open_append(const char *path, GError **err);
+
+/*
+ * If the file at fd does not end in '\n' (a torn last line from a killed
+ * writer), truncates it back to just after the last newline so that appends
+ * start on a fresh line. Returns 0, or -1 on I/O error.
+ */
+int jv_truncate_torn_tail(int fd, const char *path, GError **err);
+
+/* Absolute, normalised form of `path` (owned; does not resolve symlinks). */
+char *jv_abspath(const char *path);
+
+#endif

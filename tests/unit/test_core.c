@@ -1,0 +1,104 @@
+#include "core/jv.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/stats.h"
+
+static void test_stats(void **state)
+{
+    (void)state;
+    struct jv_stats s;
+    jv_stats_init(&s);
+    for (int i = 1; i <= 100; i++)
+        jv_stats_add(&s, i);
+    assert_int_equal(jv_stats_count(&s), 100);
+    assert_true(fabs(jv_stats_mean(&s) - 50.5) < 1e-9);
+    assert_true(fabs(jv_stats_percentile(&s, 50) - 50.5) < 1e-9);
+    assert_true(fabs(jv_stats_percentile(&s, 95) - 95.05) < 1e-9);
+    json_t *j = jv_stats_to_json(&s);
+    assert_true(fabs(json_real_value(json_object_get(j, "min")) - 1) < 1e-9);
+    assert_true(fabs(json_real_value(json_object_get(j, "max")) - 100) < 1e-9);
+    json_decref(j);
+    jv_stats_release(&s);
+
+    jv_stats_init(&s);
+    j = jv_stats_to_json(&s);
+    assert_true(json_is_null(json_object_get(j, "p50")));
+    json_decref(j);
+    jv_stats_release(&s);
+}
+
+static void test_iso8601(void **state)
+{
+    (void)state;
+    char buf[JV_ISO8601_LEN];
+    assert_string_equal(jv_clock_iso8601(0.5, buf), "1970-01-01T00:00:00.500Z");
+    assert_string_equal(jv_clock_iso8601(1795786242.0, buf), "2026-11-26T13:30:42.000Z");
+}
+
+static void test_atomic_write_and_torn_tail(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *dir = g_dir_make_tmp("jvtest-XXXXXX", &err);
+    assert_non_null(dir);
+    char *path = g_build_filename(dir, "sub", "f.jsonl", NULL);
+    assert_int_equal(jv_write_file_atomic(path, "a\nb\nhalf", 8, &err), 0);
+    size_t len = 0;
+    char *text = jv_read_file(path, 1024, &len, &err);
+    assert_string_equal(text, "a\nb\nhalf");
+    g_free(text);
+
+    int fd = jv_open_append(path, &err);
+    assert_true(fd >= 0);
+    assert_int_equal(jv_truncate_torn_tail(fd, path, &err), 0);
+    assert_int_equal(jv_write_all(fd, "c\n", 2, path, &err), 0);
+    close(fd);
+    text = jv_read_file(path, 1024, &len, &err);
+    assert_string_equal(text, "a\nb\nc\n");
+    g_free(text);
+
+    assert_null(jv_read_file(path, 2, &len, &err));
+    assert_non_null(err);
+    assert_non_null(strstr(err->message, "too large"));
+    g_clear_error(&err);
+
+    unlink(path);
+    char *sub = g_path_get_dirname(path);
+    rmdir(sub);
+    rmdir(dir);
+    g_free(sub);
+    g_free(path);
+    g_free(dir);
+}
+
+static void test_hashes(void **state)
+{
+    (void)state;
+    char a[JV_CONTENT_HASH_LEN], b[JV_CONTENT_HASH_LEN];
+    jv_hash_buffer("hello", 5, a);
+    jv_hash_buffer("hellp", 5, b);
+    assert_int_equal(strlen(a), 32);
+    assert_string_not_equal(a, b);
+    char *sha = jv_sha256_hex("abc", 3);
+    assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    g_free(sha);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_iso8601),
+        cmocka_unit_test(test_atomic_write_and_torn_tail),
+        cmocka_unit_test(test_hashes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
