@@ -59,21 +59,42 @@ static char *match_key(const char *category, int round, const char *a, const cha
     return g_strdup_printf("%s\x1f%d\x1f%s\x1f%s", category, round, a, b);
 }
 
-/* Reads the matches log (if any) into run->logged and opens it for appends. */
+/*
+ * Reads the matches log (if any) into run->logged, drops a torn last line (a
+ * write cut short by a kill) and opens the log for appends.
+ */
 static int load_log(struct run *r, GError **err)
 {
     r->fd = -1;
     if (!r->log_path)
         return 0;
-    r->fd = jv_open_append(r->log_path, err);
-    if (r->fd < 0)
-        return -1;
-    if (jv_truncate_torn_tail(r->fd, r->log_path, err) < 0)
-        return -1;
+    char *text = NULL;
     size_t len = 0;
-    char *text = jv_read_file(r->log_path, MATCHES_LOG_MAX, &len, err);
-    if (!text)
+    if (g_file_test(r->log_path, G_FILE_TEST_EXISTS)) {
+        text = jv_read_file(r->log_path, MATCHES_LOG_MAX, &len, err);
+        if (!text)
+            return -1;
+        size_t keep = len;
+        while (keep > 0 && text[keep - 1] != '\n')
+            keep--;
+        if (keep != len) {
+            if (truncate(r->log_path, (off_t)keep) != 0) {
+                g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot drop the torn last line of %s: %s",
+                            r->log_path, g_strerror(errno));
+                g_free(text);
+                return -1;
+            }
+            jv_warn("%s: dropped a torn last line", r->log_path);
+            text[keep] = '\0';
+        }
+    }
+    r->fd = jv_open_append(r->log_path, err);
+    if (r->fd < 0) {
+        g_free(text);
         return -1;
+    }
+    if (!text)
+        return 0;
     size_t lineno = 0;
     for (char *line = text, *next; line && *line; line = next) {
         next = strchr(line, '\n');
