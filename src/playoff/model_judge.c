@@ -29,9 +29,13 @@ static int run_round(void *user, struct jv_playoff_job *jobs, size_t n,
         const double *qa = g_hash_table_lookup(m->truth, job->path_a);
         const double *qb = g_hash_table_lookup(m->truth, job->path_b);
         double d = (qa ? *qa : 0) - (qb ? *qb : 0);
-        double p_a = m->bias + (1 - m->bias) / (1 + exp(-d / m->noise));
-        uint64_t h = mix_string(m->seed ^ UINT64_C(0xcbf29ce484222325), job->path_a);
-        h = mix_string(h ^ 0x1f, job->path_b);
+        double p_a = CLAMP(1 / (1 + exp(-d / m->noise)) + m->bias, 0.0, 1.0);
+        /* by file name, so that the same images in another folder draw the same */
+        char *na = g_path_get_basename(job->path_a), *nb = g_path_get_basename(job->path_b);
+        uint64_t h = mix_string(m->seed ^ UINT64_C(0xcbf29ce484222325), na);
+        h = mix_string(h ^ 0x1f, nb);
+        g_free(na);
+        g_free(nb);
         struct jv_rng r;
         jv_rng_seed(&r, h ^ (uint64_t)job->round);
         job->replied = true;

@@ -251,13 +251,59 @@ static bool pair_from(struct jv_swiss *s, size_t m, size_t skip)
     return false;
 }
 
+/*
+ * The preferred pairing order of this round (Dutch system): entries in
+ * standing order, skipping `skip`, grouped by wins; within a group the top
+ * half meets the bottom half (1st v (h+1)th, 2nd v (h+2)th ...), written as
+ * consecutive positions; an odd group's lowest entry floats down to the top
+ * of the next group. Pairing by closeness of standing alone (1st v 2nd)
+ * ranks worse: early lucky wins are never tested against the field
+ * (bench/playoff_quality.sh measures both).
+ */
+static size_t pairing_order(struct jv_swiss *s, const unsigned *standing, size_t skip)
+{
+    size_t n = s->n, m = 0;
+    unsigned *group = s->partner; /* scratch; reset before the pairing search */
+    size_t g = 0;                 /* members of the current group, a floater first */
+    bool members = false;         /* the group has an entry of its own wins yet */
+    int wins = 0;
+    for (size_t pos = 0; pos <= n; pos++) {
+        if (pos == skip)
+            continue;
+        if (pos < n && (!members || s->wins[standing[pos]] == wins)) {
+            group[g++] = standing[pos];
+            wins = s->wins[standing[pos]];
+            members = true;
+            continue;
+        }
+        size_t h = g / 2;
+        for (size_t i = 0; i < h; i++) {
+            s->order[m++] = group[i];
+            s->order[m++] = group[h + i];
+        }
+        g = g % 2;
+        if (g)
+            group[0] = group[2 * h]; /* the lowest floats down */
+        members = false;
+        if (pos < n) {
+            group[g++] = standing[pos];
+            wins = s->wins[standing[pos]];
+            members = true;
+        }
+    }
+    for (size_t i = 0; i < g; i++) /* a last floater (cannot happen with an even count) */
+        s->order[m++] = group[i];
+    return m;
+}
+
 static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
 {
     size_t n = s->n;
     jv_swiss_strengths(s, s->strength);
+    unsigned *standing = g_new(unsigned, n);
     for (size_t i = 0; i < n; i++)
-        s->order[i] = (unsigned)i;
-    g_qsort_with_data(s->order, (gint)n, sizeof(unsigned), by_standing, s);
+        standing[i] = (unsigned)i;
+    g_qsort_with_data(standing, (gint)n, sizeof(unsigned), by_standing, s);
 
     /*
      * Bye candidates: the entries with the fewest byes, lowest standing first
@@ -269,7 +315,7 @@ static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
         for (size_t i = 0; i < n; i++)
             min_byes = MIN(min_byes, s->byes[i]);
         for (size_t pos = n; pos-- > 0;)
-            if (s->byes[s->order[pos]] == min_byes)
+            if (s->byes[standing[pos]] == min_byes)
                 g_array_append_val(cand, pos);
     } else {
         size_t none = SIZE_MAX;
@@ -277,13 +323,14 @@ static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
     }
 
     bool paired = false;
-    size_t skip = SIZE_MAX;
+    size_t skip = SIZE_MAX, m = 0;
     s->steps = 0;
     for (guint c = 0; c < cand->len && !paired; c++) {
         skip = g_array_index(cand, size_t, c);
-        for (size_t i = 0; i < n; i++)
+        m = pairing_order(s, standing, skip);
+        for (size_t i = 0; i < m; i++)
             s->partner[i] = UINT_MAX;
-        paired = pair_from(s, n, skip);
+        paired = pair_from(s, m, SIZE_MAX);
         if (s->steps > PAIRING_STEP_CAP)
             break;
     }
@@ -293,14 +340,14 @@ static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
          * pair greedily, leaving out whoever has no new opponent this round.
          */
         skip = g_array_index(cand, size_t, 0);
-        for (size_t i = 0; i < n; i++)
+        m = pairing_order(s, standing, skip);
+        for (size_t i = 0; i < m; i++)
             s->partner[i] = UINT_MAX;
-        for (size_t i = 0; i < n; i++) {
-            if (i == skip || s->partner[i] != UINT_MAX)
+        for (size_t i = 0; i < m; i++) {
+            if (s->partner[i] != UINT_MAX)
                 continue;
-            for (size_t c = i + 1; c < n; c++) {
-                if (c == skip || s->partner[c] != UINT_MAX ||
-                    s->met[(size_t)s->order[i] * n + s->order[c]])
+            for (size_t c = i + 1; c < m; c++) {
+                if (s->partner[c] != UINT_MAX || s->met[(size_t)s->order[i] * n + s->order[c]])
                     continue;
                 s->partner[i] = (unsigned)c;
                 s->partner[c] = (unsigned)i;
@@ -312,18 +359,19 @@ static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
 
     struct jv_rng r;
     round_rng(s, round, &r);
-    for (size_t i = 0; i < n; i++) {
-        if (i == skip || s->partner[i] == UINT_MAX || s->partner[i] < i)
+    for (size_t i = 0; i < m; i++) {
+        if (s->partner[i] == UINT_MAX || s->partner[i] < i)
             continue;
         unsigned x = s->order[i], y = s->order[s->partner[i]];
         mark_met(s, x, y);
         append_pair(out, &r, x, y);
     }
     if (skip != SIZE_MAX) {
-        s->byes[s->order[skip]]++;
+        s->byes[standing[skip]]++;
         if (bye)
-            *bye = (int)s->order[skip];
+            *bye = (int)standing[skip];
     }
+    g_free(standing);
 }
 
 /*

@@ -8,11 +8,12 @@
  *     round (they do not depend on each other's results).
  *   - Swiss (`--pairwise-schedule swiss`, the default): `rounds` rounds; in
  *     each, entries are ordered by standing (wins, then Bradley–Terry
- *     strength, then initial score, then index) and each is paired with the
- *     closest-standing entry it has not met (depth-first search with
- *     backtracking, so no rematch ever happens). An odd cohort gives one bye
- *     per round, to the lowest-standing entry among those with the fewest
- *     byes, so nobody has a second bye before everyone had one.
+ *     strength, then initial score, then index) and paired Dutch style:
+ *     within a group of equal wins the top half meets the bottom half (an odd
+ *     group's lowest entry floats down to the next group), searched depth
+ *     first with backtracking so that no rematch ever happens. An odd cohort
+ *     gives one bye per round, to the lowest-standing entry among those with
+ *     the fewest byes, so nobody has a second bye before everyone had one.
  *   - random (`--pairwise-schedule random`, the Python version's scheme): one
  *     round of random pairs without rematches until each entry has about
  *     `rounds` comparisons. Used at every cohort size.

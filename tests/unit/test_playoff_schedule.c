@@ -173,7 +173,10 @@ static void test_byes_rotate(void **state)
     jv_swiss_free(s);
 }
 
-/* Swiss pairs by standing: after round 0, winners meet winners. */
+/*
+ * Swiss pairs by standing, Dutch style: within a group of equal wins the top
+ * half meets the bottom half; after round 0, winners meet winners.
+ */
 static void test_pairs_by_standing(void **state)
 {
     (void)state;
@@ -184,18 +187,59 @@ static void test_pairs_by_standing(void **state)
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
     assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 0);
     assert_int_equal(pairs->len, 8);
-    /* round 0 by initial score: 0-1, 2-3, ... */
+    /* round 0 by initial score: 0-8, 1-9, ..., 7-15 */
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
-        assert_int_equal(MIN(p.a, p.b) % 2, 0);
-        assert_int_equal(MAX(p.a, p.b), MIN(p.a, p.b) + 1);
+        assert_true(MIN(p.a, p.b) < 8);
+        assert_int_equal(MAX(p.a, p.b), MIN(p.a, p.b) + 8);
         jv_swiss_record(s, p.a, p.b, p.a < p.b ? 0 : 1); /* lower index wins */
     }
+    /* round 1: winners 0-7 fold to 0-4, 1-5, 2-6, 3-7; losers 8-12 ... 11-15 */
     assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 1);
+    assert_int_equal(pairs->len, 8);
+    for (guint k = 0; k < pairs->len; k++) {
+        struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
+        assert_int_equal(jv_swiss_wins(s, p.a), jv_swiss_wins(s, p.b));
+        assert_int_equal(MAX(p.a, p.b), MIN(p.a, p.b) + 4);
+        jv_swiss_record(s, p.a, p.b, p.a < p.b ? 0 : 1);
+    }
+    /* round 2: groups of 2 wins {0,1,2,3}, 1 win {4..11}, 0 wins {12..15} */
+    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 2);
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
         assert_int_equal(jv_swiss_wins(s, p.a), jv_swiss_wins(s, p.b));
     }
+    g_array_free(pairs, TRUE);
+    jv_swiss_free(s);
+}
+
+/* An odd group's lowest entry floats down to meet the next group's top. */
+static void test_floater(void **state)
+{
+    (void)state;
+    double initial[10];
+    for (int i = 0; i < 10; i++)
+        initial[i] = 20 - i * 0.1;
+    struct jv_swiss *s = jv_swiss_new(10, initial, 3, JV_SCHEDULE_SWISS, 3);
+    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
+    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 0);
+    /* 0-5 1-6 2-7 3-8 4-9: let 0, 1, 2 and 8, 9 win -> 5 winners, 5 losers */
+    for (guint k = 0; k < pairs->len; k++) {
+        struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
+        unsigned lo = MIN(p.a, p.b), hi = MAX(p.a, p.b);
+        assert_int_equal(hi, lo + 5);
+        unsigned w = lo <= 2 ? lo : hi;
+        jv_swiss_record(s, p.a, p.b, w == p.a ? 0 : 1);
+    }
+    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 1);
+    assert_int_equal(pairs->len, 5);
+    int cross = 0;
+    for (guint k = 0; k < pairs->len; k++) {
+        struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
+        if (jv_swiss_wins(s, p.a) != jv_swiss_wins(s, p.b))
+            cross++;
+    }
+    assert_int_equal(cross, 1); /* exactly one floater pair */
     g_array_free(pairs, TRUE);
     jv_swiss_free(s);
 }
@@ -218,9 +262,13 @@ static void test_rng(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rounds_table),      cmocka_unit_test(test_invariants_many_seeds),
-        cmocka_unit_test(test_deterministic),     cmocka_unit_test(test_byes_rotate),
-        cmocka_unit_test(test_pairs_by_standing), cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_rounds_table),
+        cmocka_unit_test(test_invariants_many_seeds),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_byes_rotate),
+        cmocka_unit_test(test_pairs_by_standing),
+        cmocka_unit_test(test_floater),
+        cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
