@@ -143,7 +143,7 @@ int jv_open_append(const char *path, GError **err)
 {
     if (jv_mkdir_parents(path, err) < 0)
         return -1;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open %s for appending: %s", path,
                     g_strerror(errno));
