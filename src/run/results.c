@@ -182,3 +182,23 @@ void jv_results_sync(struct jv_results *r)
         fsync(r->fd);
     r->unsynced = 0;
 }
+
+static gint by_image(gconstpointer a, gconstpointer b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return g_strcmp0(json_string_value(json_object_get(x, "image")),
+                     json_string_value(json_object_get(y, "image")));
+}
+
+void jv_results_sort(json_t *records)
+{
+    size_t n = json_array_size(records);
+    GPtrArray *tmp = g_ptr_array_sized_new((guint)n);
+    for (size_t i = 0; i < n; i++)
+        g_ptr_array_add(tmp, json_incref(json_array_get(records, i)));
+    g_ptr_array_sort(tmp, by_image);
+    json_array_clear(records);
+    for (guint i = 0; i < tmp->len; i++)
+        json_array_append_new(records, tmp->pdata[i]);
+    g_ptr_array_free(tmp, TRUE);
+}

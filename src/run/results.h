@@ -65,4 +65,7 @@ json_t *jv_results_load(const char *path, GError **err);
  */
 int jv_results_rewrite(const char *path, const json_t *records, GError **err);
 
+/* Sorts records (an array, in place) by image path. */
+void jv_results_sort(json_t *records);
+
 #endif
