@@ -31,6 +31,11 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
+bool jv_pipeline_interrupted(void)
+{
+    return stop_signal != 0;
+}
+
 static void install_signals(void)
 {
     struct sigaction sa;
@@ -240,13 +245,19 @@ static void feed(struct run *r)
         r->iqa_out++;
         jv_iqa_stage_push(&r->iqa, job);
     }
-    while (r->stage2 && !r->stopping && !two_pass_gate(r) && !g_queue_is_empty(&r->ready) &&
-           jv_stage2_can_accept(r->stage2)) {
-        struct jv_job *job = g_queue_pop_head(&r->ready);
-        if (r->crit_t0 == 0)
-            r->crit_t0 = jv_clock_wall();
-        jv_stage2_submit(r->stage2, job);
-    }
+    if (r->stage2 && !g_queue_is_empty(&r->ready) && !two_pass_gate(r))
+        jv_stage2_kick(r->stage2);
+}
+
+/* The critique engine pulls the next measured image from here. */
+static struct jv_job *next_ready(void *user)
+{
+    struct run *r = user;
+    if (r->stopping || two_pass_gate(r) || g_queue_is_empty(&r->ready))
+        return NULL;
+    if (r->crit_t0 == 0)
+        r->crit_t0 = jv_clock_wall();
+    return g_queue_pop_head(&r->ready);
 }
 
 static bool busy(const struct run *r)
@@ -274,6 +285,8 @@ static void main_loop(struct run *r)
             stop_deadline = jv_clock_mono() + r->o->timeout_s;
             while (!g_queue_is_empty(&r->ready))
                 jv_job_free(g_queue_pop_head(&r->ready));
+            if (r->stage2)
+                jv_stage2_cancel_queued(r->stage2);
         }
         if (r->stopping && r->sched && jv_clock_mono() > stop_deadline) {
             jv_http_sched_cancel_all(r->sched);
@@ -398,6 +411,7 @@ static int run_stages(struct run *r, int argc, char **argv)
         r->stage2 = jv_stage2_new(o, r->competition, r->sched, on_critique_done, r, &err);
         if (!r->stage2)
             goto fatal;
+        jv_stage2_set_feeder(r->stage2, next_ready, r);
         if (jv_results_open(&r->results, o->output_jsonl, o->flush_every, o->fresh, &err) < 0)
             goto fatal;
         r->results_open = true;

@@ -32,13 +32,22 @@ const char *jv_stage2_prompt_sha256(const struct jv_stage2 *s);
 /* {profile, version, sha256} (new reference). */
 json_t *jv_stage2_prompt_json(const struct jv_stage2 *s);
 
-bool jv_stage2_can_accept(const struct jv_stage2 *s);
-/* Borrows `job` until its done callback. */
-void jv_stage2_submit(struct jv_stage2 *s, struct jv_job *job);
+/*
+ * The pipeline hands over ready jobs through a feeder that the engine calls
+ * whenever a slot frees up, including the moment a first token arrives (that
+ * is what makes --pipeline overlap one request's prefill with another's
+ * decode). The feeder returns the next ready job or NULL; each returned job
+ * is borrowed until its done callback. Call jv_stage2_kick() when new jobs
+ * become ready while the engine may be idle.
+ */
+typedef struct jv_job *(*jv_stage2_feed_fn)(void *user);
+void jv_stage2_set_feeder(struct jv_stage2 *s, jv_stage2_feed_fn feed, void *user);
+void jv_stage2_kick(struct jv_stage2 *s);
+/* Reports queued (unsent) work as cancelled and stops feeding (signals). */
+void jv_stage2_cancel_queued(struct jv_stage2 *s);
+/* Jobs handed over and not yet reported. */
 size_t jv_stage2_in_flight(const struct jv_stage2 *s);
-/* Manifest figures (new reference). */
+/* Manifest figures, with per-endpoint counters (new reference). */
 json_t *jv_stage2_stats(const struct jv_stage2 *s);
-/* Per-endpoint counters (new reference). */
-json_t *jv_stage2_endpoints(const struct jv_stage2 *s);
 
 #endif

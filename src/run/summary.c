@@ -168,7 +168,7 @@ char *jv_summary_render(const json_t *records, const json_t *playoff, const char
 
     if (playoff) {
         g_string_append(out, "## Playoff\n\n");
-        const json_t *pc = json_object_get(playoff, "categories");
+        const json_t *pc = json_object_get(playoff, "per_category");
         const char *cat;
         json_t *v;
         if (json_object_size(pc) == 0)

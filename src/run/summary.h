@@ -10,7 +10,7 @@
 
 /*
  * Renders the summary of `records` (borrowed array of result records).
- * `playoff` (borrowed, nullable) is the playoff's figures: {categories:
+ * `playoff` (borrowed, nullable) is the playoff's figures: {per_category:
  * {NAME: {eligible, matches, note}}}. Returns owned Markdown text.
  */
 char *jv_summary_render(const json_t *records, const json_t *playoff, const char *run_id,
