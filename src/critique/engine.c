@@ -30,6 +30,8 @@ struct jv_critique_engine {
     size_t awaiting;      /* of which no first token yet */
     size_t reporting;     /* failures waiting for a deferred report */
     size_t busy_releases; /* guards pump() against re-entry */
+    jv_critique_feed_fn feed;
+    void *feed_user;
 
     /* counters */
     size_t images, ok, parse_errors, errors, cancelled;
@@ -184,25 +186,25 @@ static void report(struct flight *f, const char *status, const char *message,
     bool parse_error = strcmp(status, "parse_error") == 0;
     json_object_set_new(j, "critique_title", str_or_null(c ? c->title : NULL));
     json_object_set_new(j, "style_inference", str_or_null(c ? c->style : NULL));
-    json_object_set_new(j, "critique", c ? json_string(c->critique)
-                                         : parse_error ? json_string(f->reply.content->str)
-                                                       : json_null());
+    json_object_set_new(j, "critique",
+                        c             ? json_string(c->critique)
+                        : parse_error ? json_string(f->reply.content->str)
+                                      : json_null());
     json_object_set_new(j, "critique_subscores",
                         c && c->subscores ? json_incref(c->subscores) : json_null());
     json_object_set_new(j, "critique_total_initial", c ? number_json(c->score_raw) : json_null());
     json_object_set_new(j, "critique_total", c ? json_integer(c->total) : json_null());
     json_object_set_new(j, "status", json_string(status));
     json_object_set_new(j, "error", str_or_null(message));
-    json_object_set_new(j, "usage",
-                        f->prompt_tokens >= 0 || f->completion_tokens >= 0
-                            ? json_pack("{s:o, s:o}", "prompt_tokens",
-                                        f->prompt_tokens >= 0 ? json_integer(f->prompt_tokens)
-                                                              : json_null(),
-                                        "completion_tokens",
-                                        f->completion_tokens >= 0
-                                            ? json_integer(f->completion_tokens)
-                                            : json_null())
-                            : json_null());
+    json_object_set_new(
+        j, "usage",
+        f->prompt_tokens >= 0 || f->completion_tokens >= 0
+            ? json_pack("{s:o, s:o}", "prompt_tokens",
+                        f->prompt_tokens >= 0 ? json_integer(f->prompt_tokens) : json_null(),
+                        "completion_tokens",
+                        f->completion_tokens >= 0 ? json_integer(f->completion_tokens)
+                                                  : json_null())
+            : json_null());
     json_object_set_new(j, "finish_reason", str_or_null(f->reply.finish_reason));
     json_object_set_new(j, "ttft_seconds", f->ttft >= 0 ? json_real(f->ttft) : json_null());
     json_object_set_new(j, "stage2_duration_seconds", json_real(duration));
@@ -232,9 +234,8 @@ static void report(struct flight *f, const char *status, const char *message,
                            "content_hash", str_or_null(job->content_hash), "latency", duration,
                            "ttft", f->ttft >= 0 ? json_real(f->ttft) : json_null(), "tokens",
                            tokens >= 0 ? json_integer(tokens) : json_null(), "endpoint",
-                           f->endpoint >= 0 ? json_integer(f->endpoint) : json_null(),
-                           "status", status, "attempts", f->attempts, "error",
-                           str_or_null(message)));
+                           f->endpoint >= 0 ? json_integer(f->endpoint) : json_null(), "status",
+                           status, "attempts", f->attempts, "error", str_or_null(message)));
     g_free(name);
 
     flight_free(f);
@@ -251,8 +252,7 @@ static void deferred_report(void *user)
 }
 
 /* Reports a failure without a transfer from the next jv_http_sched_run(). */
-static void report_later(struct flight *f, const char *status, const char *message,
-                         bool cancelled)
+static void report_later(struct flight *f, const char *status, const char *message, bool cancelled)
 {
     f->fail_status = g_strdup(status);
     f->fail_message = g_strdup(message);
@@ -314,20 +314,27 @@ static void pump(struct jv_critique_engine *e)
     if (e->busy_releases)
         return;
     e->busy_releases++;
-    /* Retries first: those images have waited longest. */
-    while (!g_queue_is_empty(&e->retry_queue) && slot_free(e)) {
+    /* Retries first (those images have waited longest), then queued jobs, then the feeder's. */
+    while (slot_free(e)) {
         struct flight *f = g_queue_pop_head(&e->retry_queue);
-        GError *err = NULL;
-        if (send_request(f, &err) != 0) {
-            char *msg = g_strdup_printf("%s; the retry could not be sent: %s", f->retry_reason,
-                                        err->message);
-            report_later(f, "error", msg, false);
-            g_free(msg);
-            g_error_free(err);
+        if (f) {
+            GError *err = NULL;
+            if (send_request(f, &err) != 0) {
+                char *msg = g_strdup_printf("%s; the retry could not be sent: %s", f->retry_reason,
+                                            err->message);
+                report_later(f, "error", msg, false);
+                g_free(msg);
+                g_error_free(err);
+            }
+            continue;
         }
+        struct jv_critique_job *job = g_queue_pop_head(&e->queue);
+        if (!job && e->feed)
+            job = e->feed(e->feed_user);
+        if (!job)
+            break;
+        release(e, job);
     }
-    while (!g_queue_is_empty(&e->queue) && slot_free(e))
-        release(e, g_queue_pop_head(&e->queue));
     e->busy_releases--;
 }
 
@@ -337,8 +344,21 @@ void jv_critique_engine_submit(struct jv_critique_engine *e, struct jv_critique_
     pump(e);
 }
 
+void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
+                                   void *user)
+{
+    e->feed = feed;
+    e->feed_user = user;
+}
+
+void jv_critique_engine_kick(struct jv_critique_engine *e)
+{
+    pump(e);
+}
+
 void jv_critique_engine_cancel_queued(struct jv_critique_engine *e)
 {
+    e->feed = NULL;
     struct jv_critique_job *job;
     while ((job = g_queue_pop_head(&e->queue))) {
         struct flight *f = g_new0(struct flight, 1);
@@ -438,9 +458,9 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
 
     if (res->error) {
         bool cancelled = res->error->domain == JV_ERROR && res->error->code == JV_ERR_CANCELLED;
-        char *msg = f->stream_error ? g_strdup_printf("%s (%s)", res->error->message,
-                                                      f->stream_error)
-                                    : g_strdup(res->error->message);
+        char *msg = f->stream_error
+                        ? g_strdup_printf("%s (%s)", res->error->message, f->stream_error)
+                        : g_strdup(res->error->message);
         report(f, "error", msg, NULL, cancelled);
         g_free(msg);
         pump(e);

@@ -24,12 +24,22 @@
  * job callbacks are called from there (never from inside
  * jv_critique_engine_submit()).
  *
- * Typical use (the pipeline owns the loop):
+ * Feeding jobs. Pipelining needs the next job the moment a first token
+ * arrives, which happens inside jv_http_sched_run(). So either give the
+ * engine a feeder that it calls whenever it can release a job (the
+ * preferred wiring; call jv_critique_engine_kick() when jobs become ready
+ * while the engine is idle), or submit every ready job at once (they wait
+ * in the engine's queue, which is cheap: nothing is read until release).
+ * A loop that submits only while jv_critique_engine_can_accept() is true
+ * between jv_http_sched_run() calls does not pipeline: run() returns when a
+ * request completes, not when a first token arrives.
  *
- *     while (work left) {
- *         while (next job ready && jv_critique_engine_can_accept(engine))
- *             jv_critique_engine_submit(engine, job);
+ *     jv_critique_engine_set_feeder(engine, next_ready_job, pipeline);
+ *     jv_critique_engine_kick(engine);
+ *     while (jv_critique_engine_pending(engine) || more jobs to come) {
  *         jv_http_sched_run(sched, 100);
+ *         if (new jobs became ready)
+ *             jv_critique_engine_kick(engine);
  *     }
  */
 #ifndef JV_CRITIQUE_ENGINE_H
@@ -105,6 +115,20 @@ void jv_critique_engine_free(struct jv_critique_engine *e);
  */
 void jv_critique_engine_submit(struct jv_critique_engine *e, struct jv_critique_job *job);
 
+/*
+ * Returns the next job ready to be judged, or NULL when none is ready now
+ * (or none is left). Called from inside the engine (in submit, kick and the
+ * scheduler's callbacks); it must not call back into the engine.
+ */
+typedef struct jv_critique_job *(*jv_critique_feed_fn)(void *user);
+
+/* Sets (or with NULL clears) the feeder the engine pulls jobs from when a slot is free. */
+void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
+                                   void *user);
+
+/* Releases queued or fed jobs now if flow control allows (new jobs became ready). */
+void jv_critique_engine_kick(struct jv_critique_engine *e);
+
 /* True when a job submitted now would be released at once (queue empty, slot free). */
 bool jv_critique_engine_can_accept(const struct jv_critique_engine *e);
 
@@ -113,8 +137,8 @@ size_t jv_critique_engine_pending(const struct jv_critique_engine *e);
 
 /*
  * Reports every job still queued (not yet sent) as cancelled, from the next
- * jv_http_sched_run(). In-flight requests are stopped with
- * jv_http_sched_cancel_all() by the caller.
+ * jv_http_sched_run(), and clears the feeder. In-flight requests are stopped
+ * with jv_http_sched_cancel_all() by the caller.
  */
 void jv_critique_engine_cancel_queued(struct jv_critique_engine *e);
 
