@@ -17,6 +17,13 @@ int jv_mkdir_parents(const char *path, GError **err);
 int jv_write_file_atomic(const char *path, const void *data, size_t len, GError **err);
 
 /*
+ * Like jv_write_file_atomic() without the fsync: readers still never see a
+ * half-written file, but a power cut may lose the update. For files that are
+ * rewritten very often and are only a view of other state (progress).
+ */
+int jv_write_file_replace(const char *path, const void *data, size_t len, GError **err);
+
+/*
  * Reads a whole file into a NUL-terminated buffer (returned owned, g_free).
  * Refuses files larger than `max_bytes`. Stores the length in *len if non-NULL.
  */

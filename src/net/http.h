@@ -27,15 +27,15 @@ struct jv_http_request;
 
 /* What happened to a request, after all its attempts. */
 struct jv_http_result {
-    long status;          /* HTTP status of the last attempt; 0 if none */
-    const char *body;     /* whole body of the last attempt (non-SSE), NUL-terminated */
+    long status;      /* HTTP status of the last attempt; 0 if none */
+    const char *body; /* whole body of the last attempt (non-SSE), NUL-terminated */
     size_t body_len;
-    int attempts;         /* 1 + retries */
-    int endpoint;         /* index in the pool of the last attempt */
-    double latency_s;     /* submit of the last attempt to its end */
-    double ttft_s;        /* last attempt: submit to first SSE content event; <0 if none */
-    double total_s;       /* first submit to the end, backoff included */
-    const GError *error;  /* NULL on success (2xx and a complete stream); else why */
+    int attempts;        /* 1 + retries */
+    int endpoint;        /* index in the pool of the last attempt */
+    double latency_s;    /* submit of the last attempt to its end */
+    double ttft_s;       /* last attempt: submit to first SSE content event; <0 if none */
+    double total_s;      /* first submit to the end, backoff included */
+    const GError *error; /* NULL on success (2xx and a complete stream); else why */
 };
 
 /*
@@ -108,7 +108,6 @@ json_t *jv_http_sched_stats(const struct jv_http_sched *s);
  * returns the body (owned) or NULL with err; *status gets the HTTP status.
  * Bodies above `max_bytes` are refused.
  */
-char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *status,
-                  GError **err);
+char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *status, GError **err);
 
 #endif
