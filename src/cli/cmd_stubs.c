@@ -24,10 +24,3 @@ int cmd_bench(int argc, char **argv)
     (void)argv;
     return not_yet("bench");
 }
-
-int cmd_report(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("report");
-}
