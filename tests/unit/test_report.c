@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "core/stats.h"
+#include "core/fsutil.h"
+#include "run/bench.h"
 #include "run/manifest.h"
 #include "run/options.h"
 #include "run/report.h"
@@ -137,12 +139,61 @@ static void test_ratios(void **state)
     json_decref(b);
 }
 
+static void test_bench_compare(void **state)
+{
+    (void)state;
+    char *dir = g_dir_make_tmp("jvbench-XXXXXX", NULL);
+    char *cmp = g_build_filename(dir, "compare.json", NULL);
+    char *a = fixture("baseline.metadata.json");
+    char *b = fixture("full.metadata.json");
+    char *w = fixture("iqa_only.metadata.json");
+    char *bad = fixture("truncated.metadata.json");
+    GError *err = NULL;
+    char *outpath = g_build_filename(dir, "out.txt", NULL);
+    FILE *out = fopen(outpath, "w");
+    assert_int_equal(jv_bench_compare(a, b, w, cmp, out, &err), 0);
+    fclose(out);
+    char *text = jv_read_file(outpath, 1 << 20, NULL, &err);
+    assert_non_null(strstr(text, "Stage 1 warm-up (IQA cache shared by both runs): 20.40 s"));
+    assert_non_null(strstr(text, "2.31x faster"));
+    g_free(text);
+    json_t *j = json_load_file(cmp, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "baseline_manifest")), a);
+    assert_string_equal(json_string_value(json_object_get(j, "optimised_manifest")), b);
+    assert_true(json_number_value(json_object_get(j, "warmup_seconds")) == 20.4);
+    json_t *r = json_object_get(json_object_get(j, "ratios"), "stages");
+    assert_true(fabs(json_number_value(json_object_get(r, "critique")) - 4.0) < 1e-9);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "optimised"), "run_id")),
+        "20261126T101500Z-a1b2c3");
+    json_decref(j);
+    remove(cmp);
+    /* an unreadable manifest: error naming it, no compare.json */
+    out = fopen(outpath, "w");
+    assert_int_equal(jv_bench_compare(a, bad, NULL, cmp, out, &err), -1);
+    fclose(out);
+    assert_non_null(strstr(err->message, bad));
+    g_clear_error(&err);
+    assert_false(g_file_test(cmp, G_FILE_TEST_EXISTS));
+    remove(outpath);
+    remove(dir);
+    g_free(outpath);
+    g_free(a);
+    g_free(b);
+    g_free(w);
+    g_free(bad);
+    g_free(cmp);
+    g_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_pipeline_manifest_validates),
         cmocka_unit_test(test_ratios),
+        cmocka_unit_test(test_bench_compare),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
