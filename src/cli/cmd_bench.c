@@ -35,14 +35,15 @@
 
 static void bench_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: judge-vision bench [--bench-dir DIR] [--skip-baseline] [run options]\n\n"
-            "Runs the photos twice against the same server: the Python implementation's\n"
-            "settings (club_judge_v1, 512 tokens, one request at a time, no pipelining,\n"
-            "per-record flush, no encoding cache), then the given settings; prints the\n"
-            "wall-clock ratio per stage and overall and writes DIR/compare.json.\n\n"
-            "      --bench-dir DIR         where both runs' outputs go (default <output dir>/bench)\n"
-            "      --skip-baseline         reuse DIR/baseline's manifest from an earlier bench\n\n");
+    fprintf(
+        out,
+        "Usage: judge-vision bench [--bench-dir DIR] [--skip-baseline] [run options]\n\n"
+        "Runs the photos twice against the same server: the Python implementation's\n"
+        "settings (club_judge_v1, 512 tokens, one request at a time, no pipelining,\n"
+        "per-record flush, no encoding cache), then the given settings; prints the\n"
+        "wall-clock ratio per stage and overall and writes DIR/compare.json.\n\n"
+        "      --bench-dir DIR         where both runs' outputs go (default <output dir>/bench)\n"
+        "      --skip-baseline         reuse DIR/baseline's manifest from an earlier bench\n\n");
 }
 
 /* <output dir>/bench for the results path. Owned. */
@@ -95,9 +96,15 @@ static GPtrArray *variant_args(GPtrArray *user, const char *dir, const char *iqa
     if (fresh)
         push(a, "--fresh");
     if (baseline) {
-        const char *const base[] = {"--prompt-profile", "club_judge_v1", "--max-new-tokens", "512",
-                                    "--concurrency",    "1",             "--no-pipeline",
-                                    "--flush-every",    "1"};
+        const char *const base[] = {"--prompt-profile",
+                                    "club_judge_v1",
+                                    "--max-new-tokens",
+                                    "512",
+                                    "--concurrency",
+                                    "1",
+                                    "--no-pipeline",
+                                    "--flush-every",
+                                    "1"};
         for (size_t i = 0; i < JV_ARRAY_LEN(base); i++)
             push(a, base[i]);
     }
@@ -197,8 +204,8 @@ int cmd_bench(int argc, char **argv)
     char *shared_cache = g_build_filename(bench_dir, "iqa_cache.jsonl", NULL);
     char *base_cache = g_build_filename(base_dir, "iqa_cache.jsonl", NULL);
     char *opt_cache = g_build_filename(opt_dir, "iqa_cache.jsonl", NULL);
-    bool warm = o.stage == JV_STAGE_FULL || o.stage == JV_STAGE_TWO_PASS ||
-                o.stage == JV_STAGE_CRITIQUE;
+    bool warm =
+        o.stage == JV_STAGE_FULL || o.stage == JV_STAGE_TWO_PASS || o.stage == JV_STAGE_CRITIQUE;
     bool own_caches = o.stage == JV_STAGE_IQA;
     const char *warm_used = NULL;
 
@@ -219,9 +226,9 @@ int cmd_bench(int argc, char **argv)
     if (!skip_baseline) {
         if (own_caches)
             remove(base_cache);
-        GPtrArray *a = variant_args(user, base_dir,
-                                    own_caches ? base_cache : (warm ? shared_cache : NULL), NULL,
-                                    true, true);
+        GPtrArray *a =
+            variant_args(user, base_dir, own_caches ? base_cache : (warm ? shared_cache : NULL),
+                         NULL, true, true);
         rc = run_variant("baseline", a, true);
         g_ptr_array_free(a, TRUE);
         if (!run_ok(rc))
@@ -230,9 +237,9 @@ int cmd_bench(int argc, char **argv)
     {
         if (own_caches)
             remove(opt_cache);
-        GPtrArray *a = variant_args(user, opt_dir,
-                                    own_caches ? opt_cache : (warm ? shared_cache : NULL), NULL,
-                                    false, true);
+        GPtrArray *a =
+            variant_args(user, opt_dir, own_caches ? opt_cache : (warm ? shared_cache : NULL), NULL,
+                         false, true);
         int orc = run_variant("optimised", a, false);
         g_ptr_array_free(a, TRUE);
         rc = orc;

@@ -250,9 +250,9 @@ static const char *parse_comment(struct cur *c, struct jv_prom_doc *d)
     if (type) {
         const char *tok;
         size_t n = read_token(c, &tok);
-        static const char *const kinds[] = {"counter",   "gauge",         "histogram", "summary",
-                                            "untyped",   "info",          "stateset",  "unknown",
-                                            "gaugehistogram"};
+        static const char *const kinds[] = {"counter",  "gauge",   "histogram",
+                                            "summary",  "untyped", "info",
+                                            "stateset", "unknown", "gaugehistogram"};
         const char *kind = NULL;
         for (size_t i = 0; i < JV_ARRAY_LEN(kinds); i++)
             if (strlen(kinds[i]) == n && memcmp(tok, kinds[i], n) == 0)
@@ -286,14 +286,12 @@ static const char *parse_comment(struct cur *c, struct jv_prom_doc *d)
     return NULL;
 }
 
-int jv_prom_parse(const char *text, size_t len, unsigned flags, struct jv_prom_doc *d,
-                  GError **err)
+int jv_prom_parse(const char *text, size_t len, unsigned flags, struct jv_prom_doc *d, GError **err)
 {
     jv_prom_doc_init(d);
     if (len > JV_PROM_MAX_BYTES) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                    "Prometheus text of %zu bytes is over the limit of %u", len,
-                    JV_PROM_MAX_BYTES);
+                    "Prometheus text of %zu bytes is over the limit of %u", len, JV_PROM_MAX_BYTES);
         return -1;
     }
     const char *p = text, *end = text + len;

@@ -13,8 +13,7 @@ static json_t *brief(const json_t *m)
 }
 
 int jv_bench_compare(const char *baseline_manifest, const char *optimised_manifest,
-                     const char *warmup_manifest, const char *compare_path, FILE *out,
-                     GError **err)
+                     const char *warmup_manifest, const char *compare_path, FILE *out, GError **err)
 {
     json_t *a = NULL, *b = NULL, *w = NULL;
     int rc = -1;
@@ -26,8 +25,7 @@ int jv_bench_compare(const char *baseline_manifest, const char *optimised_manife
     if (w) {
         json_t *ws = json_object_get(w, "wall_seconds");
         if (json_is_number(ws))
-            fprintf(out,
-                    "Stage 1 warm-up (IQA cache shared by both runs): %.2f s, run %s\n",
+            fprintf(out, "Stage 1 warm-up (IQA cache shared by both runs): %.2f s, run %s\n",
                     json_number_value(ws), json_string_value(json_object_get(w, "run_id")));
     }
     fprintf(out, "Baseline (A): the Python implementation's settings. Optimised (B): ours.\n");

@@ -212,10 +212,9 @@ static char *run_smi(const char *path, double timeout_s, char **reason)
     else if (too_big)
         *reason = g_strdup_printf("%s wrote more than %d bytes", path, SMI_MAX_BYTES);
     else if (!g_subprocess_get_if_exited(proc) || g_subprocess_get_exit_status(proc) != 0)
-        *reason = g_strdup_printf("%s failed (exit status %d)", path,
-                                  g_subprocess_get_if_exited(proc)
-                                      ? g_subprocess_get_exit_status(proc)
-                                      : -1);
+        *reason = g_strdup_printf(
+            "%s failed (exit status %d)", path,
+            g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1);
     else
         result = g_string_free(g_steal_pointer(&out), FALSE);
     if (out)
@@ -264,8 +263,8 @@ json_t *jv_gpu_parse_smi_csv(const char *text, GError **err)
         }
         if (!ok) {
             char *shown = g_utf8_make_valid(line, MIN((gssize)strlen(line), 80));
-            g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                        "unparseable nvidia-smi output, line %d: '%s'", lineno, shown);
+            g_set_error(err, JV_ERROR, JV_ERR_PARSE, "unparseable nvidia-smi output, line %d: '%s'",
+                        lineno, shown);
             g_free(shown);
             json_decref(mt);
             json_decref(ut);
@@ -339,8 +338,8 @@ static bool nvml_open(struct nvml *n, char **reason)
     for (unsigned i = 0; i < n->ndev; i++) {
         rc = n->handle(i, &n->dev[i]);
         if (rc != 0) {
-            *reason = g_strdup_printf("nvmlDeviceGetHandleByIndex_v2(%u) failed (NVML error %d)",
-                                      i, rc);
+            *reason =
+                g_strdup_printf("nvmlDeviceGetHandleByIndex_v2(%u) failed (NVML error %d)", i, rc);
             n->shutdown();
             goto fail;
         }
@@ -389,8 +388,8 @@ static json_t *read_figures(struct jv_gpu *g, char **reason)
             json_t *mu = g->nvml.meminfo(g->nvml.dev[i], &m) == 0
                              ? json_real((double)m.used / (1024.0 * 1024.0))
                              : json_null();
-            json_array_append_new(arr, json_pack("{s:o, s:o}", "util_percent", ut,
-                                                 "memory_used_mb", mu));
+            json_array_append_new(
+                arr, json_pack("{s:o, s:o}", "util_percent", ut, "memory_used_mb", mu));
         }
         return arr;
     }
@@ -517,10 +516,10 @@ struct jv_gpu *jv_gpu_open_full(unsigned flags, double timeout_s)
                     json_array_foreach(rows, i, row)
                     {
                         json_array_append_new(
-                            gpus, json_pack("{s:O, s:O, s:O}", "name", json_object_get(row, "name"),
-                                            "memory_total_mb",
-                                            json_object_get(row, "memory_total_mb"), "driver",
-                                            json_object_get(row, "driver")));
+                            gpus,
+                            json_pack("{s:O, s:O, s:O}", "name", json_object_get(row, "name"),
+                                      "memory_total_mb", json_object_get(row, "memory_total_mb"),
+                                      "driver", json_object_get(row, "driver")));
                     }
                     json_decref(rows);
                     g->src = SRC_SMI;

@@ -44,8 +44,8 @@ int jv_manifest_validate(const json_t *m, GError **err)
     static const char *const strings[] = {"run_id", "tool_version", "git_commit", "started"};
     for (size_t i = 0; i < JV_ARRAY_LEN(strings); i++)
         if (!json_is_string(json_object_get(m, strings[i])))
-            return bad(err, strings[i], json_object_get(m, strings[i]) ? "must be a string"
-                                                                        : "is missing");
+            return bad(err, strings[i],
+                       json_object_get(m, strings[i]) ? "must be a string" : "is missing");
     if (!json_is_boolean(json_object_get(m, "git_dirty")))
         return bad(err, "git_dirty", "must be true or false");
     if (!json_is_array(json_object_get(m, "command")))
@@ -147,8 +147,8 @@ json_t *jv_manifest_load(const char *path, GError **err)
     json_t *m = json_loads(text, 0, &je);
     g_free(text);
     if (!m) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "manifest %s: not valid JSON (line %d: %s)",
-                    path, je.line, je.text);
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "manifest %s: not valid JSON (line %d: %s)", path,
+                    je.line, je.text);
         return NULL;
     }
     if (jv_manifest_validate(m, &e) < 0) {
@@ -393,8 +393,8 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
         size_t n;
         bool have = gpu_figures(m, &mean, &peak, &n);
         fprintf(out, "\n  samples %zu, mean util %s, peak memory used %s\n", n,
-                have ? fmt_value(p, mean, K_PCT) : "n/a", peak >= 0 ? fmt_value(p, peak, K_MB)
-                                                                     : "n/a");
+                have ? fmt_value(p, mean, K_PCT) : "n/a",
+                peak >= 0 ? fmt_value(p, peak, K_MB) : "n/a");
     } else if (json_is_object(snap)) {
         fprintf(out, "GPU: n/a (%s)\n", S(snap, "reason"));
     } else {
@@ -473,7 +473,8 @@ static void print_two(FILE *out, const json_t *a, const json_t *b, struct pool *
 {
     fprintf(out, "A: %s (%s)\nB: %s (%s)\n", S(a, "run_id"), S(a, "status"), S(b, "run_id"),
             S(b, "status"));
-    fprintf(out, "Ratios are A/B of wall-clock time: \"2.00x faster\" means B took half as long.\n");
+    fprintf(out,
+            "Ratios are A/B of wall-clock time: \"2.00x faster\" means B took half as long.\n");
     row(out, "", "A", "B", "B vs A");
     row(out, "commit", keep(p, g_strdup_printf("%.12s", S(a, "git_commit"))),
         keep(p, g_strdup_printf("%.12s", S(b, "git_commit"))), NULL);

@@ -208,10 +208,8 @@ static void test_missing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_csv),
-        cmocka_unit_test(test_snapshot_and_samples),
-        cmocka_unit_test(test_hanging_probe),
-        cmocka_unit_test(test_garbage_and_failure),
+        cmocka_unit_test(test_parse_csv),     cmocka_unit_test(test_snapshot_and_samples),
+        cmocka_unit_test(test_hanging_probe), cmocka_unit_test(test_garbage_and_failure),
         cmocka_unit_test(test_missing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,8 +15,8 @@
 
 static char *read_data(const char *name, size_t *len)
 {
-    char *path = g_build_filename(g_getenv("JV_SOURCE_DIR"), "tests", "data", "prometheus", name,
-                                  NULL);
+    char *path =
+        g_build_filename(g_getenv("JV_SOURCE_DIR"), "tests", "data", "prometheus", name, NULL);
     GError *err = NULL;
     char *text = jv_read_file(path, 1 << 20, len, &err);
     if (!text)
@@ -116,8 +116,7 @@ static void test_vllm_delta(void **state)
     assert_null(json_object_get(bm, "vllm:time_to_first_token_seconds_bucket"));
     assert_null(json_object_get(bm, "vllm:gpu_cache_usage_perc"));
     /* summed over the two engines */
-    assert_true(metric(json_object_get(a, "metrics"), "vllm:prefix_cache_queries_total") ==
-                250000);
+    assert_true(metric(json_object_get(a, "metrics"), "vllm:prefix_cache_queries_total") == 250000);
 
     json_t *dl = jv_server_metrics_delta(b, a);
     json_t *delta = json_object_get(dl, "delta");
@@ -134,8 +133,8 @@ static void test_vllm_delta(void **state)
 
     /* a restarted server: counters went down -> null deltas, no rate */
     dl = jv_server_metrics_delta(a, b);
-    assert_true(json_is_null(json_object_get(json_object_get(dl, "delta"),
-                                             "vllm:prefix_cache_queries_total")));
+    assert_true(json_is_null(
+        json_object_get(json_object_get(dl, "delta"), "vllm:prefix_cache_queries_total")));
     assert_true(json_is_null(json_object_get(dl, "prefix_cache_hit_rate")));
     json_decref(dl);
     /* only one side */
@@ -215,9 +214,9 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 
 static struct MHD_Daemon *start(const char *body, char **base)
 {
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, serve, (void *)body,
-        MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, serve,
+                         (void *)body, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
     assert_non_null(d);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     *base = g_strdup_printf("http://127.0.0.1:%u/v1", info->port);
@@ -263,7 +262,7 @@ static void test_scrape_http(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_edge_cases),  cmocka_unit_test(test_vllm_delta),
+        cmocka_unit_test(test_edge_cases),     cmocka_unit_test(test_vllm_delta),
         cmocka_unit_test(test_vllm_old_names), cmocka_unit_test(test_metrics_url),
         cmocka_unit_test(test_scrape_http),
     };
