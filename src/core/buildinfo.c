@@ -1,19 +1,48 @@
 #include "core/jv.h"
 
 #include "core/buildinfo.h"
+#include "core/buildinfo_git.h"
 
-/* Replaced by the telemetry work's build-time identity; see meson.build. */
-const char *jv_build_version(void)
+/*
+ * JV_BUILD_GIT_DESCRIBE is "HASH", "HASH-dirty" or "unknown" (the vcs_tag
+ * fallback), written by src/core/git-buildinfo.sh at build time.
+ */
+#define DIRTY_SUFFIX "-dirty"
+
+static const char describe[] = JV_BUILD_GIT_DESCRIBE;
+static char commit[64];
+static GOnce commit_once = G_ONCE_INIT;
+
+static gpointer split_describe(gpointer unused)
 {
-    return JV_VERSION;
+    (void)unused;
+    size_t n = strlen(describe);
+    size_t k = strlen(DIRTY_SUFFIX);
+    if (n > k && strcmp(describe + n - k, DIRTY_SUFFIX) == 0)
+        n -= k;
+    if (n == 0 || n >= sizeof commit)
+        g_strlcpy(commit, "unknown", sizeof commit);
+    else {
+        memcpy(commit, describe, n);
+        commit[n] = '\0';
+    }
+    return NULL;
 }
 
 const char *jv_build_git_commit(void)
 {
-    return "unknown";
+    g_once(&commit_once, split_describe, NULL);
+    return commit;
 }
 
 bool jv_build_git_dirty(void)
 {
-    return false;
+    size_t n = strlen(describe);
+    size_t k = strlen(DIRTY_SUFFIX);
+    return n > k && strcmp(describe + n - k, DIRTY_SUFFIX) == 0;
+}
+
+const char *jv_build_version(void)
+{
+    return JV_BUILD_VERSION;
 }
