@@ -190,3 +190,22 @@ char *jv_abspath(const char *path)
 {
     return g_canonicalize_filename(path, NULL);
 }
+
+char *jv_path_utf8(const char *path)
+{
+    const char *end = NULL;
+    if (g_utf8_validate(path, -1, &end))
+        return g_strdup(path);
+    GString *out = g_string_new(NULL);
+    const char *p = path;
+    while (*p) {
+        if (g_utf8_validate(p, -1, &end)) {
+            g_string_append(out, p);
+            break;
+        }
+        g_string_append_len(out, p, end - p);
+        g_string_append_printf(out, "\\x%02X", (unsigned char)*end);
+        p = end + 1;
+    }
+    return g_string_free(out, FALSE);
+}

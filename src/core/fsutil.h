@@ -49,6 +49,13 @@ int jv_open_append(const char *path, GError **err);
  */
 int jv_truncate_torn_tail(int fd, const char *path, GError **err);
 
+/*
+ * A path as valid UTF-8 for JSON, logs and the GUI: unchanged when it is
+ * valid UTF-8, else each invalid byte written as \xNN. The same path always
+ * gives the same text, so it also serves as a key (cache, resume). Owned.
+ */
+char *jv_path_utf8(const char *path);
+
 /* Absolute, normalised form of `path` (owned; does not resolve symlinks). */
 char *jv_abspath(const char *path);
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "core/clock.h"
+#include "core/fsutil.h"
 #include "core/log.h"
 #include "input/category.h"
 #include "input/compliance.h"
@@ -17,6 +18,7 @@ void jv_job_free(struct jv_job *job)
     if (!job)
         return;
     g_free(job->path);
+    g_free(job->path_utf8);
     g_free(job->title);
     g_free(job->category);
     json_decref(job->compliance);
@@ -41,7 +43,7 @@ unsigned jv_iqa_stage_groups(const struct jv_options *o)
 static void fail_job(struct jv_job *job, const char *why)
 {
     g_free(job->error);
-    job->error = g_strdup(why);
+    job->error = jv_path_utf8(why); /* decoder messages quote the raw file name */
 }
 
 /* Stage 0 + 1 of one image, on a worker thread. */
@@ -61,7 +63,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
 
     struct stat sb;
     if (stat(job->path, &sb) != 0) {
-        char *why = g_strdup_printf("cannot read %s: %s", job->path, g_strerror(errno));
+        char *why = g_strdup_printf("cannot read %s: %s", job->path_utf8, g_strerror(errno));
         fail_job(job, why);
         g_free(why);
         goto out;
@@ -75,7 +77,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
 
     if (st->results) {
         g_mutex_lock(&st->results_lock);
-        job->resumed = jv_results_take_resumable(st->results, job->path, job->content_hash,
+        job->resumed = jv_results_take_resumable(st->results, job->path_utf8, job->content_hash,
                                                  st->prompt_sha256, o->model);
         g_mutex_unlock(&st->results_lock);
         if (job->resumed)
@@ -91,7 +93,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
     job->mime = im.mime;
     job->title = jv_image_title(im.img);
 
-    json_t *entry = jv_iqa_cache_lookup(st->cache, job->path, job->size, job->mtime_ns,
+    json_t *entry = jv_iqa_cache_lookup(st->cache, job->path_utf8, job->size, job->mtime_ns,
                                         job->content_hash, st->groups);
     if (entry) {
         job->cache_hit = true;
@@ -102,7 +104,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
     }
     if (st->cache_only) {
         char *why = g_strdup_printf("no IQA cache entry for %s: run --stage iqa first",
-                                    job->path);
+                                    job->path_utf8);
         fail_job(job, why);
         g_free(why);
         goto out;
@@ -204,7 +206,7 @@ void jv_iqa_stage_finish_job(struct jv_iqa_stage *st, struct jv_job *job)
     }
     if (job->needs_store) {
         GError *err = NULL;
-        if (jv_iqa_cache_store(st->cache, job->path, job->size, job->mtime_ns, job->content_hash,
+        if (jv_iqa_cache_store(st->cache, job->path_utf8, job->size, job->mtime_ns, job->content_hash,
                                job->groups, job->width, job->height, job->signals, &err) < 0) {
             jv_warn("%s", err->message);
             g_error_free(err);

@@ -12,7 +12,8 @@
 
 struct jv_job {
     size_t index;
-    char *path; /* absolute */
+    char *path;      /* absolute, as the file system has it */
+    char *path_utf8; /* the same for JSON: jv_path_utf8() */
     int64_t size, mtime_ns;
     char content_hash[JV_CONTENT_HASH_LEN];
     int width, height; /* -1 when unknown */

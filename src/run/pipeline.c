@@ -105,7 +105,7 @@ static void on_critique_done(struct jv_job *job, json_t *fields, void *user)
     jv_stats_add(&r->crit_s, s2);
     r->crit_done++;
     r->crit_t1 = jv_clock_wall();
-    char *base = g_path_get_basename(job->path);
+    char *base = g_path_get_basename(job->path_utf8);
     char *msg = g_strdup_printf("%s: %s, score %s", base, status ? status : "?",
                                 json_is_number(json_object_get(rec, "critique_total"))
                                     ? "set"
@@ -124,7 +124,7 @@ static void iqa_complete(struct run *r, struct jv_job *job)
     jv_iqa_stage_finish_job(&r->iqa, job);
     r->iqa_done++;
     r->iqa_t1 = jv_clock_wall();
-    char *base = g_path_get_basename(job->path);
+    char *base = g_path_get_basename(job->path_utf8);
     if (job->resumed) {
         r->resumed++;
         count_outcome(r, "ok");
@@ -137,7 +137,7 @@ static void iqa_complete(struct run *r, struct jv_job *job)
     }
     jv_stats_add(&r->iqa_s, job->stage1_s);
     jv_log_event(job->error ? JV_LOG_WARN : JV_LOG_INFO, "iqa_image",
-                 json_pack("{s:s,s:f,s:b,s:s?}", "image", job->path, "seconds", job->stage1_s,
+                 json_pack("{s:s,s:f,s:b,s:s?}", "image", job->path_utf8, "seconds", job->stage1_s,
                            "cache_hit", job->cache_hit, "error", job->error));
     if (job->error) {
         jv_warn("%s", job->error);
@@ -190,7 +190,7 @@ static void on_service_done(json_t *metrics, const char *note, void *user)
     if (note) {
         json_object_set_new(job->signals, "service_note", json_string(note));
         jv_log_event(JV_LOG_WARN, "iqa_service_note",
-                     json_pack("{s:s,s:s}", "image", job->path, "note", note));
+                     json_pack("{s:s,s:s}", "image", job->path_utf8, "note", note));
     }
     json_decref(metrics);
     iqa_complete(r, job);
@@ -241,6 +241,7 @@ static void feed(struct run *r)
         struct jv_job *job = g_new0(struct jv_job, 1);
         job->index = r->next;
         job->path = g_strdup(g_ptr_array_index(r->paths, r->next));
+        job->path_utf8 = jv_path_utf8(job->path);
         r->next++;
         r->iqa_out++;
         jv_iqa_stage_push(&r->iqa, job);
@@ -266,7 +267,7 @@ static bool busy(const struct run *r)
         return r->iqa_out > 0 || r->service_out > 0 ||
                (r->sched && jv_http_sched_pending(r->sched) > 0);
     return r->next < r->paths->len || r->iqa_out > 0 || r->service_out > 0 ||
-           !g_queue_is_empty(&r->ready) || (r->stage2 && jv_stage2_in_flight(r->stage2) > 0);
+           r->ready.length > 0 || (r->stage2 && jv_stage2_in_flight(r->stage2) > 0);
 }
 
 /* The main loop: workers, the HTTP scheduler and Stage 2 on one thread. */
@@ -364,8 +365,9 @@ static int finish_outputs(struct run *r, GError **err)
 
 static void print_final(const struct run *r, double wall)
 {
-    printf("judged %zu of %zu images in %.1f s (%zu resumed, %zu failed)\n", r->processed,
-           r->paths->len, wall, r->resumed, r->failed);
+    printf("%s %zu of %zu images in %.1f s (%zu resumed, %zu failed)\n",
+           r->critique ? "judged" : "measured", r->processed,
+           (size_t)r->paths->len, wall, r->resumed, r->failed);
     if (r->critique) {
         printf("results: %s\nsummary: %s\n", r->o->output_jsonl, r->o->summary);
     } else {
@@ -557,7 +559,7 @@ int jv_pipeline_run(const struct jv_options *o, int argc, char **argv)
         rc = JV_EXIT_OK;
         goto out;
     }
-    jv_info("%u images found", r.paths->len);
+    jv_info("%u images found", (unsigned)r.paths->len);
     rc = run_stages(&r, argc, argv);
 out:
     run_release(&r);

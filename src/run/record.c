@@ -39,7 +39,7 @@ json_t *jv_record_build(const struct jv_job *job, const json_t *critique,
         json_object_set_new(r, record_keys[i], json_null());
     json_object_set_new(r, "schema_version", json_integer(JV_RESULTS_SCHEMA_VERSION));
     json_object_set_new(r, "run_id", str_or_null(ctx->run_id));
-    json_object_set_new(r, "image", json_string(job->path));
+    json_object_set_new(r, "image", json_string(job->path_utf8));
     json_object_set_new(r, "content_hash",
                         job->content_hash[0] ? json_string(job->content_hash) : json_null());
     json_object_set_new(r, "image_title", str_or_null(job->title));

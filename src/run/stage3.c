@@ -13,7 +13,7 @@
 struct ctx {
     struct jv_progress *progress;
     const struct jv_competition *competition;
-    size_t base_done;
+    GHashTable *per_category; /* category -> size_t[2] {done, total} */
 };
 
 static void on_progress(void *user, const char *category, size_t done, size_t total,
@@ -24,19 +24,32 @@ static void on_progress(void *user, const char *category, size_t done, size_t to
                         : g_strdup_printf("%s: match %zu of %zu", category, done, total);
     if (message)
         jv_info("playoff %s", msg);
-    if (c->progress) {
+    if (c->progress && !message) {
         /* Totals grow as categories start (Swiss rounds are scheduled as they go). */
-        if (!message) {
-            c->progress->total[JV_PROG_PAIRWISE] = c->base_done + total;
-            c->progress->done[JV_PROG_PAIRWISE] = c->base_done + done - 1;
-            jv_progress_step(c->progress, JV_PROG_PAIRWISE, category, msg);
-            if (done == total)
-                c->base_done += total;
-        } else {
-            g_free(c->progress->message);
-            c->progress->message = g_strdup(msg);
-            jv_progress_write(c->progress);
+        size_t *dt = g_hash_table_lookup(c->per_category, category);
+        if (!dt) {
+            dt = g_new0(size_t, 2);
+            g_hash_table_insert(c->per_category, g_strdup(category), dt);
         }
+        dt[0] = done;
+        dt[1] = total;
+        size_t all_done = 0, all_total = 0;
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, c->per_category);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            all_done += ((size_t *)v)[0];
+            all_total += ((size_t *)v)[1];
+        }
+        if (c->progress->stage_started[JV_PROG_PAIRWISE] == 0)
+            jv_progress_set_total(c->progress, JV_PROG_PAIRWISE, all_total);
+        c->progress->total[JV_PROG_PAIRWISE] = all_total;
+        c->progress->done[JV_PROG_PAIRWISE] = all_done > 0 ? all_done - 1 : 0;
+        jv_progress_step(c->progress, JV_PROG_PAIRWISE, category, msg);
+    } else if (c->progress) {
+        g_free(c->progress->message);
+        c->progress->message = g_strdup(msg);
+        jv_progress_write(c->progress);
     }
     g_free(msg);
 }
@@ -60,6 +73,7 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
                   struct jv_manifest *manifest, json_t **playoff_out, GError **err)
 {
     struct ctx cx = {.progress = progress, .competition = c};
+    cx.per_category = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     struct jv_http_sched *own = NULL;
     if (!sched)
         sched = own = jv_http_sched_new(o->concurrency * 2 + 2);
@@ -109,6 +123,7 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
         *playoff_out = stats ? json_incref(stats) : NULL;
     json_decref(stats);
     g_free(log_path);
+    g_hash_table_destroy(cx.per_category);
     jv_match_http_release(&mh);
     jv_http_pool_free(pool);
     jv_http_sched_free(own);
@@ -148,7 +163,6 @@ int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *
     json_decref(old);
     jv_manifest_write(&m);
     json_t *playoff = NULL;
-    jv_progress_set_total(&progress, JV_PROG_PAIRWISE, 0);
     if (jv_stage3_run(records, o, c, NULL, &progress, &m, &playoff, &err) < 0 ||
         jv_results_rewrite(o->output_jsonl, records, &err) < 0 ||
         jv_summary_write(o->summary, records, playoff, jv_manifest_run_id(&m),

@@ -8,16 +8,24 @@ fail() {
     exit 1
 }
 
-# A scratch directory removed at exit.
+. "$(dirname "$0")/lib_sim.sh"
+
+# A scratch directory removed at exit (with any simulator still running).
 make_workdir() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/jvtest.XXXXXX")
-    trap 'cleanup' EXIT
+    trap sim_cleanup EXIT
+    trap 'sim_cleanup; exit 1' INT TERM
 }
 
-cleanup() {
-    [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+sim_on_exit() {
     [ -n "${WORK:-}" ] && rm -rf "$WORK"
     return 0
+}
+
+# Chat requests the last simulator completed (all finish reasons).
+sim_requests() {
+    curl -s "$SIM_URL/metrics" |
+        awk '/^vllm:request_success_total/ { s += $NF } END { printf "%d\n", s }'
 }
 
 # make_photos DIR N: N real photographs (Debian's mate-backgrounds), scaled to
@@ -30,7 +38,7 @@ make_photos() {
     if [ -d "$PHOTO_SRC" ]; then
         for f in "$PHOTO_SRC"/*.jpg; do
             [ "$i" -ge "$n" ] && break
-            vipsthumbnail "$f" -s 800x800 -o "$dir/photo_$i.jpg[Q=90]" || fail "vipsthumbnail $f"
+            vipsthumbnail "$f" -s 800x800 -o "$(cd "$dir" && pwd)/photo_$i.jpg[Q=90]" || fail "vipsthumbnail $f"
             i=$((i + 1))
         done
     fi
