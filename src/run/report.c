@@ -391,7 +391,16 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
         fprintf(out, "Pairwise: scheduled %s, completed %s, encodings %s\n",
                 F(p, m, "pairwise.scheduled", K_INT), F(p, m, "pairwise.completed", K_INT),
                 F(p, m, "pairwise.encodings", K_INT));
+        json_t *extra[] = {at(m, "pairwise.resumed"), at(m, "pairwise.no_decision"),
+                           at(m, "pairwise.failed")};
+        if (extra[0] || extra[1] || extra[2])
+            fprintf(out, "  resumed %s, no decision %s, failed %s\n",
+                    F(p, m, "pairwise.resumed", K_INT), F(p, m, "pairwise.no_decision", K_INT),
+                    F(p, m, "pairwise.failed", K_INT));
+        /* "categories" (SPEC 4.1 wording) or "per_category" (the playoff's stats) */
         json_t *cats = at(m, "pairwise.categories");
+        if (!json_is_object(cats))
+            cats = at(m, "pairwise.per_category");
         const char *name;
         json_t *c;
         json_object_foreach(cats, name, c)

@@ -47,7 +47,8 @@ grep -Eq '^  stage critique +1996\.00 s +499\.00 s +4\.00x faster$' "$T/two.txt"
 grep -Eq '^  stage iqa .*1\.00x \(same\)$' "$T/two.txt" || fail "iqa ratio"
 grep -Eq '^  stage pairwise .*1\.25x slower$' "$T/two.txt" || fail "pairwise ratio"
 grep -Eq '^  TTFT mean +1\.86 s +0\.93 s +2\.00x faster$' "$T/two.txt" || fail "ttft ratio"
-grep -Eq '^  pairwise completed +n/a +238' "$T/two.txt" || fail "missing figure as n/a"
+grep -Eq '^  truncated +6 +4 *$' "$T/two.txt" || fail "truncated row"
+grep -Eq '^  GPU mean util +n/a +75\.0%' "$T/two.txt" || fail "missing figure as n/a"
 
 # the shape the critique engine writes: ttft_seconds, request_seconds, no truncated_share
 "$JV" report "$D/baseline.metadata.json" >"$T/base.txt" || fail "baseline report exited $?"
@@ -56,6 +57,10 @@ has "$T/base.txt" 'TTFT: count 120, mean 1.86 s, p50 1.80 s, p95 3.10 s, max 3.4
 has "$T/base.txt" 'request latency: mean 16.58 s'
 has "$T/base.txt" 'endpoints: http://127.0.0.1:8000/v1 (120 requests)'
 has "$T/base.txt" 'IQA cache: hits 120, misses 0, hit ratio 100.0%'
+# the playoff's own stats shape: per_category, no_decision, a category with no matches
+has "$T/base.txt" 'resumed 0, no decision 3, failed 1'
+has "$T/base.txt" 'Nature                   eligible 14, matches 120, mean 1.60 s'
+has "$T/base.txt" 'Small                    eligible 1, matches 0, mean n/a'
 
 expect_error() { # rc pattern args...
     want=$1 pat=$2
