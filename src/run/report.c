@@ -15,26 +15,35 @@ static int bad(GError **err, const char *key, const char *want)
     return -1;
 }
 
-/* Every member of an optional section is a number, null, or (nested) an object/array of those. */
-static int check_section_figures(const json_t *sec, const char *path, int depth, GError **err)
+/* `key` of `sec`, when present, is a number or null. */
+static int check_figure(const json_t *sec, const char *secname, const char *key, GError **err)
 {
-    if (depth > 8)
+    json_t *v = json_object_get(sec, key);
+    if (!v || json_is_number(v) || json_is_null(v))
         return 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)sec, k, v)
-    {
-        char *sub = g_strdup_printf("%s.%s", path, k);
-        int rc = 0;
-        if (json_is_object(v))
-            rc = check_section_figures(v, sub, depth + 1, err);
-        else if (json_is_boolean(v) && strcmp(k, "available") != 0)
-            rc = bad(err, sub, "must be a number, not a boolean");
-        g_free(sub);
-        if (rc < 0)
-            return -1;
+    char *path = g_strdup_printf("%s.%s", secname, key);
+    bad(err, path, "must be a number or null");
+    g_free(path);
+    return -1;
+}
+
+/* The figures of a statistics object ({count, sum, min, max, mean, p50, p95}). */
+static int check_stats(const json_t *sec, const char *secname, const char *key, GError **err)
+{
+    json_t *st = json_object_get(sec, key);
+    if (!st || json_is_null(st))
+        return 0;
+    char *path = g_strdup_printf("%s.%s", secname, key);
+    int rc = 0;
+    if (!json_is_object(st)) {
+        rc = bad(err, path, "must be an object");
+    } else {
+        static const char *const figs[] = {"count", "sum", "min", "max", "mean", "p50", "p95"};
+        for (size_t i = 0; i < JV_ARRAY_LEN(figs) && rc == 0; i++)
+            rc = check_figure(st, path, figs[i], err);
     }
-    return 0;
+    g_free(path);
+    return rc;
 }
 
 int jv_manifest_validate(const json_t *m, GError **err)
@@ -92,34 +101,31 @@ int jv_manifest_validate(const json_t *m, GError **err)
         if (sec && !json_is_object(sec) && !json_is_null(sec))
             return bad(err, sections[k], "must be an object or null");
     }
-    static const char *const figured[] = {"images", "iqa_cache"};
-    for (size_t k = 0; k < JV_ARRAY_LEN(figured); k++) {
-        json_t *sec = json_object_get(m, figured[k]);
-        if (json_is_object(sec)) {
-            const char *name;
-            json_t *v;
-            json_object_foreach(sec, name, v)
-            {
-                if (!json_is_number(v) && !json_is_null(v)) {
-                    char *key = g_strdup_printf("%s.%s", figured[k], name);
-                    bad(err, key, "must be a number or null");
-                    g_free(key);
-                    return -1;
-                }
-            }
-        }
+    /* the figures the report reads; other members are free */
+    static const struct {
+        const char *section, *key;
+    } figures[] = {
+        {"images", "discovered"},        {"images", "processed"},
+        {"images", "resumed"},           {"images", "failed"},
+        {"iqa_cache", "hits"},           {"iqa_cache", "misses"},
+        {"iqa_cache", "hit_ratio"},      {"critique", "requests"},
+        {"critique", "retries"},         {"critique", "errors"},
+        {"critique", "parse_errors"},    {"critique", "truncated"},
+        {"critique", "truncated_share"}, {"pairwise", "scheduled"},
+        {"pairwise", "completed"},       {"pairwise", "encodings"},
+    };
+    for (size_t k = 0; k < JV_ARRAY_LEN(figures); k++) {
+        json_t *sec = json_object_get(m, figures[k].section);
+        if (json_is_object(sec) && check_figure(sec, figures[k].section, figures[k].key, err) < 0)
+            return -1;
     }
     json_t *crit = json_object_get(m, "critique");
     if (json_is_object(crit)) {
-        json_t *eps = json_object_get(crit, "endpoints");
-        json_t *tmp = json_deep_copy(crit);
-        json_object_del(tmp, "endpoints");
-        int rc = check_section_figures(tmp, "critique", 0, err);
-        json_decref(tmp);
-        if (rc < 0)
-            return -1;
-        if (eps && !json_is_array(eps) && !json_is_null(eps))
-            return bad(err, "critique.endpoints", "must be an array");
+        static const char *const st[] = {"prompt_tokens", "completion_tokens", "ttft",
+                                         "ttft_seconds", "request_seconds"};
+        for (size_t k = 0; k < JV_ARRAY_LEN(st); k++)
+            if (check_stats(crit, "critique", st[k], err) < 0)
+                return -1;
     }
     json_t *gpu = json_object_get(m, "gpu");
     if (json_is_object(gpu)) {
@@ -233,6 +239,13 @@ static bool section(const json_t *m, const char *name)
     return json_is_object(json_object_get(m, name));
 }
 
+/* The critique's TTFT statistics: "ttft" (SPEC 4.1) or "ttft_seconds" (borrowed, or NULL). */
+static const json_t *ttft_of(const json_t *m)
+{
+    json_t *t = at(m, "critique.ttft");
+    return json_is_object(t) ? t : at(m, "critique.ttft_seconds");
+}
+
 /* Mean util_percent and peak memory_used_mb over gpu.samples. */
 static bool gpu_figures(const json_t *m, double *mean_util, double *peak_mem, size_t *n)
 {
@@ -320,13 +333,17 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
     }
 
     if (section(m, "critique")) {
+        const char *share = F(p, m, "critique.truncated_share", K_RATIO_PCT);
+        double tr, rq;
+        if (strcmp(share, "n/a") == 0 && num(m, "critique.truncated", &tr) &&
+            num(m, "critique.requests", &rq) && rq > 0)
+            share = fmt_value(p, tr / rq, K_RATIO_PCT);
         fprintf(out,
                 "Critique: requests %s, retries %s, errors %s, parse errors %s, "
                 "truncated %s (%s)\n",
                 F(p, m, "critique.requests", K_INT), F(p, m, "critique.retries", K_INT),
                 F(p, m, "critique.errors", K_INT), F(p, m, "critique.parse_errors", K_INT),
-                F(p, m, "critique.truncated", K_INT),
-                F(p, m, "critique.truncated_share", K_RATIO_PCT));
+                F(p, m, "critique.truncated", K_INT), share);
         fprintf(out, "  prompt tokens: sum %s, mean %s, p95 %s, max %s\n",
                 F(p, m, "critique.prompt_tokens.sum", K_INT),
                 F(p, m, "critique.prompt_tokens.mean", K_NUM),
@@ -337,10 +354,16 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
                 F(p, m, "critique.completion_tokens.mean", K_NUM),
                 F(p, m, "critique.completion_tokens.p95", K_NUM),
                 F(p, m, "critique.completion_tokens.max", K_INT));
+        const json_t *ttft = ttft_of(m);
         fprintf(out, "  TTFT: count %s, mean %s, p50 %s, p95 %s, max %s\n",
-                F(p, m, "critique.ttft.count", K_INT), F(p, m, "critique.ttft.mean", K_SEC),
-                F(p, m, "critique.ttft.p50", K_SEC), F(p, m, "critique.ttft.p95", K_SEC),
-                F(p, m, "critique.ttft.max", K_SEC));
+                F(p, ttft, "count", K_INT), F(p, ttft, "mean", K_SEC), F(p, ttft, "p50", K_SEC),
+                F(p, ttft, "p95", K_SEC), F(p, ttft, "max", K_SEC));
+        if (json_is_object(at(m, "critique.request_seconds")))
+            fprintf(out, "  request latency: mean %s, p50 %s, p95 %s, max %s\n",
+                    F(p, m, "critique.request_seconds.mean", K_SEC),
+                    F(p, m, "critique.request_seconds.p50", K_SEC),
+                    F(p, m, "critique.request_seconds.p95", K_SEC),
+                    F(p, m, "critique.request_seconds.max", K_SEC));
         json_t *eps = at(m, "critique.endpoints");
         if (json_array_size(eps) > 0) {
             fprintf(out, "  endpoints:");
@@ -368,7 +391,16 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
         fprintf(out, "Pairwise: scheduled %s, completed %s, encodings %s\n",
                 F(p, m, "pairwise.scheduled", K_INT), F(p, m, "pairwise.completed", K_INT),
                 F(p, m, "pairwise.encodings", K_INT));
+        json_t *extra[] = {at(m, "pairwise.resumed"), at(m, "pairwise.no_decision"),
+                           at(m, "pairwise.failed")};
+        if (extra[0] || extra[1] || extra[2])
+            fprintf(out, "  resumed %s, no decision %s, failed %s\n",
+                    F(p, m, "pairwise.resumed", K_INT), F(p, m, "pairwise.no_decision", K_INT),
+                    F(p, m, "pairwise.failed", K_INT));
+        /* "categories" (SPEC 4.1 wording) or "per_category" (the playoff's stats) */
         json_t *cats = at(m, "pairwise.categories");
+        if (!json_is_object(cats))
+            cats = at(m, "pairwise.per_category");
         const char *name;
         json_t *c;
         json_object_foreach(cats, name, c)
@@ -401,7 +433,10 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
         fprintf(out, "GPU: n/a\n");
     }
 
-    if (section(m, "server_metrics")) {
+    json_t *sm = json_object_get(m, "server_metrics");
+    if (json_is_false(json_object_get(sm, "available"))) {
+        fprintf(out, "Server metrics: n/a (%s)\n", S(sm, "reason"));
+    } else if (section(m, "server_metrics")) {
         fprintf(out,
                 "Server metrics: prefix cache hit rate %s, requests %s, TTFT mean %s, "
                 "e2e mean %s\n",
@@ -507,8 +542,6 @@ static void print_two(FILE *out, const json_t *a, const json_t *b, struct pool *
         {"truncated", "critique.truncated", K_INT, false},
         {"prompt tokens mean", "critique.prompt_tokens.mean", K_NUM, false},
         {"completion tokens mean", "critique.completion_tokens.mean", K_NUM, false},
-        {"TTFT mean", "critique.ttft.mean", K_SEC, true},
-        {"TTFT p95", "critique.ttft.p95", K_SEC, true},
         {"IQA cache hit ratio", "iqa_cache.hit_ratio", K_RATIO_PCT, false},
         {"pairwise completed", "pairwise.completed", K_INT, false},
         {"prefix cache hit rate", "server_metrics.prefix_cache_hit_rate", K_RATIO_PCT, false},
@@ -522,6 +555,13 @@ static void print_two(FILE *out, const json_t *a, const json_t *b, struct pool *
         }
         row(out, rows[i].label, F(p, a, rows[i].path, rows[i].k), F(p, b, rows[i].path, rows[i].k),
             ratio);
+    }
+    static const char *const tt[][2] = {{"TTFT mean", "mean"}, {"TTFT p95", "p95"}};
+    for (size_t i = 0; i < JV_ARRAY_LEN(tt); i++) {
+        const json_t *ta = ttft_of(a), *tb = ttft_of(b);
+        json_t *rj = ratio_json(ta, tt[i][1], tb, tt[i][1]);
+        row(out, tt[i][0], F(p, ta, tt[i][1], K_SEC), F(p, tb, tt[i][1], K_SEC), ratio_text(p, rj));
+        json_decref(rj);
     }
     row(out, "prompt profile", S(a, "parameters.prompt_profile"), S(b, "parameters.prompt_profile"),
         NULL);

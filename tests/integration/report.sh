@@ -31,7 +31,7 @@ has "$T/full.txt" 'prefix cache hit rate 57.7%, requests 121'
 has "$T/iqa.txt" 'commit unknown (dirty)'
 has "$T/iqa.txt" 'Critique: n/a'
 has "$T/iqa.txt" 'Pairwise: n/a'
-has "$T/iqa.txt" 'Server metrics: n/a'
+has "$T/iqa.txt" 'Server metrics: n/a (no VLM server in this run)'
 has "$T/iqa.txt" 'GPU: n/a (NVML not loadable'
 has "$T/iqa.txt" 'hit ratio 0.0%'
 
@@ -47,7 +47,20 @@ grep -Eq '^  stage critique +1996\.00 s +499\.00 s +4\.00x faster$' "$T/two.txt"
 grep -Eq '^  stage iqa .*1\.00x \(same\)$' "$T/two.txt" || fail "iqa ratio"
 grep -Eq '^  stage pairwise .*1\.25x slower$' "$T/two.txt" || fail "pairwise ratio"
 grep -Eq '^  TTFT mean +1\.86 s +0\.93 s +2\.00x faster$' "$T/two.txt" || fail "ttft ratio"
-grep -Eq '^  truncated +n/a +4' "$T/two.txt" || fail "missing figure as n/a"
+grep -Eq '^  truncated +6 +4 *$' "$T/two.txt" || fail "truncated row"
+grep -Eq '^  GPU mean util +n/a +75\.0%' "$T/two.txt" || fail "missing figure as n/a"
+
+# the shape the critique engine writes: ttft_seconds, request_seconds, no truncated_share
+"$JV" report "$D/baseline.metadata.json" >"$T/base.txt" || fail "baseline report exited $?"
+has "$T/base.txt" 'truncated 6 (5.0%)'
+has "$T/base.txt" 'TTFT: count 120, mean 1.86 s, p50 1.80 s, p95 3.10 s, max 3.40 s'
+has "$T/base.txt" 'request latency: mean 16.58 s'
+has "$T/base.txt" 'endpoints: http://127.0.0.1:8000/v1 (120 requests)'
+has "$T/base.txt" 'IQA cache: hits 120, misses 0, hit ratio 100.0%'
+# the playoff's own stats shape: per_category, no_decision, a category with no matches
+has "$T/base.txt" 'resumed 0, no decision 3, failed 1'
+has "$T/base.txt" 'Nature                   eligible 14, matches 120, mean 1.60 s'
+has "$T/base.txt" 'Small                    eligible 1, matches 0, mean n/a'
 
 expect_error() { # rc pattern args...
     want=$1 pat=$2
