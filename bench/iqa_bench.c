@@ -108,6 +108,9 @@ int main(int argc, char **argv)
     /* Parallelism comes from our workers, one image each; libvips' own
      * thread pool per image would only compete with them. */
     vips_concurrency_set(vips_threads);
+    /* Every image is opened once: libvips' operation cache would only keep
+     * finished images (and their open files) alive. */
+    vips_cache_set_max(0);
     b.files = argv + i;
     b.nfiles = argc - i;
     b.total = b.nfiles * rounds;

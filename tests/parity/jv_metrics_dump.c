@@ -59,6 +59,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "jv_metrics_dump: cannot start libvips: %s\n", vips_error_buffer());
         return 1;
     }
+    /* Every image is opened once: libvips' operation cache would only keep
+     * finished images (and their open files) alive. */
+    vips_cache_set_max(0);
     bool tonal = true;
     double max_mp = 200.0;
     int failed = 0;
