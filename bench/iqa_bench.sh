@@ -57,7 +57,7 @@ for set in mate dpi 12mp; do
     total=$(field total_ms "$one")
     printf '%-5s %6s %10s %12s %9s %12s %12s %7.2f %11.1f %7.1fx\n' "$set" "$n" \
         "$(field decode_ms "$d")" "$(field metrics_ms "$one")" "$(field metrics_over_decode "$one")" \
-        "$t1" "$t2" "$(echo "$t2 / $t1" | bc -l)" "$py" "$(echo "$py / $total" | bc -l)"
+        "$t1" "$t2" "$(awk "BEGIN {print $t2 / $t1}")" "$py" "$(awk "BEGIN {print $py / $total}")"
     echo "      1 worker:  $one" >&2
     echo "      2 workers: $two" >&2
 done
