@@ -9,7 +9,10 @@
 # Prints, per set, the median time per image for decode only and for decode +
 # all metrics (1 worker), throughput with 1 and 2 workers, and the Python
 # reference's median time per image (load + metrics, interpreter start-up
-# excluded). Quote medians; the machine may be shared.
+# excluded). cpu_ms is the process CPU time per image with 1 and 2 workers:
+# equal values mean the workers do not serialise, so on free cores 2 workers
+# give twice the throughput even when a busy machine hides it. Quote medians;
+# the machine may be shared.
 set -eu
 build=${1:-build}
 rounds=${2:-3}
@@ -38,8 +41,8 @@ field() { # field NAME LINE
     echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-printf '%-5s %6s %10s %12s %9s %12s %12s %7s %11s %8s\n' set images decode_ms metrics_ms ratio \
-    "1w img/s" "2w img/s" speedup python_ms "vs py"
+printf '%-5s %6s %10s %11s %6s %9s %9s %7s %14s %10s %7s\n' set images decode_ms metrics_ms ratio \
+    "1w img/s" "2w img/s" speedup "cpu_ms 1w/2w" python_ms "vs py"
 for set in mate dpi 12mp; do
     files=$(ls "$tmp/$set"/*.jpg)
     n=$(echo "$files" | wc -l)
@@ -55,9 +58,11 @@ for set in mate dpi 12mp; do
     t1=$(field throughput "$one" | tr -d '/s')
     t2=$(field throughput "$two" | tr -d '/s')
     total=$(field total_ms "$one")
-    printf '%-5s %6s %10s %12s %9s %12s %12s %7.2f %11.1f %7.1fx\n' "$set" "$n" \
+    printf '%-5s %6s %10s %11s %6s %9s %9s %7.2f %14s %10.1f %6.1fx\n' "$set" "$n" \
         "$(field decode_ms "$d")" "$(field metrics_ms "$one")" "$(field metrics_over_decode "$one")" \
-        "$t1" "$t2" "$(awk "BEGIN {print $t2 / $t1}")" "$py" "$(awk "BEGIN {print $py / $total}")"
+        "$t1" "$t2" "$(awk "BEGIN {print $t2 / $t1}")" \
+        "$(field cpu_ms_per_image "$one")/$(field cpu_ms_per_image "$two")" \
+        "$py" "$(awk "BEGIN {print $py / $total}")"
     echo "      1 worker:  $one" >&2
     echo "      2 workers: $two" >&2
 done
