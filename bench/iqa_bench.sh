@@ -37,6 +37,10 @@ vips thumbnail "$photos/nature/Wood.jpg" "$tmp/12mp/wood.jpg[Q=92]" 4000 --heigh
 vips thumbnail "$photos/nature/TwoWings.jpg" "$tmp/12mp/twowings.jpg[Q=92]" 4000 --height 3000 \
     --size force
 
+median() {
+    sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
 field() { # field NAME LINE
     echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
@@ -53,8 +57,9 @@ for set in mate dpi 12mp; do
     # shellcheck disable=SC2086
     two=$("$bench" --workers 2 --rounds "$rounds" $files)
     # shellcheck disable=SC2086
-    py=$(/usr/bin/python3 "$ref" --time $files | awk '{print $1 * 1000}' | sort -n |
-        awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+    /usr/bin/python3 "$ref" --time $files > "$tmp/py.txt"
+    py=$(awk '{print $1 * 1000}' "$tmp/py.txt" | median)
+    pycpu=$(awk '{print $2 * 1000}' "$tmp/py.txt" | median)
     t1=$(field throughput "$one" | tr -d '/s')
     t2=$(field throughput "$two" | tr -d '/s')
     total=$(field total_ms "$one")
@@ -63,6 +68,7 @@ for set in mate dpi 12mp; do
         "$t1" "$t2" "$(awk "BEGIN {print $t2 / $t1}")" \
         "$(field cpu_ms_per_image "$one")/$(field cpu_ms_per_image "$two")" \
         "$py" "$(awk "BEGIN {print $py / $total}")"
+    echo "      python: median wall ${py} ms, CPU ${pycpu} ms per image; C CPU $(field cpu_ms_per_image "$one") ms" >&2
     echo "      1 worker:  $one" >&2
     echo "      2 workers: $two" >&2
 done
