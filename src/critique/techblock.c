@@ -121,3 +121,40 @@ char *jv_technical_analysis(const json_t *metrics, const char *tonal_summary, bo
     g_string_append(s, tonal_summary && tonal_summary[0] ? tonal_summary : "n/a");
     return g_string_free(s, FALSE);
 }
+
+/* Appends the entries of `list` (strings or {message}) joined with "; ". */
+static void put_list(GString *s, const json_t *list)
+{
+    size_t i;
+    const json_t *v;
+    bool first = true;
+    json_array_foreach(list, i, v)
+    {
+        const char *text = json_is_string(v) ? json_string_value(v)
+                                             : json_string_value(json_object_get(v, "message"));
+        if (!text || !text[0])
+            continue;
+        g_string_append(s, first ? "" : "; ");
+        g_string_append(s, text);
+        first = false;
+    }
+}
+
+char *jv_compliance_summary(const json_t *compliance)
+{
+    if (!json_is_object(compliance))
+        return g_strdup("not checked");
+    const json_t *issues = json_object_get(compliance, "issues");
+    const json_t *warnings = json_object_get(compliance, "warnings");
+    bool passed = json_is_true(json_object_get(compliance, "passed"));
+    GString *s = g_string_new(passed ? "passed" : "failed");
+    if (!passed && json_array_size(issues) > 0) {
+        g_string_append(s, ": ");
+        put_list(s, issues);
+    }
+    if (json_array_size(warnings) > 0) {
+        g_string_append(s, "; warnings: ");
+        put_list(s, warnings);
+    }
+    return g_string_free(s, FALSE);
+}
