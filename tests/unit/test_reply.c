@@ -192,8 +192,12 @@ static void test_critique_parse(void **state)
 
     /* A non-verdict object first ({not json} does not parse, {"a":1} has no verdict key). */
     assert_int_equal(parse("{oops} {\"a\": 1} {\"critique\": \"x\", \"score\": 12.5}", &c), 0);
-    assert_int_equal(c.total, 13); /* round half away from zero */
+    assert_int_equal(c.total, 12); /* halves to even, as Python's round() */
     assert_true(fabs(c.score_raw - 12.5) < 1e-12);
+    assert_int_equal(parse("{\"critique\": \"x\", \"score\": 13.5}", &c), 0);
+    assert_int_equal(c.total, 14);
+    assert_int_equal(parse("{\"critique\": \"x\", \"score\": 16.51}", &c), 0);
+    assert_int_equal(c.total, 17);
     assert_string_equal(c.style, "Other");
     assert_null(c.title);
 
@@ -213,7 +217,7 @@ static void test_critique_parse(void **state)
                            &c),
                      0);
     assert_true(fabs(c.score_raw - 12.5) < 1e-12);
-    assert_int_equal(c.total, 13);
+    assert_int_equal(c.total, 12);
     assert_true(fabs(json_real_value(json_object_get(c.subscores, "composition")) - 5) < 1e-12);
     assert_true(fabs(json_real_value(json_object_get(c.subscores, "technical"))) < 1e-12);
     assert_int_equal(parse("{\"critique\": \"x\", \"impact\": 4, \"composition\": 4, "
