@@ -23,13 +23,4 @@
  */
 char *jv_technical_analysis(const json_t *metrics, const char *tonal_summary, bool verbose);
 
-/*
- * The compliance line of the prompt from Stage 0's `compliance` object
- * {passed, issues, warnings} (borrowed; issues and warnings are strings or
- * objects with a "message"): "passed", "passed; warnings: ..." or
- * "failed: issue; issue; warnings: ...". NULL or not an object: "not
- * checked". Returns owned text.
- */
-char *jv_compliance_summary(const json_t *compliance);
-
 #endif

@@ -254,26 +254,6 @@ static void test_techblock(void **state)
     g_free(t);
 }
 
-static void test_compliance_summary(void **state)
-{
-    (void)state;
-    char *t = jv_compliance_summary(NULL);
-    assert_string_equal(t, "not checked");
-    g_free(t);
-    json_t *c = json_pack("{s:b, s:[], s:[s]}", "passed", 1, "issues", "warnings",
-                          "Borders are not allowed");
-    t = jv_compliance_summary(c);
-    assert_string_equal(t, "passed; warnings: Borders are not allowed");
-    g_free(t);
-    json_decref(c);
-    c = json_pack("{s:b, s:[s, {s:s}], s:[]}", "passed", 0, "issues", "width 2000 > 1600",
-                  "message", "height 1400 > 1200", "warnings");
-    t = jv_compliance_summary(c);
-    assert_string_equal(t, "failed: width 2000 > 1600; height 1400 > 1200");
-    g_free(t);
-    json_decref(c);
-}
-
 static json_t *body_of(const struct jv_critique_request_params *p)
 {
     char *s = jv_critique_request_body(p);
@@ -467,8 +447,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_builtin_profiles), cmocka_unit_test(test_unknown_id),
         cmocka_unit_test(test_parse_and_render), cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_prompt_file),      cmocka_unit_test(test_techblock),
-        cmocka_unit_test(test_request_body),     cmocka_unit_test(test_compliance_summary),
-        cmocka_unit_test(test_image_data_url),
+        cmocka_unit_test(test_request_body),     cmocka_unit_test(test_image_data_url),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();
