@@ -64,6 +64,8 @@ void jv_telemetry_to_manifest(struct jv_telemetry *t, json_t *root)
 {
     if (!t)
         return;
+    /* Let the sampler record the last boundary sample (bounded wait). */
+    jv_gpu_flush(t->gpu, 3.0);
     json_t *gpu = json_object();
     json_object_set(gpu, "snapshot", t->gpu_snapshot);
     json_object_set_new(gpu, "samples", jv_gpu_samples(t->gpu));

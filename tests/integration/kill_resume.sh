@@ -13,16 +13,22 @@ CONC=2
 make_photos photos $N
 start_sim --time-scale 0.05
 
+ARGS="-i photos --quiet --concurrency $CONC --output-jsonl out/r.jsonl --iqa-cache out/iqa.jsonl
+    --progress-file out/p.json --log-file out/run.log --flush-every 4"
 run() {
-    "$JV" run -i photos --base-url "$SIM_URL/v1" --quiet --concurrency $CONC \
-        --output-jsonl out/r.jsonl --iqa-cache out/iqa.jsonl --progress-file out/p.json \
-        --log-file out/run.log --flush-every 4 "$@"
+    # shellcheck disable=SC2086
+    "$JV" run --base-url "$SIM_URL/v1" $ARGS "$@"
+}
+# In the background with $! naming judge-vision itself (not a subshell).
+run_bg() {
+    # shellcheck disable=SC2086
+    "$JV" run --base-url "$SIM_URL/v1" $ARGS "$@" >/dev/null 2>&1 &
+    pid=$!
 }
 
 k=0
 while [ $k -lt $KILLS ]; do
-    run >/dev/null 2>&1 &
-    pid=$!
+    run_bg
     # A random moment between 0.1 and 1.5 s into the run.
     sleep "$(awk -v s="$k$$" 'BEGIN { srand(s); printf "%.2f", 0.1 + rand() * 1.4 }')"
     kill -KILL $pid 2>/dev/null || true
@@ -52,8 +58,7 @@ run >/dev/null 2>&1 || fail "resumed run"
 
 # SIGINT and SIGTERM: stop cleanly, manifest says interrupted.
 for sig in INT TERM; do
-    run --fresh >/dev/null 2>&1 &
-    pid=$!
+    run_bg --fresh
     sleep 0.6
     kill -$sig $pid
     set +e
