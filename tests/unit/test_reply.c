@@ -149,6 +149,11 @@ static void test_malformed_events(void **state)
     g_clear_error(&err);
     assert_int_equal(jv_reply_feed_sse(&r, "[1,2]", 5, &err), -1);
     g_clear_error(&err);
+    /* A malformed payload not ended by a NUL: the message quotes only its len bytes. */
+    const char raw[] = "{bad}-and-bytes-beyond-the-event";
+    assert_int_equal(jv_reply_feed_sse(&r, raw, 4, &err), -1);
+    assert_true(g_str_has_suffix(err->message, ": {bad"));
+    g_clear_error(&err);
     /* Not NUL-terminated: only len bytes count. */
     const char chunk[] = "{\"choices\":[{\"delta\":{\"content\":\"ab\"}}]}XYZ";
     assert_int_equal(jv_reply_feed_sse(&r, chunk, sizeof(chunk) - 4, &err), 0);
