@@ -80,8 +80,8 @@ int main(int argc, char **argv)
     }
     g_strfreev(files);
     long total = strtol(argv[3], NULL, 10), conc = strtol(argv[4], NULL, 10);
-    if (total < 1 || conc < 1) {
-        fprintf(stderr, "sim_client: N and CONCURRENCY must be positive\n");
+    if (total < 1 || conc < 1 || nbodies == 0) {
+        fprintf(stderr, "sim_client: need a body, and positive N and CONCURRENCY\n");
         g_strfreev(bodies);
         return 2;
     }

@@ -152,7 +152,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, j
                                  const char *retry_after)
 {
     /* json_dumps() allocates with malloc(), which MHD_RESPMEM_MUST_FREE frees. */
-    char *dump = json_dumps(obj, JSON_PRESERVE_ORDER);
+    char *dump = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(obj);
     return send_text(conn, status, "application/json", dump, retry_after);
 }
