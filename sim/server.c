@@ -603,6 +603,19 @@ fail:
     return NULL;
 }
 
+int jv_sim_check_request(const char *body, size_t len, unsigned *status, GError **err)
+{
+    static const struct jv_sim_config cfg; /* no --model-name: any model */
+    struct jv_sim_server s = {.cfg = &cfg};
+    const char *param;
+    struct chat *c = chat_parse(&s, body, len, status, &param, err);
+    if (!c)
+        return -1;
+    chat_free(c);
+    *status = 200;
+    return 0;
+}
+
 /* Builds the reply text and its output tokens, applying content faults. */
 static void chat_prepare_reply(struct jv_sim_server *s, struct chat *c)
 {
