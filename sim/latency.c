@@ -257,14 +257,18 @@ bool jv_sim_engine_prefill(struct jv_sim_engine *e, long uncached)
     return wait_until(e, start + d);
 }
 
-bool jv_sim_engine_decode(struct jv_sim_engine *e, long n)
+bool jv_sim_engine_decode(struct jv_sim_engine *e, long n, double *clock)
 {
     g_mutex_lock(&e->lock);
     long running = e->running > 0 ? e->running : 1;
     g_mutex_unlock(&e->lock);
     double per_tok =
         JV_SIM_DECODE_S_PER_TOK * (1.0 + JV_SIM_BATCH_SLOWDOWN * (double)(running - 1));
-    return jv_sim_engine_sleep(e, per_tok * (double)n);
+    double now = mono();
+    if (*clock <= 0 || *clock < now - 1.0)
+        *clock = now; /* first step, or far behind: do not catch up in a burst */
+    *clock += per_tok * (double)n * e->scale;
+    return wait_until(e, *clock);
 }
 
 void jv_sim_engine_stats(struct jv_sim_engine *e, struct jv_sim_engine_stats *out)

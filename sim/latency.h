@@ -119,8 +119,13 @@ long jv_sim_engine_cache_lookup(struct jv_sim_engine *e, const struct jv_sim_pro
  */
 bool jv_sim_engine_prefill(struct jv_sim_engine *e, long uncached);
 
-/* Decodes `n` tokens at the current batch's per-token speed. */
-bool jv_sim_engine_decode(struct jv_sim_engine *e, long n);
+/*
+ * Decodes `n` tokens at the current batch's per-token speed. `*clock` is the
+ * sequence's decode deadline (monotonic seconds; 0 before its first step):
+ * each step ends at the previous deadline plus its duration, so timer slack
+ * does not add up over hundreds of steps.
+ */
+bool jv_sim_engine_decode(struct jv_sim_engine *e, long n, double *clock);
 
 struct jv_sim_engine_stats {
     long running, waiting;

@@ -52,6 +52,15 @@ void jv_sim_config_release(struct jv_sim_config *c);
 struct jv_sim_server;
 
 /*
+ * Parses and validates a chat-completions request body exactly as the server
+ * does (JSON, messages, max_tokens, stream_options, data: image URLs decoded
+ * and probed with libvips; any model accepted). Returns 0, or -1 with the
+ * HTTP status the server would answer in *status and the message in err.
+ * For the fuzzer and tests; libvips must be initialised.
+ */
+int jv_sim_check_request(const char *body, size_t len, unsigned *status, GError **err);
+
+/*
  * Starts serving (borrows `cfg` for the server's life). `on_shutdown` is
  * called (from a server thread) after a POST /shutdown reply went out.
  * Returns NULL with `err` set when the truth file or the socket fails.
