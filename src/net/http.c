@@ -559,6 +559,8 @@ static int sse_event(const char *type, const char *data, size_t len, void *user)
         req->ttft = jv_clock_mono() - req->t_attempt;
         if (req->cb.on_first_token)
             req->cb.on_first_token(req, req->user);
+        if (req->cancelled)
+            return -1;
     }
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
         req->saw_done = true;
@@ -591,7 +593,7 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *user)
     if (req->stream_mode) {
         GError *e = NULL;
         if (jv_sse_feed(&req->parser, ptr, n, &e) != 0) {
-            if (!req->abort_error) {
+            if (!req->abort_error && !req->cancelled) {
                 char *target = target_of(req);
                 req->abort_error =
                     g_error_new(JV_ERROR, JV_ERR_PARSE, "%s: %s", target, e->message);
@@ -990,6 +992,10 @@ static void do_cancel(struct jv_http_sched *s)
 void jv_http_sched_cancel_all(struct jv_http_sched *s)
 {
     if (s->depth > 0) {
+        /* inside a callback: running transfers stop taking data now, and are
+         * reported once the callback has returned */
+        for (GList *l = s->running.head; l; l = l->next)
+            ((struct jv_http_request *)l->data)->cancelled = true;
         s->cancel_requested = true;
         return;
     }
@@ -1069,9 +1075,11 @@ void jv_http_sched_free(struct jv_http_sched *s)
 {
     if (!s)
         return;
-    do_cancel(s);
-    while (s->deferred.length > 0)
+    /* on_done callbacks may submit again: repeat until nothing is left */
+    while (s->ready.length || s->delayed.length || s->running.length || s->deferred.length) {
+        do_cancel(s);
         run_deferred(s);
+    }
     curl_multi_cleanup(s->multi);
     g_rand_free(s->rand);
     g_free(s);

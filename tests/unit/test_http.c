@@ -54,8 +54,7 @@ struct probe {
     char *body;
     char *error;
     int error_code;
-    size_t max_running;   /* scheduler's running count seen from the callbacks */
-    int spread_violation; /* endpoints' in-flight counts more than 1 apart at a first token */
+    size_t max_running; /* scheduler's running count seen from the callbacks */
     bool cancel_on_first_token;
 };
 
@@ -115,14 +114,6 @@ static void on_first(struct jv_http_request *req, void *user)
     p->first_tokens++;
     p->first_tokens_attempt++;
     note_running(p);
-    if (p->pool && jv_http_pool_size(p->pool) == 2) {
-        json_t *st = jv_http_pool_stats(p->pool);
-        json_int_t a = json_integer_value(json_object_get(json_array_get(st, 0), "in_flight"));
-        json_int_t b = json_integer_value(json_object_get(json_array_get(st, 1), "in_flight"));
-        if (llabs(a - b) > 1)
-            p->spread_violation++;
-        json_decref(st);
-    }
     if (p->cancel_on_first_token)
         jv_http_sched_cancel_all(p->sched);
 }
@@ -419,28 +410,36 @@ static void test_two_endpoints_balanced(void **state)
 {
     (void)state;
     struct sim_child a, b;
-    sim_start(&a, "--time-scale", "0.02", NULL);
-    sim_start(&b, "--time-scale", "0.02", NULL);
+    /* a is slow (each reply takes about a second), b fast */
+    sim_start(&a, "--time-scale", "0.5", NULL);
+    sim_start(&b, "--time-scale", "0.01", NULL);
     const char *urls[] = {a.api, b.api, NULL};
     struct jv_http_pool *pool = jv_http_pool_new(urls);
-    struct jv_http_sched *s = jv_http_sched_new(4);
-    struct probe p[8];
-    for (int i = 0; i < 8; i++) {
+    struct jv_http_sched *s = jv_http_sched_new(2);
+    enum { N = 10 };
+    struct probe p[N];
+    for (int i = 0; i < N; i++) {
         probe_init(&p[i], s, pool);
         char *text = g_strdup_printf("photo %d", i);
         jv_http_sched_submit(s, chat_request(pool, true, text, &p[i]));
         g_free(text);
     }
+    /* the first two go one to each endpoint */
+    jv_http_sched_run(s, 0);
+    json_t *st = jv_http_pool_stats(pool);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(st, 0), "in_flight")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(st, 1), "in_flight")), 1);
+    json_decref(st);
     run_all(s, 60);
     int per[2] = {0, 0};
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < N; i++) {
         assert_null(p[i].error);
-        assert_int_equal(p[i].spread_violation, 0);
         per[p[i].endpoint]++;
         probe_release(&p[i]);
     }
-    assert_int_equal(per[0], 4);
-    assert_int_equal(per[1], 4);
+    /* fewest in flight: while the slow one works on its request, the fast one takes the rest */
+    assert_true(per[0] >= 1);
+    assert_true(per[1] >= N - 3);
     jv_http_sched_free(s);
     jv_http_pool_free(pool);
     sim_stop(&a);
