@@ -416,7 +416,8 @@ struct jv_http_sched {
     double backoff_base;
     double backoff_cap;
     GRand *rand;
-    uint64_t n_requests, n_attempts, n_retries, n_succeeded, n_errors, n_cancelled, n_timeouts;
+    uint64_t n_requests, n_attempts, n_retries, n_succeeded, n_errors, n_cancelled, n_timeouts,
+        n_connects;
     size_t max_running;
 };
 
@@ -689,11 +690,12 @@ size_t jv_http_sched_running(const struct jv_http_sched *s)
 
 json_t *jv_http_sched_stats(const struct jv_http_sched *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
                      (json_int_t)s->n_requests, "attempts", (json_int_t)s->n_attempts, "retries",
                      (json_int_t)s->n_retries, "succeeded", (json_int_t)s->n_succeeded, "errors",
                      (json_int_t)s->n_errors, "cancelled", (json_int_t)s->n_cancelled, "timeouts",
-                     (json_int_t)s->n_timeouts, "max_running", (json_int_t)s->max_running);
+                     (json_int_t)s->n_timeouts, "max_running", (json_int_t)s->max_running,
+                     "connections", (json_int_t)s->n_connects);
 }
 
 /* Reports the final outcome and frees the request (already off every queue). */
@@ -885,8 +887,10 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
 {
     double now = jv_clock_mono();
     double latency = now - req->t_attempt;
-    long status = 0;
+    long status = 0, connects = 0;
     curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(req->easy, CURLINFO_NUM_CONNECTS, &connects);
+    s->n_connects += (uint64_t)(connects > 0 ? connects : 0);
     g_queue_unlink(&s->running, &req->link);
     curl_multi_remove_handle(s->multi, req->easy);
     curl_easy_cleanup(req->easy);

@@ -164,7 +164,8 @@ void jv_http_sched_cancel_all(struct jv_http_sched *s);
 
 /*
  * Counters {requests, attempts, retries, succeeded, errors, cancelled,
- * timeouts, max_running} (new reference).
+ * timeouts, max_running, connections} (new reference); connections = new
+ * connections opened (the rest reused kept-alive ones).
  */
 json_t *jv_http_sched_stats(const struct jv_http_sched *s);
 

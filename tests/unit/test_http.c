@@ -658,6 +658,47 @@ static void test_key_never_logged(void **state)
     sim_stop(&sim);
 }
 
+static void test_body_cap_and_keepalive(void **state)
+{
+    (void)state;
+    struct sim_child sim;
+    sim_start(&sim, "--time-scale", "0.01", NULL);
+    const char *urls[] = {sim.api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *s = jv_http_sched_new(1);
+    /* five requests one after another share one kept-alive connection */
+    struct probe p[5];
+    for (int i = 0; i < 5; i++) {
+        probe_init(&p[i], s, pool);
+        jv_http_sched_submit(s, chat_request(pool, i % 2 == 0, "keep alive", &p[i]));
+    }
+    run_all(s, 30);
+    for (int i = 0; i < 5; i++) {
+        assert_null(p[i].error);
+        probe_release(&p[i]);
+    }
+    json_t *st = jv_http_sched_stats(s);
+    assert_int_equal(json_integer_value(json_object_get(st, "connections")), 1);
+    json_decref(st);
+    /* a reply above the cap stops there, final (no retry), in both modes */
+    for (int i = 0; i < 2; i++) {
+        probe_init(&p[i], s, pool);
+        struct jv_http_request *req = chat_request(pool, i == 0, "too big", &p[i]);
+        jv_http_request_set_max_body(req, 100);
+        jv_http_sched_submit(s, req);
+    }
+    run_all(s, 30);
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(p[i].error);
+        assert_int_equal(p[i].attempts, 1);
+        assert_non_null(strstr(p[i].error, "exceeds the limit of 100 bytes"));
+        probe_release(&p[i]);
+    }
+    jv_http_sched_free(s);
+    jv_http_pool_free(pool);
+    sim_stop(&sim);
+}
+
 static void test_blocking_get(void **state)
 {
     (void)state;
@@ -709,6 +750,7 @@ int main(void)
         cmocka_unit_test_teardown(test_concurrency_limit, sim_stop_all),
         cmocka_unit_test_teardown(test_cancel_all, sim_stop_all),
         cmocka_unit_test_teardown(test_key_never_logged, sim_stop_all),
+        cmocka_unit_test_teardown(test_body_cap_and_keepalive, sim_stop_all),
         cmocka_unit_test_teardown(test_blocking_get, sim_stop_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
