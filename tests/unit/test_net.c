@@ -156,7 +156,7 @@ static void test_sse_nul_in_event_name(void **state)
     struct jv_sse p;
     GError *err = NULL;
     jv_sse_init(&p, 1024, collect, &c);
-    assert_int_equal(jv_sse_feed(&p, "event:\0x\ndata: y\n\n", 20, &err), 0);
+    assert_int_equal(jv_sse_feed(&p, "event:\0x\ndata: y\n\n", 19, &err), 0);
     assert_int_equal(c.events->len, 1);
     assert_string_equal(g_ptr_array_index(c.events, 0), "message|y");
     jv_sse_release(&p);
