@@ -17,17 +17,3 @@ int cmd_serve(int argc, char **argv)
     (void)argv;
     return not_yet("serve");
 }
-
-int cmd_bench(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("bench");
-}
-
-int cmd_report(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("report");
-}
