@@ -26,6 +26,8 @@ struct jv_iqa_service {
     int conn_failures;
     double down_until;
     char *down_reason;
+    int deferred; /* answers waiting for the scheduler's next run */
+    bool closed;  /* freed by its owner while requests or answers were pending */
     uint64_t submitted, complete, partial, failed;
 };
 
@@ -81,9 +83,30 @@ static void job_deliver(struct iqa_job *job)
     job_free(job);
 }
 
+/* After jv_iqa_service_free(): frees what is left once nothing refers to it. */
+static void maybe_finish_close(struct jv_iqa_service *s)
+{
+    if (s->closed && s->in_flight == 0 && s->deferred == 0)
+        g_free(s);
+}
+
 static void job_deliver_deferred(void *user)
 {
-    job_deliver(user);
+    struct iqa_job *job = user;
+    struct jv_iqa_service *s = job->svc;
+    s->deferred--;
+    if (s->closed) {
+        job_free(job);
+        maybe_finish_close(s);
+        return;
+    }
+    job_deliver(job);
+}
+
+static void job_defer(struct iqa_job *job)
+{
+    job->svc->deferred++;
+    jv_http_sched_defer(job->sched, job_deliver_deferred, job);
 }
 
 static void job_note(struct iqa_job *job, const char *fmt, ...) JV_PRINTF(2, 3);
@@ -171,6 +194,12 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
     struct iqa_job *job = user;
     struct jv_iqa_service *s = job->svc;
     s->in_flight--;
+    if (s->closed) {
+        /* the owner is gone: nobody to tell */
+        job_free(job);
+        maybe_finish_close(s);
+        return;
+    }
     bool cancelled = res->error && g_error_matches(res->error, JV_ERROR, JV_ERR_CANCELLED);
     if (res->error) {
         job_note(job, "IQA service unavailable for %s: %s", job->path, res->error->message);
@@ -205,7 +234,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
     GError *err = NULL;
     if (jv_clock_mono() < s->down_until) {
         job_note(job, "IQA service %s is down (%s)", s->url, s->down_reason);
-        jv_http_sched_defer(job->sched, job_deliver_deferred, job);
+        job_defer(job);
         return;
     }
     size_t len = 0;
@@ -213,7 +242,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
     if (!bytes) {
         job_note(job, "IQA service not asked: %s", err->message);
         g_error_free(err);
-        jv_http_sched_defer(job->sched, job_deliver_deferred, job);
+        job_defer(job);
         return;
     }
     char *b64 = g_base64_encode((const guchar *)bytes, len);
@@ -267,7 +296,7 @@ void jv_iqa_service_submit(struct jv_iqa_service *s, struct jv_http_sched *sched
     job->metrics = json_object();
     s->submitted++;
     if (!want_nima && !want_musiq) {
-        jv_http_sched_defer(sched, job_deliver_deferred, job);
+        job_defer(job);
         return;
     }
     g_queue_push_tail(&s->queue, job);
@@ -311,13 +340,13 @@ void jv_iqa_service_free(struct jv_iqa_service *s)
 {
     if (!s)
         return;
-    while (s->queue.length > 0) {
-        struct iqa_job *job = g_queue_pop_head(&s->queue);
-        job_note(job, "IQA service request for %s not sent (the service was closed)", job->path);
-        job_deliver(job);
-    }
-    jv_http_pool_free(s->pool);
+    while (s->queue.length > 0)
+        job_free(g_queue_pop_head(&s->queue));
+    jv_http_pool_free(s->pool); /* pending requests keep it alive */
     g_free(s->down_reason);
     g_free(s->url);
-    g_free(s);
+    s->pool = NULL;
+    s->down_reason = s->url = NULL;
+    s->closed = true; /* the last pending request or answer frees the rest */
+    maybe_finish_close(s);
 }

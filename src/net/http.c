@@ -41,6 +41,7 @@ struct jv_http_endpoint {
 struct jv_http_pool {
     struct jv_http_endpoint *ep;
     size_t n;
+    int refs; /* the owner's and one per request */
     int in_flight;
     int limit; /* 0: counted against the scheduler's max_in_flight */
     int rest_failures;
@@ -102,6 +103,7 @@ struct jv_http_pool *jv_http_pool_new(const char *const *base_urls)
     struct jv_http_pool *pool = g_new0(struct jv_http_pool, 1);
     pool->ep = g_new0(struct jv_http_endpoint, n);
     pool->n = n;
+    pool->refs = 1;
     pool->rest_failures = DEFAULT_REST_FAILURES;
     pool->rest_s = DEFAULT_REST_S;
     for (size_t i = 0; i < n; i++) {
@@ -117,7 +119,7 @@ struct jv_http_pool *jv_http_pool_new(const char *const *base_urls)
 
 void jv_http_pool_free(struct jv_http_pool *pool)
 {
-    if (!pool)
+    if (!pool || --pool->refs > 0)
         return;
     for (size_t i = 0; i < pool->n; i++) {
         g_free(pool->ep[i].url);
@@ -429,6 +431,7 @@ struct jv_http_request *jv_http_request_new(struct jv_http_pool *pool, const cha
 {
     struct jv_http_request *req = g_new0(struct jv_http_request, 1);
     req->pool = pool;
+    pool->refs++;
     req->path = g_strdup(path ? path : "");
     req->body = g_strdup(body);
     req->api_key = api_key && *api_key ? g_strdup(api_key) : NULL;
@@ -507,6 +510,7 @@ void jv_http_request_free(struct jv_http_request *req)
     g_free(req->body);
     jv_bbuf_release(&req->buf);
     jv_sse_release(&req->parser);
+    jv_http_pool_free(req->pool);
     g_free(req);
 }
 

@@ -229,6 +229,57 @@ static void test_cancel_queued(void **state)
     sim_stop(&sim);
 }
 
+/* A port that accepts connections (the kernel's backlog) and never answers: a hung service. */
+static int hung_listener(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void test_free_before_scheduler(void **state)
+{
+    (void)state;
+    int port = 0;
+    int fd = hung_listener(&port);
+    char *url = g_strdup_printf("http://127.0.0.1:%d", port);
+    struct jv_iqa_service *svc = jv_iqa_service_new(url, 2, 10);
+    struct jv_http_sched *s = jv_http_sched_new(4);
+    char *img = make_image(3);
+    struct outcome o[5] = {0};
+    for (int i = 0; i < 4; i++)
+        jv_iqa_service_submit(svc, s, img, true, true, done_cb, &o[i]);
+    jv_http_sched_run(s, 50);
+    assert_int_equal(jv_http_sched_running(s), 2);
+    jv_iqa_service_submit(svc, s, img, false, false, done_cb, &o[4]); /* a deferred answer */
+    /* the owner goes first (an error path of the pipeline): nothing is called back */
+    jv_iqa_service_free(svc);
+    jv_http_sched_run(s, 50);
+    jv_http_sched_cancel_all(s);
+    assert_int_equal(jv_http_sched_pending(s), 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(o[i].calls, 0);
+    /* and the other order: requests still queued and running when the scheduler goes */
+    svc = jv_iqa_service_new(url, 2, 10);
+    for (int i = 0; i < 3; i++)
+        jv_iqa_service_submit(svc, s, img, true, true, done_cb, &o[i]);
+    jv_http_sched_run(s, 50);
+    jv_iqa_service_free(svc);
+    jv_http_sched_free(s);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(o[i].calls, 0);
+    close(fd);
+    unlink(img);
+    g_free(img);
+    g_free(url);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -253,6 +304,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_infer, sim_stop_all),
         cmocka_unit_test_teardown(test_absent_service, sim_stop_all),
         cmocka_unit_test_teardown(test_cancel_queued, sim_stop_all),
+        cmocka_unit_test_teardown(test_free_before_scheduler, sim_stop_all),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     vips_shutdown();
