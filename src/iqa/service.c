@@ -109,22 +109,24 @@ static void job_defer(struct iqa_job *job)
     jv_http_sched_defer(job->sched, job_deliver_deferred, job);
 }
 
-static void job_note(struct iqa_job *job, const char *fmt, ...) JV_PRINTF(2, 3);
-static void job_note(struct iqa_job *job, const char *fmt, ...)
+static void add_note(char **note, const char *fmt, ...) JV_PRINTF(2, 3);
+static void add_note(char **note, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    if (job->note) {
-        char *joined = g_strdup_printf("%s; %s", job->note, msg);
-        g_free(job->note);
+    if (*note) {
+        char *joined = g_strdup_printf("%s; %s", *note, msg);
+        g_free(*note);
         g_free(msg);
-        job->note = joined;
+        *note = joined;
     } else {
-        job->note = msg;
+        *note = msg;
     }
 }
+
+#define job_note(job, ...) add_note(&(job)->note, __VA_ARGS__)
 
 static void take_number(json_t *metrics, const char *key, json_t *v)
 {
@@ -133,7 +135,7 @@ static void take_number(json_t *metrics, const char *key, json_t *v)
 }
 
 /* One model's part of the reply: its value, or its "<key>_error", or a note that it is missing. */
-static void take_part(struct iqa_job *job, json_t *root, const char *key)
+static void take_part(json_t *metrics, char **note, json_t *root, const char *key)
 {
     json_t *v = json_object_get(root, key);
     char *err_key = g_strdup_printf("%s_error", key);
@@ -143,47 +145,51 @@ static void take_part(struct iqa_job *job, json_t *root, const char *key)
     if (nima && json_is_object(v)) {
         char *mean = g_strdup_printf("%s_mean", key);
         char *std = g_strdup_printf("%s_std", key);
-        take_number(job->metrics, mean, json_object_get(v, "mean"));
-        take_number(job->metrics, std, json_object_get(v, "std"));
-        if (!json_object_get(job->metrics, mean))
-            job_note(job, "%s: the reply has no numeric mean", key);
+        take_number(metrics, mean, json_object_get(v, "mean"));
+        take_number(metrics, std, json_object_get(v, "std"));
+        if (!json_object_get(metrics, mean))
+            add_note(note, "%s: the reply has no numeric mean", key);
         g_free(mean);
         g_free(std);
     } else if (!nima && (json_is_number(v) || json_is_object(v))) {
         json_t *num = json_is_object(v) ? json_object_get(v, "mos") : v;
         if (json_is_object(v) && !num)
             num = json_object_get(v, "mean");
-        take_number(job->metrics, "musiq_mos", num);
-        if (!json_object_get(job->metrics, "musiq_mos"))
-            job_note(job, "%s: the reply has no numeric score", key);
+        take_number(metrics, "musiq_mos", num);
+        if (!json_object_get(metrics, "musiq_mos"))
+            add_note(note, "%s: the reply has no numeric score", key);
     } else if (json_is_string(err)) {
-        job_note(job, "%s: %s", key, json_string_value(err));
+        add_note(note, "%s: %s", key, json_string_value(err));
     } else if (err && !json_is_null(err)) {
         char *dump = json_dumps(err, JSON_COMPACT | JSON_ENCODE_ANY);
-        job_note(job, "%s: %s", key, dump ? dump : "error");
+        add_note(note, "%s: %s", key, dump ? dump : "error");
         free(dump);
     } else {
-        job_note(job, "%s: missing from the IQA service's reply", key);
+        add_note(note, "%s: missing from the IQA service's reply", key);
     }
 }
 
-static void parse_reply(struct iqa_job *job, const char *body, size_t len)
+json_t *jv_iqa_service_parse(const char *body, size_t len, bool want_nima, bool want_musiq,
+                             char **note)
 {
+    json_t *metrics = json_object();
+    *note = NULL;
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &jerr);
     if (!json_is_object(root)) {
-        job_note(job, "IQA service %s: the reply to %s is not a JSON object (%s)", job->svc->url,
-                 job->path, root ? "another JSON value" : jerr.text);
+        add_note(note, "the IQA service's reply is not a JSON object (%s)",
+                 root ? "another JSON value" : jerr.text);
         json_decref(root);
-        return;
+        return metrics;
     }
-    if (job->want_nima) {
-        take_part(job, root, "nima_aesthetic");
-        take_part(job, root, "nima_technical");
+    if (want_nima) {
+        take_part(metrics, note, root, "nima_aesthetic");
+        take_part(metrics, note, root, "nima_technical");
     }
-    if (job->want_musiq)
-        take_part(job, root, "musiq_spaq");
+    if (want_musiq)
+        take_part(metrics, note, root, "musiq_spaq");
     json_decref(root);
+    return metrics;
 }
 
 static void pump(struct jv_iqa_service *s);
@@ -214,7 +220,14 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
         }
     } else {
         s->conn_failures = 0;
-        parse_reply(job, res->body, res->body_len);
+        json_decref(job->metrics);
+        char *note = NULL;
+        job->metrics =
+            jv_iqa_service_parse(res->body, res->body_len, job->want_nima, job->want_musiq, &note);
+        if (note) {
+            job_note(job, "IQA service reply for %s: %s", job->path, note);
+            g_free(note);
+        }
     }
     if (cancelled) {
         /* the caller is stopping everything: queued images are not sent either */

@@ -72,6 +72,15 @@ void jv_iqa_service_submit(struct jv_iqa_service *s, struct jv_http_sched *sched
                            jv_iqa_service_done_fn done, void *user);
 
 /*
+ * Reads a /infer reply body: returns the metrics (new reference, keys as for
+ * jv_iqa_service_done_fn, only those wanted) and sets *note (owned, g_free)
+ * to what is missing and why ("musiq_spaq: model not loaded; ..."), or NULL.
+ * Used by the submissions; public so that reply shapes can be tested.
+ */
+json_t *jv_iqa_service_parse(const char *body, size_t len, bool want_nima, bool want_musiq,
+                             char **note);
+
+/*
  * Counters {url, submitted, complete, partial, failed, in_flight, queued}
  * (new reference): complete = everything wanted arrived, partial = some
  * metrics with notes, failed = no metrics.

@@ -229,6 +229,59 @@ static void test_cancel_queued(void **state)
     sim_stop(&sim);
 }
 
+/* Reply shapes of the IQA service protocol (SPEC 2.5): body, wanted groups, keys, note. */
+static void test_reply_shapes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;
+        bool nima, musiq;
+        int keys;
+        const char *note; /* substring, NULL = no note */
+    } cases[] = {
+        {"{\"nima_aesthetic\": {\"mean\": 5.5, \"std\": 1.5}, \"nima_technical\": {\"mean\": 6, "
+         "\"std\": 1.2}, \"musiq_spaq\": 61.25}",
+         true, true, 5, NULL},
+        {"{\"nima_aesthetic\": {\"mean\": 5.5, \"std\": 1.5}, \"nima_technical\": {\"mean\": 6, "
+         "\"std\": 1.2}, \"musiq_spaq_error\": \"MUSIQ model not loaded\"}",
+         true, true, 4, "musiq_spaq: MUSIQ model not loaded"},
+        {"{\"nima_aesthetic_error\": \"OOM\", \"nima_technical_error\": {\"code\": 3}, "
+         "\"musiq_spaq\": 40}",
+         true, true, 1, "nima_aesthetic: OOM; nima_technical: {\"code\":3}"},
+        {"{\"musiq_spaq\": 40}", true, true, 1, "nima_aesthetic: missing"},
+        {"{\"musiq_spaq\": 40}", false, true, 1, NULL},
+        {"{\"musiq_spaq\": {\"mos\": 40}}", false, true, 1, NULL},
+        {"{\"musiq_spaq\": \"high\"}", false, true, 0, "musiq_spaq: missing"},
+        {"{\"nima_aesthetic\": {\"std\": 1}, \"nima_technical\": {\"mean\": 6}}", true, false, 2,
+         "nima_aesthetic: the reply has no numeric mean"},
+        {"[1, 2]", true, true, 0, "not a JSON object"},
+        {"<html>", true, true, 0, "not a JSON object"},
+        {"", true, true, 0, "not a JSON object"},
+    };
+    for (size_t i = 0; i < JV_ARRAY_LEN(cases); i++) {
+        char *note = NULL;
+        json_t *m = jv_iqa_service_parse(cases[i].body, strlen(cases[i].body), cases[i].nima,
+                                         cases[i].musiq, &note);
+        if ((int)json_object_size(m) != cases[i].keys)
+            fail_msg("case %zu: %zu keys", i, json_object_size(m));
+        if (!cases[i].note && note)
+            fail_msg("case %zu: unexpected note %s", i, note);
+        if (cases[i].note && (!note || !strstr(note, cases[i].note)))
+            fail_msg("case %zu: note '%s' lacks '%s'", i, note ? note : "", cases[i].note);
+        g_free(note);
+        json_decref(m);
+    }
+    char *note = NULL;
+    const char *one = "{\"nima_aesthetic\": {\"mean\": 5.5, \"std\": 1.5}}";
+    json_t *m = jv_iqa_service_parse(one, strlen(one), true, false, &note);
+    assert_null(strstr(note, "nima_aesthetic"));
+    assert_non_null(strstr(note, "nima_technical: missing"));
+    assert_true(fabs(json_real_value(json_object_get(m, "nima_aesthetic_mean")) - 5.5) < 1e-12);
+    assert_true(fabs(json_real_value(json_object_get(m, "nima_aesthetic_std")) - 1.5) < 1e-12);
+    json_decref(m);
+    g_free(note);
+}
+
 /* A port that accepts connections (the kernel's backlog) and never answers: a hung service. */
 static int hung_listener(int *port)
 {
@@ -301,6 +354,7 @@ int main(int argc, char **argv)
     if (VIPS_INIT(argv[0]))
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reply_shapes),
         cmocka_unit_test_teardown(test_infer, sim_stop_all),
         cmocka_unit_test_teardown(test_absent_service, sim_stop_all),
         cmocka_unit_test_teardown(test_cancel_queued, sim_stop_all),
