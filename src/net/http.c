@@ -915,7 +915,8 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
         e = req->abort_error;
         req->abort_error = NULL;
         retryable = endpoint_failed = req->abort_retryable;
-    } else if (rc != CURLE_OK) {
+    } else if (rc != CURLE_OK && !(req->stream_mode && req->saw_done)) {
+        /* (a stream that reached [DONE] is complete whatever the connection did next) */
         retryable = endpoint_failed = true;
         if (rc == CURLE_OPERATION_TIMEDOUT) {
             s->n_timeouts++;
