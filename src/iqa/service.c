@@ -26,6 +26,8 @@ struct jv_iqa_service {
     int conn_failures;
     double down_until;
     char *down_reason;
+    int deferred; /* answers waiting for the scheduler's next run */
+    bool closed;  /* freed by its owner while requests or answers were pending */
     uint64_t submitted, complete, partial, failed;
 };
 
@@ -81,27 +83,50 @@ static void job_deliver(struct iqa_job *job)
     job_free(job);
 }
 
-static void job_deliver_deferred(void *user)
+/* After jv_iqa_service_free(): frees what is left once nothing refers to it. */
+static void maybe_finish_close(struct jv_iqa_service *s)
 {
-    job_deliver(user);
+    if (s->closed && s->in_flight == 0 && s->deferred == 0)
+        g_free(s);
 }
 
-static void job_note(struct iqa_job *job, const char *fmt, ...) JV_PRINTF(2, 3);
-static void job_note(struct iqa_job *job, const char *fmt, ...)
+static void job_deliver_deferred(void *user)
+{
+    struct iqa_job *job = user;
+    struct jv_iqa_service *s = job->svc;
+    s->deferred--;
+    if (s->closed) {
+        job_free(job);
+        maybe_finish_close(s);
+        return;
+    }
+    job_deliver(job);
+}
+
+static void job_defer(struct iqa_job *job)
+{
+    job->svc->deferred++;
+    jv_http_sched_defer(job->sched, job_deliver_deferred, job);
+}
+
+static void add_note(char **note, const char *fmt, ...) JV_PRINTF(2, 3);
+static void add_note(char **note, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    if (job->note) {
-        char *joined = g_strdup_printf("%s; %s", job->note, msg);
-        g_free(job->note);
+    if (*note) {
+        char *joined = g_strdup_printf("%s; %s", *note, msg);
+        g_free(*note);
         g_free(msg);
-        job->note = joined;
+        *note = joined;
     } else {
-        job->note = msg;
+        *note = msg;
     }
 }
+
+#define job_note(job, ...) add_note(&(job)->note, __VA_ARGS__)
 
 static void take_number(json_t *metrics, const char *key, json_t *v)
 {
@@ -110,7 +135,7 @@ static void take_number(json_t *metrics, const char *key, json_t *v)
 }
 
 /* One model's part of the reply: its value, or its "<key>_error", or a note that it is missing. */
-static void take_part(struct iqa_job *job, json_t *root, const char *key)
+static void take_part(json_t *metrics, char **note, json_t *root, const char *key)
 {
     json_t *v = json_object_get(root, key);
     char *err_key = g_strdup_printf("%s_error", key);
@@ -120,47 +145,51 @@ static void take_part(struct iqa_job *job, json_t *root, const char *key)
     if (nima && json_is_object(v)) {
         char *mean = g_strdup_printf("%s_mean", key);
         char *std = g_strdup_printf("%s_std", key);
-        take_number(job->metrics, mean, json_object_get(v, "mean"));
-        take_number(job->metrics, std, json_object_get(v, "std"));
-        if (!json_object_get(job->metrics, mean))
-            job_note(job, "%s: the reply has no numeric mean", key);
+        take_number(metrics, mean, json_object_get(v, "mean"));
+        take_number(metrics, std, json_object_get(v, "std"));
+        if (!json_object_get(metrics, mean))
+            add_note(note, "%s: the reply has no numeric mean", key);
         g_free(mean);
         g_free(std);
     } else if (!nima && (json_is_number(v) || json_is_object(v))) {
         json_t *num = json_is_object(v) ? json_object_get(v, "mos") : v;
         if (json_is_object(v) && !num)
             num = json_object_get(v, "mean");
-        take_number(job->metrics, "musiq_mos", num);
-        if (!json_object_get(job->metrics, "musiq_mos"))
-            job_note(job, "%s: the reply has no numeric score", key);
+        take_number(metrics, "musiq_mos", num);
+        if (!json_object_get(metrics, "musiq_mos"))
+            add_note(note, "%s: the reply has no numeric score", key);
     } else if (json_is_string(err)) {
-        job_note(job, "%s: %s", key, json_string_value(err));
+        add_note(note, "%s: %s", key, json_string_value(err));
     } else if (err && !json_is_null(err)) {
         char *dump = json_dumps(err, JSON_COMPACT | JSON_ENCODE_ANY);
-        job_note(job, "%s: %s", key, dump ? dump : "error");
+        add_note(note, "%s: %s", key, dump ? dump : "error");
         free(dump);
     } else {
-        job_note(job, "%s: missing from the IQA service's reply", key);
+        add_note(note, "%s: missing from the IQA service's reply", key);
     }
 }
 
-static void parse_reply(struct iqa_job *job, const char *body, size_t len)
+json_t *jv_iqa_service_parse(const char *body, size_t len, bool want_nima, bool want_musiq,
+                             char **note)
 {
+    json_t *metrics = json_object();
+    *note = NULL;
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &jerr);
     if (!json_is_object(root)) {
-        job_note(job, "IQA service %s: the reply to %s is not a JSON object (%s)", job->svc->url,
-                 job->path, root ? "another JSON value" : jerr.text);
+        add_note(note, "the IQA service's reply is not a JSON object (%s)",
+                 root ? "another JSON value" : jerr.text);
         json_decref(root);
-        return;
+        return metrics;
     }
-    if (job->want_nima) {
-        take_part(job, root, "nima_aesthetic");
-        take_part(job, root, "nima_technical");
+    if (want_nima) {
+        take_part(metrics, note, root, "nima_aesthetic");
+        take_part(metrics, note, root, "nima_technical");
     }
-    if (job->want_musiq)
-        take_part(job, root, "musiq_spaq");
+    if (want_musiq)
+        take_part(metrics, note, root, "musiq_spaq");
     json_decref(root);
+    return metrics;
 }
 
 static void pump(struct jv_iqa_service *s);
@@ -171,6 +200,12 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
     struct iqa_job *job = user;
     struct jv_iqa_service *s = job->svc;
     s->in_flight--;
+    if (s->closed) {
+        /* the owner is gone: nobody to tell */
+        job_free(job);
+        maybe_finish_close(s);
+        return;
+    }
     bool cancelled = res->error && g_error_matches(res->error, JV_ERROR, JV_ERR_CANCELLED);
     if (res->error) {
         job_note(job, "IQA service unavailable for %s: %s", job->path, res->error->message);
@@ -185,7 +220,14 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
         }
     } else {
         s->conn_failures = 0;
-        parse_reply(job, res->body, res->body_len);
+        json_decref(job->metrics);
+        char *note = NULL;
+        job->metrics =
+            jv_iqa_service_parse(res->body, res->body_len, job->want_nima, job->want_musiq, &note);
+        if (note) {
+            job_note(job, "IQA service reply for %s: %s", job->path, note);
+            g_free(note);
+        }
     }
     if (cancelled) {
         /* the caller is stopping everything: queued images are not sent either */
@@ -205,7 +247,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
     GError *err = NULL;
     if (jv_clock_mono() < s->down_until) {
         job_note(job, "IQA service %s is down (%s)", s->url, s->down_reason);
-        jv_http_sched_defer(job->sched, job_deliver_deferred, job);
+        job_defer(job);
         return;
     }
     size_t len = 0;
@@ -213,7 +255,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
     if (!bytes) {
         job_note(job, "IQA service not asked: %s", err->message);
         g_error_free(err);
-        jv_http_sched_defer(job->sched, job_deliver_deferred, job);
+        job_defer(job);
         return;
     }
     char *b64 = g_base64_encode((const guchar *)bytes, len);
@@ -267,7 +309,7 @@ void jv_iqa_service_submit(struct jv_iqa_service *s, struct jv_http_sched *sched
     job->metrics = json_object();
     s->submitted++;
     if (!want_nima && !want_musiq) {
-        jv_http_sched_defer(sched, job_deliver_deferred, job);
+        job_defer(job);
         return;
     }
     g_queue_push_tail(&s->queue, job);
@@ -311,13 +353,13 @@ void jv_iqa_service_free(struct jv_iqa_service *s)
 {
     if (!s)
         return;
-    while (s->queue.length > 0) {
-        struct iqa_job *job = g_queue_pop_head(&s->queue);
-        job_note(job, "IQA service request for %s not sent (the service was closed)", job->path);
-        job_deliver(job);
-    }
-    jv_http_pool_free(s->pool);
+    while (s->queue.length > 0)
+        job_free(g_queue_pop_head(&s->queue));
+    jv_http_pool_free(s->pool); /* pending requests keep it alive */
     g_free(s->down_reason);
     g_free(s->url);
-    g_free(s);
+    s->pool = NULL;
+    s->down_reason = s->url = NULL;
+    s->closed = true; /* the last pending request or answer frees the rest */
+    maybe_finish_close(s);
 }

@@ -40,9 +40,10 @@ struct jv_iqa_service;
 struct jv_iqa_service *jv_iqa_service_new(const char *url, int concurrency, double timeout_s);
 
 /*
- * Frees the service. Call it when the scheduler has none of its requests
- * left (jv_http_sched_pending() == 0 or after jv_http_sched_cancel_all());
- * submissions still queued in the service get their `done` with a note.
+ * Frees the service. Submissions not answered yet are dropped without
+ * calling their `done` (the caller is going away); their requests still on
+ * the scheduler finish or are cancelled there silently, so the service may
+ * be freed before or after the scheduler.
  */
 void jv_iqa_service_free(struct jv_iqa_service *s);
 
@@ -50,12 +51,11 @@ void jv_iqa_service_free(struct jv_iqa_service *s);
 int jv_iqa_service_health(struct jv_iqa_service *s, GError **err);
 
 /*
- * Called once per submission, from jv_http_sched_run() (or from
- * jv_iqa_service_free()). `metrics` is a new reference to an object (the
- * callee owns it, possibly empty) with the keys obtained among
- * nima_aesthetic_mean, nima_aesthetic_std, nima_technical_mean,
- * nima_technical_std (want_nima) and musiq_mos (want_musiq), as reals.
- * `error_note` is NULL when everything wanted arrived, else a borrowed
+ * Called once per submission, from jv_http_sched_run() or
+ * jv_http_sched_cancel_all() (never after jv_iqa_service_free()). `metrics` is a new reference to
+ * an object (the callee owns it, possibly empty) with the keys obtained among nima_aesthetic_mean,
+ * nima_aesthetic_std, nima_technical_mean, nima_technical_std (want_nima) and musiq_mos
+ * (want_musiq), as reals. `error_note` is NULL when everything wanted arrived, else a borrowed
  * message saying what is missing and why (e.g. "musiq_spaq: model not
  * loaded", or the transport error naming the URL).
  */
@@ -70,6 +70,15 @@ typedef void (*jv_iqa_service_done_fn)(json_t *metrics, const char *error_note, 
 void jv_iqa_service_submit(struct jv_iqa_service *s, struct jv_http_sched *sched,
                            const char *image_path, bool want_nima, bool want_musiq,
                            jv_iqa_service_done_fn done, void *user);
+
+/*
+ * Reads a /infer reply body: returns the metrics (new reference, keys as for
+ * jv_iqa_service_done_fn, only those wanted) and sets *note (owned, g_free)
+ * to what is missing and why ("musiq_spaq: model not loaded; ..."), or NULL.
+ * Used by the submissions; public so that reply shapes can be tested.
+ */
+json_t *jv_iqa_service_parse(const char *body, size_t len, bool want_nima, bool want_musiq,
+                             char **note);
 
 /*
  * Counters {url, submitted, complete, partial, failed, in_flight, queued}

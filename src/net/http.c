@@ -41,6 +41,7 @@ struct jv_http_endpoint {
 struct jv_http_pool {
     struct jv_http_endpoint *ep;
     size_t n;
+    int refs; /* the owner's and one per request */
     int in_flight;
     int limit; /* 0: counted against the scheduler's max_in_flight */
     int rest_failures;
@@ -102,6 +103,7 @@ struct jv_http_pool *jv_http_pool_new(const char *const *base_urls)
     struct jv_http_pool *pool = g_new0(struct jv_http_pool, 1);
     pool->ep = g_new0(struct jv_http_endpoint, n);
     pool->n = n;
+    pool->refs = 1;
     pool->rest_failures = DEFAULT_REST_FAILURES;
     pool->rest_s = DEFAULT_REST_S;
     for (size_t i = 0; i < n; i++) {
@@ -117,7 +119,7 @@ struct jv_http_pool *jv_http_pool_new(const char *const *base_urls)
 
 void jv_http_pool_free(struct jv_http_pool *pool)
 {
-    if (!pool)
+    if (!pool || --pool->refs > 0)
         return;
     for (size_t i = 0; i < pool->n; i++) {
         g_free(pool->ep[i].url);
@@ -416,7 +418,8 @@ struct jv_http_sched {
     double backoff_base;
     double backoff_cap;
     GRand *rand;
-    uint64_t n_requests, n_attempts, n_retries, n_succeeded, n_errors, n_cancelled, n_timeouts;
+    uint64_t n_requests, n_attempts, n_retries, n_succeeded, n_errors, n_cancelled, n_timeouts,
+        n_connects;
     size_t max_running;
 };
 
@@ -428,6 +431,7 @@ struct jv_http_request *jv_http_request_new(struct jv_http_pool *pool, const cha
 {
     struct jv_http_request *req = g_new0(struct jv_http_request, 1);
     req->pool = pool;
+    pool->refs++;
     req->path = g_strdup(path ? path : "");
     req->body = g_strdup(body);
     req->api_key = api_key && *api_key ? g_strdup(api_key) : NULL;
@@ -506,6 +510,7 @@ void jv_http_request_free(struct jv_http_request *req)
     g_free(req->body);
     jv_bbuf_release(&req->buf);
     jv_sse_release(&req->parser);
+    jv_http_pool_free(req->pool);
     g_free(req);
 }
 
@@ -559,6 +564,8 @@ static int sse_event(const char *type, const char *data, size_t len, void *user)
         req->ttft = jv_clock_mono() - req->t_attempt;
         if (req->cb.on_first_token)
             req->cb.on_first_token(req, req->user);
+        if (req->cancelled)
+            return -1;
     }
     if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
         req->saw_done = true;
@@ -591,7 +598,7 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *user)
     if (req->stream_mode) {
         GError *e = NULL;
         if (jv_sse_feed(&req->parser, ptr, n, &e) != 0) {
-            if (!req->abort_error) {
+            if (!req->abort_error && !req->cancelled) {
                 char *target = target_of(req);
                 req->abort_error =
                     g_error_new(JV_ERROR, JV_ERR_PARSE, "%s: %s", target, e->message);
@@ -687,11 +694,12 @@ size_t jv_http_sched_running(const struct jv_http_sched *s)
 
 json_t *jv_http_sched_stats(const struct jv_http_sched *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
                      (json_int_t)s->n_requests, "attempts", (json_int_t)s->n_attempts, "retries",
                      (json_int_t)s->n_retries, "succeeded", (json_int_t)s->n_succeeded, "errors",
                      (json_int_t)s->n_errors, "cancelled", (json_int_t)s->n_cancelled, "timeouts",
-                     (json_int_t)s->n_timeouts, "max_running", (json_int_t)s->max_running);
+                     (json_int_t)s->n_timeouts, "max_running", (json_int_t)s->max_running,
+                     "connections", (json_int_t)s->n_connects);
 }
 
 /* Reports the final outcome and frees the request (already off every queue). */
@@ -883,8 +891,10 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
 {
     double now = jv_clock_mono();
     double latency = now - req->t_attempt;
-    long status = 0;
+    long status = 0, connects = 0;
     curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(req->easy, CURLINFO_NUM_CONNECTS, &connects);
+    s->n_connects += (uint64_t)(connects > 0 ? connects : 0);
     g_queue_unlink(&s->running, &req->link);
     curl_multi_remove_handle(s->multi, req->easy);
     curl_easy_cleanup(req->easy);
@@ -905,7 +915,8 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
         e = req->abort_error;
         req->abort_error = NULL;
         retryable = endpoint_failed = req->abort_retryable;
-    } else if (rc != CURLE_OK) {
+    } else if (rc != CURLE_OK && !(req->stream_mode && req->saw_done)) {
+        /* (a stream that reached [DONE] is complete whatever the connection did next) */
         retryable = endpoint_failed = true;
         if (rc == CURLE_OPERATION_TIMEDOUT) {
             s->n_timeouts++;
@@ -990,6 +1001,10 @@ static void do_cancel(struct jv_http_sched *s)
 void jv_http_sched_cancel_all(struct jv_http_sched *s)
 {
     if (s->depth > 0) {
+        /* inside a callback: running transfers stop taking data now, and are
+         * reported once the callback has returned */
+        for (GList *l = s->running.head; l; l = l->next)
+            ((struct jv_http_request *)l->data)->cancelled = true;
         s->cancel_requested = true;
         return;
     }
@@ -1069,9 +1084,11 @@ void jv_http_sched_free(struct jv_http_sched *s)
 {
     if (!s)
         return;
-    do_cancel(s);
-    while (s->deferred.length > 0)
+    /* on_done callbacks may submit again: repeat until nothing is left */
+    while (s->ready.length || s->delayed.length || s->running.length || s->deferred.length) {
+        do_cancel(s);
         run_deferred(s);
+    }
     curl_multi_cleanup(s->multi);
     g_rand_free(s->rand);
     g_free(s);

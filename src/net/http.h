@@ -14,8 +14,9 @@
  *
  * Ownership: jv_http_sched_submit() takes the request (the scheduler frees it
  * with jv_http_request_free() after on_done returns). Strings in the result
- * are borrowed for the duration of on_done. A pool is borrowed by its
- * requests: free it only after they are done.
+ * are borrowed for the duration of on_done. Requests keep their pool alive:
+ * jv_http_pool_free() may be called while some are still pending (the pool
+ * goes when the last of them is done).
  *
  * Callbacks may call jv_http_sched_submit(), jv_http_sched_defer() and
  * jv_http_sched_cancel_all() (the cancellation then happens as soon as the
@@ -105,8 +106,10 @@ void jv_http_pool_set_rest(struct jv_http_pool *pool, int failures, double rest_
 /*
  * A request: POST `body` (JSON) to pool endpoint + `path`, or GET when
  * body is NULL. `api_key` (may be NULL) becomes "Authorization: Bearer ..."
- * and is never logged. `sse` = parse the reply as text/event-stream.
- * Copies all strings.
+ * and is never logged. `sse` = parse the reply as text/event-stream when it
+ * is one (a 2xx reply of another type is taken as a plain body in
+ * result.body; an error reply's body is always there); a stream is complete
+ * only with its "[DONE]" event. Copies all strings.
  */
 struct jv_http_request *jv_http_request_new(struct jv_http_pool *pool, const char *path,
                                             const char *body, const char *api_key, bool sse,
@@ -164,7 +167,8 @@ void jv_http_sched_cancel_all(struct jv_http_sched *s);
 
 /*
  * Counters {requests, attempts, retries, succeeded, errors, cancelled,
- * timeouts, max_running} (new reference).
+ * timeouts, max_running, connections} (new reference); connections = new
+ * connections opened (the rest reused kept-alive ones).
  */
 json_t *jv_http_sched_stats(const struct jv_http_sched *s);
 

@@ -51,7 +51,8 @@ static int dispatch(struct jv_sse *p, GError **err)
         /* every data field appended a '\n'; the last one is not part of the data */
         if (p->data->len > 0)
             g_string_truncate(p->data, p->data->len - 1);
-        const char *type = p->type->len ? p->type->str : "message";
+        /* a name made empty by a NUL byte counts as no name */
+        const char *type = p->type->str[0] ? p->type->str : "message";
         p->events++;
         if (p->on_event(type, p->data->str, p->data->len, p->user) != 0) {
             g_set_error(err, JV_ERROR, JV_ERR_PARSE,

@@ -149,6 +149,20 @@ static void test_sse_not_a_bom(void **state)
     g_ptr_array_free(c.events, TRUE);
 }
 
+static void test_sse_nul_in_event_name(void **state)
+{
+    (void)state;
+    struct collected c = {.events = g_ptr_array_new_with_free_func(g_free)};
+    struct jv_sse p;
+    GError *err = NULL;
+    jv_sse_init(&p, 1024, collect, &c);
+    assert_int_equal(jv_sse_feed(&p, "event:\0x\ndata: y\n\n", 19, &err), 0);
+    assert_int_equal(c.events->len, 1);
+    assert_string_equal(g_ptr_array_index(c.events, 0), "message|y");
+    jv_sse_release(&p);
+    g_ptr_array_free(c.events, TRUE);
+}
+
 static void test_sse_oversize(void **state)
 {
     (void)state;
@@ -407,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_sse_byte_by_byte),
         cmocka_unit_test(test_sse_crlf_split_between_cr_and_lf),
         cmocka_unit_test(test_sse_not_a_bom),
+        cmocka_unit_test(test_sse_nul_in_event_name),
         cmocka_unit_test(test_sse_oversize),
         cmocka_unit_test(test_sse_reject),
         cmocka_unit_test(test_bbuf),
