@@ -1,22 +1,34 @@
 #include "core/jv.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "iqa/cache.h"
 
-/* Cache files are read whole; this caps a runaway file (≈200k entries). */
-#define CACHE_MAX_BYTES ((size_t)1 << 30)
+/*
+ * What the index keeps of an entry: enough to decide a hit, and where its line
+ * is. The line itself is read back on a hit, so memory stays small and flat
+ * however many images the cache has seen.
+ */
+struct slot {
+    int64_t size, mtime_ns;
+    unsigned groups;
+    off_t offset;
+    size_t len;
+};
 
 struct jv_iqa_cache {
     GMutex lock;
     char *path;
-    int fd; /* append fd, -1 when read-only or not yet opened */
+    int fd;      /* append fd, -1 when read-only or not yet opened */
+    int read_fd; /* for reading entries back, -1 when the file does not exist yet */
+    off_t end;   /* where the next appended line starts */
     bool readonly;
     bool existed;
-    GHashTable *by_path; /* abs path -> json_t entry (owned ref) */
-    GHashTable *by_hash; /* content hash -> json_t entry (owned ref) */
+    GHashTable *by_path; /* path -> struct slot */
+    GHashTable *by_hash; /* content hash -> struct slot */
     size_t hits, misses, entries;
 };
 
@@ -41,14 +53,21 @@ unsigned jv_iqa_groups_from_json(const json_t *enabled)
     return g;
 }
 
-static void index_entry(struct jv_iqa_cache *c, json_t *entry)
+static void index_entry(struct jv_iqa_cache *c, const json_t *entry, off_t offset, size_t len)
 {
     const char *path = json_string_value(json_object_get(entry, "image"));
     const char *hash = json_string_value(json_object_get(entry, "content_hash"));
+    struct slot sl = {
+        .size = json_integer_value(json_object_get(entry, "size")),
+        .mtime_ns = json_integer_value(json_object_get(entry, "mtime_ns")),
+        .groups = jv_iqa_groups_from_json(json_object_get(entry, "enabled")),
+        .offset = offset,
+        .len = len,
+    };
     if (path)
-        g_hash_table_replace(c->by_path, g_strdup(path), json_incref(entry));
+        g_hash_table_replace(c->by_path, g_strdup(path), g_memdup2(&sl, sizeof sl));
     if (hash)
-        g_hash_table_replace(c->by_hash, g_strdup(hash), json_incref(entry));
+        g_hash_table_replace(c->by_hash, g_strdup(hash), g_memdup2(&sl, sizeof sl));
     c->entries++;
 }
 
@@ -62,20 +81,30 @@ static bool entry_valid(const json_t *e)
            json_integer_value(json_object_get(e, "metrics_version")) == JV_IQA_METRICS_VERSION;
 }
 
-static void load(struct jv_iqa_cache *c, const char *text, size_t len)
+/* Streams the file line by line; only complete, valid lines are indexed. */
+static int load(struct jv_iqa_cache *c, FILE *f, GError **err)
 {
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            break; /* torn last line: skipped */
-        json_error_t jerr;
-        json_t *e = json_loadb(p, (size_t)(nl - p), 0, &jerr);
-        if (e && entry_valid(e))
-            index_entry(c, e);
-        json_decref(e);
-        p = nl + 1;
+    char *line = NULL;
+    size_t cap = 0;
+    off_t offset = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (line[n - 1] == '\n') { /* a last line without newline is torn: skipped */
+            json_t *e = json_loadb(line, (size_t)n - 1, 0, NULL);
+            if (e && entry_valid(e))
+                index_entry(c, e, offset, (size_t)n - 1);
+            json_decref(e);
+        }
+        offset += n;
     }
+    free(line);
+    if (ferror(f)) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read IQA cache %s: %s", c->path,
+                    g_strerror(errno));
+        return -1;
+    }
+    c->end = offset;
+    return 0;
 }
 
 struct jv_iqa_cache *jv_iqa_cache_open(const char *path, bool readonly, GError **err)
@@ -84,22 +113,25 @@ struct jv_iqa_cache *jv_iqa_cache_open(const char *path, bool readonly, GError *
     g_mutex_init(&c->lock);
     c->path = g_strdup(path);
     c->fd = -1;
+    c->read_fd = -1;
     c->readonly = readonly;
-    c->by_path =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
-    c->by_hash =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
-    GError *rerr = NULL;
-    size_t len = 0;
-    char *text = jv_read_file(path, CACHE_MAX_BYTES, &len, &rerr);
-    if (text) {
-        c->existed = true;
-        load(c, text, len);
-        g_free(text);
-    } else if (g_error_matches(rerr, JV_ERROR, JV_ERR_NOT_FOUND)) {
-        g_clear_error(&rerr);
-    } else {
-        g_propagate_prefixed_error(err, rerr, "IQA cache: ");
+    c->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    c->by_hash = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        if (errno == ENOENT)
+            return c;
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open IQA cache %s: %s", path,
+                    g_strerror(errno));
+        jv_iqa_cache_free(c);
+        return NULL;
+    }
+    c->existed = true;
+    int rc = load(c, f, err);
+    if (rc == 0)
+        c->read_fd = dup(fileno(f));
+    fclose(f);
+    if (rc < 0) {
         jv_iqa_cache_free(c);
         return NULL;
     }
@@ -114,6 +146,8 @@ void jv_iqa_cache_free(struct jv_iqa_cache *c)
         fsync(c->fd);
         close(c->fd);
     }
+    if (c->read_fd >= 0)
+        close(c->read_fd);
     g_hash_table_destroy(c->by_path);
     g_hash_table_destroy(c->by_hash);
     g_mutex_clear(&c->lock);
@@ -126,10 +160,20 @@ bool jv_iqa_cache_existed(const struct jv_iqa_cache *c)
     return c->existed;
 }
 
-static bool entry_covers(const json_t *e, unsigned groups)
+/* Reads an indexed entry back from the file (new reference or NULL). */
+static json_t *read_entry(struct jv_iqa_cache *c, const struct slot *sl)
 {
-    unsigned have = jv_iqa_groups_from_json(json_object_get(e, "enabled"));
-    return (have & groups) == groups;
+    if (c->read_fd < 0 || sl->len == 0)
+        return NULL;
+    char *buf = g_malloc(sl->len);
+    ssize_t n = pread(c->read_fd, buf, sl->len, sl->offset);
+    json_t *e = n == (ssize_t)sl->len ? json_loadb(buf, sl->len, 0, NULL) : NULL;
+    g_free(buf);
+    if (e && !entry_valid(e)) {
+        json_decref(e);
+        e = NULL;
+    }
+    return e;
 }
 
 json_t *jv_iqa_cache_lookup(struct jv_iqa_cache *c, const char *path, int64_t size,
@@ -137,21 +181,20 @@ json_t *jv_iqa_cache_lookup(struct jv_iqa_cache *c, const char *path, int64_t si
 {
     json_t *found = NULL;
     g_mutex_lock(&c->lock);
-    json_t *e = g_hash_table_lookup(c->by_path, path);
-    if (e && json_integer_value(json_object_get(e, "size")) == size &&
-        json_integer_value(json_object_get(e, "mtime_ns")) == mtime_ns && entry_covers(e, groups))
-        found = e;
+    const struct slot *sl = g_hash_table_lookup(c->by_path, path);
+    if (sl && sl->size == size && sl->mtime_ns == mtime_ns && (sl->groups & groups) == groups)
+        found = read_entry(c, sl);
     if (!found && content_hash) {
-        e = g_hash_table_lookup(c->by_hash, content_hash);
-        if (e && entry_covers(e, groups))
-            found = e;
+        sl = g_hash_table_lookup(c->by_hash, content_hash);
+        if (sl && (sl->groups & groups) == groups)
+            found = read_entry(c, sl);
     }
     if (found)
         c->hits++;
     else
         c->misses++;
     g_mutex_unlock(&c->lock);
-    return found ? json_incref(found) : NULL;
+    return found;
 }
 
 int jv_iqa_cache_store(struct jv_iqa_cache *c, const char *path, int64_t size, int64_t mtime_ns,
@@ -181,13 +224,18 @@ int jv_iqa_cache_store(struct jv_iqa_cache *c, const char *path, int64_t size, i
             goto out;
         if (jv_truncate_torn_tail(c->fd, c->path, err) < 0)
             goto out;
+        c->end = lseek(c->fd, 0, SEEK_END);
+        if (c->read_fd < 0)
+            c->read_fd = open(c->path, O_RDONLY | O_CLOEXEC);
     }
     GString *buf = g_string_new(line);
     g_string_append_c(buf, '\n');
     rc = jv_write_all(c->fd, buf->str, buf->len, c->path, err);
+    if (rc == 0) {
+        index_entry(c, e, c->end, buf->len - 1);
+        c->end += (off_t)buf->len;
+    }
     g_string_free(buf, TRUE);
-    if (rc == 0)
-        index_entry(c, e);
 out:
     g_mutex_unlock(&c->lock);
     free(line);
