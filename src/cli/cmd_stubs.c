@@ -11,13 +11,6 @@ static int not_yet(const char *name)
     return JV_EXIT_FATAL;
 }
 
-int cmd_serve(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("serve");
-}
-
 int cmd_bench(int argc, char **argv)
 {
     (void)argc;
