@@ -1,0 +1,337 @@
+/*
+ * judge-vision-sim - an OpenAI-compatible VLM simulator for Judge Vision's
+ * tests, benchmarks and demo (SPEC 7). It is not a model: its critiques are
+ * templates and say so.
+ *
+ *   judge-vision-sim [serve options]          serve until SIGTERM/SIGINT or POST /shutdown
+ *   judge-vision-sim truth -i DIR -o FILE     write a truth file for a folder
+ *
+ * With --port 0 the server picks a free port; in every case it prints exactly
+ * one line "http://HOST:PORT" on stdout once it accepts connections.
+ */
+#include "core/jv.h"
+
+#include <glib-unix.h>
+#include <math.h>
+#include <signal.h>
+#include <vips/vips.h>
+
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "replies.h"
+#include "server.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static GMainLoop *main_loop;
+
+static gboolean on_signal(gpointer data)
+{
+    (void)data;
+    g_main_loop_quit(main_loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean quit_idle(gpointer data)
+{
+    (void)data;
+    g_main_loop_quit(main_loop);
+    return G_SOURCE_REMOVE;
+}
+
+/* Called from a server thread after POST /shutdown was answered. */
+static void on_shutdown_request(void *data)
+{
+    (void)data;
+    g_idle_add(quit_idle, NULL);
+}
+
+/* ---- truth ------------------------------------------------------------- */
+
+struct truth_entry {
+    char hash[JV_CONTENT_HASH_LEN];
+    double key;
+};
+
+static bool is_image_name(const char *name)
+{
+    static const char *const exts[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"};
+    char *lower = g_ascii_strdown(name, -1);
+    bool yes = false;
+    for (size_t i = 0; i < JV_ARRAY_LEN(exts) && !yes; i++)
+        yes = g_str_has_suffix(lower, exts[i]);
+    g_free(lower);
+    return yes && name[0] != '.';
+}
+
+static int collect(const char *dir, GArray *out, GHashTable *seen, GError **err)
+{
+    GDir *d = g_dir_open(dir, 0, err);
+    if (!d)
+        return -1;
+    const char *name;
+    int rc = 0;
+    while (rc == 0 && (name = g_dir_read_name(d))) {
+        char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            if (name[0] != '.')
+                rc = collect(path, out, seen, err);
+        } else if (is_image_name(name) && g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+            struct truth_entry e;
+            rc = jv_hash_file(path, e.hash, err);
+            if (rc == 0 && !g_hash_table_contains(seen, e.hash)) {
+                g_hash_table_add(seen, g_strdup(e.hash));
+                g_array_append_val(out, e);
+            }
+        }
+        g_free(path);
+    }
+    g_dir_close(d);
+    return rc;
+}
+
+static gint by_key(gconstpointer a, gconstpointer b)
+{
+    const struct truth_entry *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return strcmp(x->hash, y->hash);
+}
+
+static int cmd_truth(int argc, char **argv)
+{
+    char *in_dir = NULL, *out_path = NULL;
+    gint64 seed = 0;
+    GOptionEntry entries[] = {
+        {"input-dir", 'i', 0, G_OPTION_ARG_FILENAME, &in_dir, "Folder of images (recursive)",
+         "DIR"},
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Truth file to write (JSON)", "FILE"},
+        {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the qualities (default 0)", "N"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *ctx = g_option_context_new("- write a simulator truth file for a folder");
+    g_option_context_set_summary(
+        ctx, "Maps each image's content hash (xxh3-128 of the file bytes) to a hidden quality in "
+             "0..1,\nspread evenly over the images (stratified by a seeded hash draw).");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    int rc = EXIT_OK;
+    GArray *list = g_array_new(FALSE, FALSE, sizeof(struct truth_entry));
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        g_printerr("judge-vision-sim truth: %s\n", err->message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (!in_dir || !out_path || argc > 1) {
+        g_printerr("judge-vision-sim truth: need -i DIR and -o FILE\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (collect(in_dir, list, seen, &err) < 0) {
+        g_printerr("judge-vision-sim truth: %s\n", err->message);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    for (guint i = 0; i < list->len; i++) {
+        struct truth_entry *e = &g_array_index(list, struct truth_entry, i);
+        e->key = jv_sim_quality_from_hash(e->hash, (guint64)seed);
+    }
+    g_array_sort(list, by_key);
+    json_t *obj = json_object();
+    for (guint i = 0; i < list->len; i++) {
+        struct truth_entry *e = &g_array_index(list, struct truth_entry, i);
+        double jitter = 0.1 + 0.8 * jv_sim_uniform((guint64)seed, e->hash, "truth-jitter");
+        double q = ((double)i + jitter) / (double)list->len;
+        json_object_set_new(obj, e->hash, json_real(round(q * 1e6) / 1e6));
+    }
+    char *dump = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(obj);
+    GString *text = g_string_new(dump);
+    free(dump);
+    g_string_append_c(text, '\n');
+    if (jv_write_file_atomic(out_path, text->str, text->len, &err) < 0) {
+        g_printerr("judge-vision-sim truth: %s\n", err->message);
+        rc = EXIT_FAIL;
+    } else {
+        g_printerr("judge-vision-sim truth: %u images -> %s\n", list->len, out_path);
+    }
+    g_string_free(text, TRUE);
+out:
+    g_clear_error(&err);
+    g_array_free(list, TRUE);
+    g_hash_table_destroy(seen);
+    g_option_context_free(ctx);
+    g_free(in_dir);
+    g_free(out_path);
+    return rc;
+}
+
+/* ---- serve ------------------------------------------------------------- */
+
+static bool check_rate(const char *name, double v)
+{
+    if (v >= 0.0 && v <= 1.0)
+        return true;
+    g_printerr("judge-vision-sim: %s must be in 0..1 (got %g)\n", name, v);
+    return false;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct jv_sim_config cfg;
+    jv_sim_config_init(&cfg);
+    gint64 seed = 0, max_body = (gint64)cfg.max_body, cache_blocks = cfg.cache_blocks,
+           fail_first = 0;
+    int port = 0, max_seqs = cfg.max_seqs, retry_after = cfg.retry_after,
+        fail_first_status = cfg.fail_first_status;
+    char *host = NULL, *model = NULL, *truth = NULL;
+    gboolean version = FALSE, verbose = FALSE;
+    double *r = cfg.fault_rate;
+    GOptionEntry entries[] = {
+        {"host", 0, 0, G_OPTION_ARG_STRING, &host, "IPv4 address to bind (default 127.0.0.1)",
+         "ADDR"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (default 0: a free port)", "N"},
+        {"model-name", 0, 0, G_OPTION_ARG_STRING, &model,
+         "Served model name; requests for another model get 404 (default: accept any)", "NAME"},
+        {"max-seqs", 0, 0, G_OPTION_ARG_INT, &max_seqs,
+         "Sequences in the continuous batch (default 16)", "N"},
+        {"time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.time_scale,
+         "Multiply every delay (default 1; 0.01 for tests)", "X"},
+        {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of noise and faults (default 0)", "N"},
+        {"truth", 0, 0, G_OPTION_ARG_FILENAME, &truth,
+         "JSON {content hash: quality 0..1} (default: qualities from the hashes)", "FILE"},
+        {"score-noise", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.score_noise,
+         "SD of the critique score noise in points (default 1.0)", "SD"},
+        {"pairwise-noise", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.pairwise_noise,
+         "P(A wins) = sigmoid((qA - qB) / NOISE) (default 0.1)", "NOISE"},
+        {"position-bias", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.position_bias,
+         "Extra probability that Entry A wins (default 0)", "B"},
+        {"cache-blocks", 0, 0, G_OPTION_ARG_INT64, &cache_blocks,
+         "Prefix-cache capacity in 16-token blocks (default 8192)", "N"},
+        {"max-body-bytes", 0, 0, G_OPTION_ARG_INT64, &max_body,
+         "Largest request body; larger gets 413 (default 64 MiB)", "N"},
+        {"fail-500", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_500], "Rate of 500 errors", "R"},
+        {"fail-502", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_502], "Rate of 502 errors", "R"},
+        {"fail-503", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_503], "Rate of 503 errors", "R"},
+        {"fail-429", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_429],
+         "Rate of 429 errors (with Retry-After)", "R"},
+        {"retry-after", 0, 0, G_OPTION_ARG_INT, &retry_after,
+         "Retry-After seconds of 429 replies (default 1)", "S"},
+        {"stall", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_STALL],
+         "Rate of requests held for --stall-seconds before any answer", "R"},
+        {"stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.stall_seconds,
+         "Length of a stall, scaled by --time-scale (default 300)", "S"},
+        {"cut-stream", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_CUT_STREAM],
+         "Rate of replies cut half-way (stream: no [DONE]; blocking: connection closed)", "R"},
+        {"malformed-json", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_MALFORMED_JSON],
+         "Rate of replies whose content is broken JSON", "R"},
+        {"prose", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_PROSE],
+         "Rate of replies in prose instead of JSON", "R"},
+        {"truncate", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_TRUNCATE],
+         "Rate of replies cut with finish_reason length", "R"},
+        {"error-event", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_ERROR_EVENT],
+         "Rate of streams that send an error event after starting", "R"},
+        {"fail-first", 0, 0, G_OPTION_ARG_INT64, &fail_first,
+         "Fail the first N chat requests (default 0)", "N"},
+        {"fail-first-status", 0, 0, G_OPTION_ARG_INT, &fail_first_status,
+         "HTTP status of --fail-first failures (default 503)", "CODE"},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log each request on stderr", NULL},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *ctx =
+        g_option_context_new("[truth -i DIR -o FILE] - Judge Vision's VLM simulator");
+    g_option_context_set_summary(
+        ctx, "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
+             "deterministic template replies, a calibrated latency model and fault injection.\n"
+             "Prints one line http://HOST:PORT on stdout when ready.\n"
+             "Endpoints: GET /health /v1/models /metrics, POST /v1/chat/completions /infer "
+             "/shutdown.\n"
+             "`judge-vision-sim truth --help` describes the truth-file command.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    int rc = EXIT_OK;
+    struct jv_sim_server *srv = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        g_printerr("judge-vision-sim: %s\n", err->message);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (version) {
+        printf("judge-vision-sim %s\n", JV_VERSION);
+        goto out;
+    }
+    if (argc > 1) {
+        g_printerr("judge-vision-sim: unexpected argument '%s'\n", argv[1]);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    bool ok = port >= 0 && port <= 65535 && max_seqs >= 1 && cfg.time_scale >= 0 && max_body > 0 &&
+              cache_blocks >= 0 && retry_after >= 0 && fail_first >= 0 && cfg.stall_seconds >= 0 &&
+              cfg.reply.score_noise >= 0 && cfg.reply.pairwise_noise >= 0 &&
+              cfg.reply.position_bias >= -1 && cfg.reply.position_bias <= 1 &&
+              fail_first_status >= 400 && fail_first_status <= 599;
+    if (!ok) {
+        g_printerr("judge-vision-sim: an option is out of range (see --help)\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    for (int f = 0; f < JV_SIM_FAULT_FAIL_FIRST; f++)
+        if (!check_rate(jv_sim_fault_name(f), r[f])) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    if (host) {
+        g_free(cfg.host);
+        cfg.host = g_steal_pointer(&host);
+    }
+    cfg.model_name = g_steal_pointer(&model);
+    cfg.truth_path = g_steal_pointer(&truth);
+    cfg.port = port;
+    cfg.max_seqs = max_seqs;
+    cfg.reply.seed = (guint64)seed;
+    cfg.max_body = (size_t)max_body;
+    cfg.cache_blocks = (long)cache_blocks;
+    cfg.retry_after = retry_after;
+    cfg.fail_first = (long)fail_first;
+    cfg.fail_first_status = fail_first_status;
+    cfg.verbose = verbose;
+
+    signal(SIGPIPE, SIG_IGN);
+    main_loop = g_main_loop_new(NULL, FALSE);
+    guint sig_term = g_unix_signal_add(SIGTERM, on_signal, NULL);
+    guint sig_int = g_unix_signal_add(SIGINT, on_signal, NULL);
+    srv = jv_sim_server_start(&cfg, on_shutdown_request, NULL, &err);
+    if (!srv) {
+        g_printerr("judge-vision-sim: %s\n", err->message);
+        rc = EXIT_FAIL;
+    } else {
+        printf("http://%s:%d\n", cfg.host, jv_sim_server_port(srv));
+        fflush(stdout);
+        g_main_loop_run(main_loop);
+        jv_sim_server_stop(srv);
+    }
+    g_source_remove(sig_term);
+    g_source_remove(sig_int);
+    g_main_loop_unref(main_loop);
+    main_loop = NULL;
+out:
+    g_clear_error(&err);
+    g_option_context_free(ctx);
+    g_free(host);
+    g_free(model);
+    g_free(truth);
+    jv_sim_config_release(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (VIPS_INIT(argv[0]))
+        return EXIT_FAIL;
+    int rc = (argc > 1 && strcmp(argv[1], "truth") == 0) ? cmd_truth(argc - 1, argv + 1)
+                                                         : cmd_serve(argc, argv);
+    vips_shutdown();
+    return rc;
+}

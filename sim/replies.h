@@ -1,0 +1,74 @@
+/*
+ * replies.h - the simulator's deterministic answers: a hidden true quality
+ * per image, critiques, pairwise verdicts and IQA scores derived from it,
+ * and the output-token pieces a reply is streamed in.
+ *
+ * Every draw comes from xxh3 hashes of (seed, image hash, purpose), so the
+ * same request against the same simulator options always gets the same
+ * answer, whatever the order or concurrency of requests.
+ */
+#ifndef JV_SIM_REPLIES_H
+#define JV_SIM_REPLIES_H
+
+#include <jansson.h>
+
+#include "core/hash.h"
+
+/* The hidden truth: content hash (32 hex) -> quality in 0..1. */
+struct jv_sim_truth {
+    GHashTable *q; /* char* -> double* (owned) */
+};
+
+void jv_sim_truth_init(struct jv_sim_truth *t);
+void jv_sim_truth_release(struct jv_sim_truth *t);
+/* Loads a JSON object {hash: quality}. Fails on malformed files or values outside 0..1. */
+int jv_sim_truth_load(struct jv_sim_truth *t, const char *path, GError **err);
+
+/*
+ * Quality of an image: the truth file's value, else derived from the hash
+ * alone: jv_sim_quality_from_hash(hash, 0), independent of --seed, so a
+ * client can recompute it without the simulator.
+ */
+double jv_sim_quality(const struct jv_sim_truth *t, const char *hash_hex);
+/* The hash-derived quality (uniform in [0,1)), mixing in `seed`. */
+double jv_sim_quality_from_hash(const char *hash_hex, guint64 seed);
+
+/* A uniform draw in [0,1) from a seed and a key string. */
+double jv_sim_uniform(guint64 seed, const char *key, const char *purpose);
+/* A standard normal draw, same inputs (Box-Muller of two uniforms). */
+double jv_sim_normal(guint64 seed, const char *key, const char *purpose);
+
+struct jv_sim_reply_opts {
+    guint64 seed;
+    double score_noise;    /* SD of the score noise, points */
+    double pairwise_noise; /* logistic scale of the quality difference */
+    double position_bias;  /* extra P(A wins) */
+};
+
+/*
+ * The critique for an image of quality q: the JSON text
+ * {"title": ..., "style": ..., "critique": "...", "score": n} (owned).
+ * `title` may be NULL (JSON null). Stores the score in *score if non-NULL.
+ */
+char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
+                      const char *title, int *score);
+
+/*
+ * The pairwise verdict {"winner": "A"|"B", "reason": "..."} (owned) for
+ * entries A and B, drawn per (pair, seed, request text).
+ */
+char *jv_sim_pairwise(const struct jv_sim_reply_opts *o, const char *hash_a, double qa,
+                      const char *hash_b, double qb, const char *request_text);
+
+/* NIMA/MUSIQ-style scores for /infer (new reference). */
+json_t *jv_sim_iqa(const struct jv_sim_reply_opts *o, const char *hash_hex, double q);
+
+/*
+ * Splits a reply into output-token pieces (a word of up to 8 letters with
+ * its leading space, a punctuation mark, a run of whitespace), about 1.3
+ * tokens per English word. Returns an array of owned strings (free with
+ * g_ptr_array_unref).
+ */
+GPtrArray *jv_sim_tokenize(const char *text);
+
+#endif
