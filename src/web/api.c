@@ -330,7 +330,7 @@ static void h_run_start(struct jv_web_ctx *ctx, const char *body, size_t len,
         reply_gerror(out, e);
         return;
     }
-    int rc = jv_web_runner_start(ctx->runner, argv, &e);
+    int rc = jv_web_runner_start(ctx->runner, (const char *const *)argv, &e);
     g_strfreev(argv);
     if (rc < 0) {
         unsigned int st = e->code == JV_ERR_FAILED ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -402,7 +402,9 @@ static void h_events(struct jv_web_ctx *ctx, struct jv_web_reply *out)
 {
     struct sse *s = g_new0(struct sse, 1);
     s->ev = ctx->events;
-    s->pending = g_strdup("retry: 2000\n\n");
+    char *snap = jv_web_events_snapshot(ctx->events, &s->seq);
+    s->pending = g_strconcat("retry: 2000\n\n", snap ? snap : "", NULL);
+    g_free(snap);
     s->last_send = g_get_monotonic_time();
     out->status = MHD_HTTP_OK;
     out->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, s, sse_free);
@@ -616,11 +618,12 @@ static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
+/* The MIME type of a photo by its extension; NULL for anything else. */
 static const char *image_type(const char *path)
 {
     const char *dot = strrchr(path, '.');
     if (!dot)
-        return "application/octet-stream";
+        return NULL;
     if (!g_ascii_strcasecmp(dot, ".jpg") || !g_ascii_strcasecmp(dot, ".jpeg"))
         return "image/jpeg";
     if (!g_ascii_strcasecmp(dot, ".png"))
@@ -629,7 +632,7 @@ static const char *image_type(const char *path)
         return "image/webp";
     if (!g_ascii_strcasecmp(dot, ".tif") || !g_ascii_strcasecmp(dot, ".tiff"))
         return "image/tiff";
-    return "application/octet-stream";
+    return NULL;
 }
 
 /* The image path (owned) of record `idx` of the requested run, or NULL (reply filled). */
@@ -652,6 +655,9 @@ static char *record_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
         return NULL;
     }
     g_clear_error(&e);
+    /* Only photos: a record naming any other kind of file gets nothing. */
+    if (path && !image_type(path))
+        g_clear_pointer(&path, g_free);
     if (!path)
         jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "no image for record %lld", idx);
     return path;

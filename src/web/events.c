@@ -104,43 +104,40 @@ void jv_web_events_push(struct jv_web_events *ev, const char *type, json_t *data
     free(js);
 }
 
+char *jv_web_events_snapshot(struct jv_web_events *ev, uint64_t *seq)
+{
+    g_mutex_lock(&ev->lock);
+    char *s = g_strconcat(ev->last_run ? ev->last_run : "",
+                          ev->last_progress ? ev->last_progress : "", NULL);
+    *seq = ev->next_seq - 1;
+    g_mutex_unlock(&ev->lock);
+    if (!*s)
+        g_clear_pointer(&s, g_free);
+    return s;
+}
+
 char *jv_web_events_wait(struct jv_web_events *ev, uint64_t *seq, int timeout_ms)
 {
     GString *out = NULL;
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
     g_mutex_lock(&ev->lock);
-    if (*seq == 0) {
-        out = g_string_new(NULL);
-        if (ev->last_run)
-            g_string_append(out, ev->last_run);
-        if (ev->last_progress)
-            g_string_append(out, ev->last_progress);
-        *seq = ev->next_seq - 1;
-        if (out->len > 0 || ev->closed)
-            goto out;
-    }
     while (!ev->closed && ev->next_seq - 1 <= *seq) {
         if (!g_cond_wait_until(&ev->cond, &ev->lock, deadline))
             break;
     }
-    if (ev->closed)
-        goto out;
-    for (GList *l = ev->queue.head; l; l = l->next) {
-        struct event *e = l->data;
-        if (e->seq <= *seq)
-            continue;
-        if (!out)
-            out = g_string_new(NULL);
-        g_string_append(out, e->text);
-        *seq = e->seq;
+    if (!ev->closed) {
+        for (GList *l = ev->queue.head; l; l = l->next) {
+            struct event *e = l->data;
+            if (e->seq <= *seq)
+                continue;
+            if (!out)
+                out = g_string_new(NULL);
+            g_string_append(out, e->text);
+            *seq = e->seq;
+        }
     }
-out:
     g_mutex_unlock(&ev->lock);
-    if (out && out->len == 0) {
-        g_string_free(out, TRUE);
-        return NULL;
-    }
     return out ? g_string_free(out, FALSE) : NULL;
 }
 

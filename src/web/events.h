@@ -26,10 +26,16 @@ void jv_web_events_free(struct jv_web_events *ev);
 void jv_web_events_push(struct jv_web_events *ev, const char *type, json_t *data);
 
 /*
+ * For a new connection: returns (owned, g_free; NULL when there is none yet)
+ * the SSE text of the latest run and progress states, and sets *seq to the
+ * newest event, so that jv_web_events_wait() continues from there.
+ */
+char *jv_web_events_snapshot(struct jv_web_events *ev, uint64_t *seq);
+
+/*
  * Returns (owned, g_free) the SSE text of all events newer than *seq and
- * advances *seq; waits up to `timeout_ms` for one to arrive. With *seq == 0
- * (a new connection) the text starts with the latest run and progress
- * states. Returns NULL on timeout or once jv_web_events_close() was called.
+ * advances *seq; waits up to `timeout_ms` for one to arrive. Returns NULL on
+ * timeout or once jv_web_events_close() was called.
  */
 char *jv_web_events_wait(struct jv_web_events *ev, uint64_t *seq, int timeout_ms);
 

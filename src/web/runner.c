@@ -312,7 +312,7 @@ static gpointer reader_main(gpointer data)
     return NULL;
 }
 
-int jv_web_runner_start(struct jv_web_runner *r, char **argv, GError **err)
+int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError **err)
 {
     int rc = -1;
     GThread *old = NULL;
@@ -332,7 +332,7 @@ int jv_web_runner_start(struct jv_web_runner *r, char **argv, GError **err)
         goto out;
     }
     GError *e = NULL;
-    GSubprocess *proc = g_subprocess_newv((const char *const *)argv,
+    GSubprocess *proc = g_subprocess_newv(argv,
                                           G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                               G_SUBPROCESS_FLAGS_STDERR_MERGE,
                                           &e);
@@ -344,7 +344,7 @@ int jv_web_runner_start(struct jv_web_runner *r, char **argv, GError **err)
     g_clear_object(&r->proc);
     r->proc = proc;
     g_strfreev(r->argv);
-    r->argv = g_strdupv(argv);
+    r->argv = g_strdupv((char **)argv);
     g_free(r->started);
     r->started = now_iso();
     g_clear_pointer(&r->finished, g_free);

@@ -41,7 +41,7 @@ void jv_web_runner_free(struct jv_web_runner *r);
  * Starts the child with `argv` (borrowed). Fails with JV_ERR_FAILED when a run
  * is already going, JV_ERR_IO when it cannot be spawned.
  */
-int jv_web_runner_start(struct jv_web_runner *r, char **argv, GError **err);
+int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError **err);
 
 /* Sends SIGINT to the running child. Returns false when none runs. */
 bool jv_web_runner_cancel(struct jv_web_runner *r);

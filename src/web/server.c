@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -248,6 +249,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's messages, less the one every closed event stream causes. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char *msg = g_strdup_vprintf(fmt, ap);
+    if (!strstr(msg, "no longer available"))
+        fprintf(stderr, "judge-vision serve: %s", msg);
+    g_free(msg);
+}
+
 /* ---- start / stop ---- */
 
 static int resolve(const char *host, struct sockaddr_storage *ss, socklen_t *len, GError **err)
@@ -368,20 +379,18 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     if (resolve(host, &ss, &sslen, err) < 0)
         return NULL;
     bool loopback = addr_is_loopback(&ss);
-    if (!loopback) {
-        if (!cfg->allow_remote) {
-            g_set_error(err, JV_ERROR, JV_ERR_USAGE,
-                        "refusing to serve on %s, which is not a loopback address: anyone on "
-                        "the network could start runs and read photos. Pass --allow-remote "
-                        "--token SECRET to do it on purpose",
-                        host);
-            return NULL;
-        }
-        if (!cfg->access_token || strlen(cfg->access_token) < 8) {
-            g_set_error(err, JV_ERROR, JV_ERR_USAGE,
-                        "--allow-remote needs --token with at least 8 characters");
-            return NULL;
-        }
+    if (!loopback && !cfg->allow_remote) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "refusing to serve on %s, which is not a loopback address: anyone on "
+                    "the network could start runs and read photos. Pass --allow-remote "
+                    "--token SECRET to do it on purpose",
+                    host);
+        return NULL;
+    }
+    if (cfg->allow_remote && (!cfg->access_token || strlen(cfg->access_token) < 8)) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "--allow-remote needs --token with at least 8 characters");
+        return NULL;
     }
     if (ss.ss_family == AF_INET)
         ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)cfg->port);
@@ -404,7 +413,8 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     char *thumbs = g_build_filename(s->ctx.outputs, "cache", "thumbs", NULL);
     s->ctx.thumbs = jv_web_thumbs_new(thumbs);
     g_free(thumbs);
-    if (!loopback)
+    /* Asked for remote access, the token is required whatever the address. */
+    if (cfg->allow_remote)
         s->access_token = g_strdup(cfg->access_token);
 
     unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -412,6 +422,7 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
                                  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
