@@ -420,12 +420,86 @@ static void h_events(struct jv_web_ctx *ctx, struct jv_web_reply *out)
  * line is left out) but re-encoded only when an override changes it, which
  * keeps a 5,000-record run quick to serve.
  */
+/*
+ * The last few /api/results bodies, keyed by run id and valid while the
+ * results and overrides files keep their size and mtime: the page asks again
+ * after every edit and tab change.
+ */
+struct results_cache_entry {
+    char *key; /* "<id> <results size> <mtime> <overrides size> <mtime>" */
+    GBytes *body;
+};
+static GMutex results_cache_lock;
+static struct results_cache_entry results_cache[4];
+static unsigned int results_cache_next;
+
+static char *results_cache_key(const struct jv_web_run *run)
+{
+    struct stat a, b;
+    if (stat(run->results, &a) != 0)
+        return NULL;
+    bool has_ov = stat(run->overrides, &b) == 0;
+    return g_strdup_printf("%s %lld %lld.%09ld %lld %lld.%09ld", run->id, (long long)a.st_size,
+                           (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec,
+                           has_ov ? (long long)b.st_size : -1LL,
+                           has_ov ? (long long)b.st_mtim.tv_sec : 0LL,
+                           has_ov ? b.st_mtim.tv_nsec : 0L);
+}
+
+static GBytes *results_cache_get(const char *key)
+{
+    GBytes *found = NULL;
+    g_mutex_lock(&results_cache_lock);
+    for (size_t i = 0; i < JV_ARRAY_LEN(results_cache); i++)
+        if (results_cache[i].key && strcmp(results_cache[i].key, key) == 0)
+            found = g_bytes_ref(results_cache[i].body);
+    g_mutex_unlock(&results_cache_lock);
+    return found;
+}
+
+static void results_cache_put(const char *key, GBytes *body)
+{
+    g_mutex_lock(&results_cache_lock);
+    struct results_cache_entry *e = NULL;
+    const char *sp = strchr(key, ' ');
+    size_t idlen = sp ? (size_t)(sp - key) : strlen(key);
+    /* A newer version of the same run replaces the old one. */
+    for (size_t i = 0; i < JV_ARRAY_LEN(results_cache) && !e; i++)
+        if (results_cache[i].key && strncmp(results_cache[i].key, key, idlen) == 0 &&
+            results_cache[i].key[idlen] == ' ')
+            e = &results_cache[i];
+    if (!e)
+        e = &results_cache[results_cache_next++ % JV_ARRAY_LEN(results_cache)];
+    g_free(e->key);
+    if (e->body)
+        g_bytes_unref(e->body);
+    e->key = g_strdup(key);
+    e->body = g_bytes_ref(body);
+    g_mutex_unlock(&results_cache_lock);
+}
+
+static void reply_cached(struct jv_web_reply *out, GBytes *body)
+{
+    gsize len = 0;
+    const void *data = g_bytes_get_data(body, &len);
+    jv_web_reply_bytes(out, MHD_HTTP_OK, g_memdup2(data, len), len, "application/json");
+}
+
 static void h_results(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
                       struct jv_web_reply *out)
 {
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
+    char *key = results_cache_key(run);
+    GBytes *cached = key ? results_cache_get(key) : NULL;
+    if (cached) {
+        reply_cached(out, cached);
+        g_bytes_unref(cached);
+        g_free(key);
+        jv_web_run_free(run);
+        return;
+    }
     GError *e = NULL;
     size_t len = 0;
     char *text = NULL;
@@ -435,6 +509,7 @@ static void h_results(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     if (!text) {
         json_decref(ov);
         jv_web_run_free(run);
+        g_free(key);
         reply_gerror(out, e);
         return;
     }
@@ -478,8 +553,12 @@ static void h_results(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     json_decref(ov);
     g_free(text);
     jv_web_run_free(run);
-    size_t slen = s->len;
-    jv_web_reply_bytes(out, MHD_HTTP_OK, g_string_free(s, FALSE), slen, "application/json");
+    GBytes *body = g_string_free_to_bytes(s);
+    if (key)
+        results_cache_put(key, body);
+    reply_cached(out, body);
+    g_bytes_unref(body);
+    g_free(key);
 }
 
 static void h_overrides(struct jv_web_ctx *ctx, struct MHD_Connection *conn, const char *body,
