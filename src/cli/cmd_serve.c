@@ -67,7 +67,9 @@ int cmd_serve(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_HOST: cfg.host = optarg; break;
+        case OPT_HOST:
+            cfg.host = optarg;
+            break;
         case OPT_PORT:
             if (parse_port(optarg, &cfg.port) < 0) {
                 fprintf(stderr, "judge-vision serve: --port '%s' is not a port (0-65535)\n",
@@ -75,11 +77,21 @@ int cmd_serve(int argc, char **argv)
                 return JV_EXIT_USAGE;
             }
             break;
-        case OPT_REMOTE: cfg.allow_remote = true; break;
-        case OPT_TOKEN: cfg.access_token = optarg; break;
-        case OPT_OUTPUTS: cfg.outputs = optarg; break;
-        case OPT_REGISTRY: cfg.registry = optarg; break;
-        case 'h': usage(stdout); return JV_EXIT_OK;
+        case OPT_REMOTE:
+            cfg.allow_remote = true;
+            break;
+        case OPT_TOKEN:
+            cfg.access_token = optarg;
+            break;
+        case OPT_OUTPUTS:
+            cfg.outputs = optarg;
+            break;
+        case OPT_REGISTRY:
+            cfg.registry = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return JV_EXIT_OK;
         case ':':
             fprintf(stderr, "judge-vision serve: option '%s' needs a value\n", argv[optind - 1]);
             return JV_EXIT_USAGE;

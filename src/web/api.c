@@ -187,8 +187,8 @@ static void h_session(struct jv_web_ctx *ctx, struct jv_web_reply *out)
 {
     json_t *j = json_pack("{s:s, s:s, s:s}", "token", ctx->session_token, "version", JV_VERSION,
                           "outputs", ctx->outputs);
-    json_object_set_new(j, "registry", ctx->registries[0] ? json_string(ctx->registries[0])
-                                                          : json_null());
+    json_object_set_new(j, "registry",
+                        ctx->registries[0] ? json_string(ctx->registries[0]) : json_null());
     jv_web_reply_json(out, MHD_HTTP_OK, j);
 }
 
@@ -197,8 +197,8 @@ static void h_registries(struct jv_web_ctx *ctx, struct jv_web_reply *out)
     json_t *a = json_array();
     for (int i = 0; ctx->registries[i]; i++) {
         char *base = g_path_get_basename(ctx->registries[i]);
-        json_array_append_new(a, json_pack("{s:i, s:s, s:s}", "id", i, "name", base, "path",
-                                           ctx->registries[i]));
+        json_array_append_new(
+            a, json_pack("{s:i, s:s, s:s}", "id", i, "name", base, "path", ctx->registries[i]));
         g_free(base);
     }
     jv_web_reply_json(out, MHD_HTTP_OK, a);
@@ -245,7 +245,8 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     json_t *comps = json_array();
     size_t i;
     json_t *item;
-    json_array_foreach (list, i, item) {
+    json_array_foreach(list, i, item)
+    {
         const char *id = json_is_string(item) ? json_string_value(item)
                                               : json_string_value(json_object_get(item, "id"));
         struct jv_competition *c = id ? jv_competition_load(path, id, NULL) : NULL;
@@ -333,7 +334,8 @@ static void h_run_start(struct jv_web_ctx *ctx, const char *body, size_t len,
     int rc = jv_web_runner_start(ctx->runner, (const char *const *)argv, &e);
     g_strfreev(argv);
     if (rc < 0) {
-        unsigned int st = e->code == JV_ERR_FAILED ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        unsigned int st =
+            e->code == JV_ERR_FAILED ? MHD_HTTP_CONFLICT : MHD_HTTP_INTERNAL_SERVER_ERROR;
         jv_web_reply_error(out, st, "%s", e->message);
         g_error_free(e);
         return;
@@ -439,11 +441,10 @@ static char *results_cache_key(const struct jv_web_run *run)
     if (stat(run->results, &a) != 0)
         return NULL;
     bool has_ov = stat(run->overrides, &b) == 0;
-    return g_strdup_printf("%s %lld %lld.%09ld %lld %lld.%09ld", run->id, (long long)a.st_size,
-                           (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec,
-                           has_ov ? (long long)b.st_size : -1LL,
-                           has_ov ? (long long)b.st_mtim.tv_sec : 0LL,
-                           has_ov ? b.st_mtim.tv_nsec : 0L);
+    return g_strdup_printf(
+        "%s %lld %lld.%09ld %lld %lld.%09ld", run->id, (long long)a.st_size,
+        (long long)a.st_mtim.tv_sec, a.st_mtim.tv_nsec, has_ov ? (long long)b.st_size : -1LL,
+        has_ov ? (long long)b.st_mtim.tv_sec : 0LL, has_ov ? b.st_mtim.tv_nsec : 0L);
 }
 
 static GBytes *results_cache_get(const char *key)
@@ -485,8 +486,7 @@ static void reply_cached(struct jv_web_reply *out, GBytes *body)
     jv_web_reply_bytes(out, MHD_HTTP_OK, g_memdup2(data, len), len, "application/json");
 }
 
-static void h_results(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
-                      struct jv_web_reply *out)
+static void h_results(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
@@ -598,8 +598,7 @@ static void h_manifest(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
-static void h_matches(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
-                      struct jv_web_reply *out)
+static void h_matches(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
@@ -648,14 +647,23 @@ static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
-static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
-                      struct jv_web_reply *out)
+static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
-    static const char *const keys[] = {
-        "image", "status", "content_hash", "duration_seconds", "stage1_duration_seconds",
-        "stage2_duration_seconds", "stage3_duration_seconds", "timestamp_stage2_started",
-        "timestamp_stage2_finished", "ttft_seconds", "usage", "finish_reason",
-        "critique_total_initial", "critique_total", "pairwise_comparisons"};
+    static const char *const keys[] = {"image",
+                                       "status",
+                                       "content_hash",
+                                       "duration_seconds",
+                                       "stage1_duration_seconds",
+                                       "stage2_duration_seconds",
+                                       "stage3_duration_seconds",
+                                       "timestamp_stage2_started",
+                                       "timestamp_stage2_finished",
+                                       "ttft_seconds",
+                                       "usage",
+                                       "finish_reason",
+                                       "critique_total_initial",
+                                       "critique_total",
+                                       "pairwise_comparisons"};
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
@@ -669,7 +677,8 @@ static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     GString *s = g_string_new(NULL);
     size_t i;
     json_t *r;
-    json_array_foreach (records, i, r) {
+    json_array_foreach(records, i, r)
+    {
         json_t *o = json_object();
         for (size_t k = 0; k < JV_ARRAY_LEN(keys); k++) {
             json_t *v = json_object_get(r, keys[k]);
@@ -742,8 +751,7 @@ static char *record_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     return path;
 }
 
-static void h_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
-                    struct jv_web_reply *out)
+static void h_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     char *path = record_image(ctx, conn, out);
     if (!path)
@@ -754,8 +762,7 @@ static void h_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     g_free(path);
 }
 
-static void h_thumb(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
-                    struct jv_web_reply *out)
+static void h_thumb(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     long long size = arg_index(conn, "size");
     if (size < 0)
@@ -785,9 +792,24 @@ struct route {
 };
 
 enum {
-    R_SESSION, R_REGISTRIES, R_COMPETITIONS, R_SETTINGS_GET, R_SETTINGS_PUT, R_RUN_GET,
-    R_RUN_POST, R_RUN_CANCEL, R_EVENTS, R_RUNS, R_RESULTS, R_OVERRIDES, R_MANIFEST, R_MATCHES,
-    R_EXPORT, R_METRICS, R_IMAGE, R_THUMB,
+    R_SESSION,
+    R_REGISTRIES,
+    R_COMPETITIONS,
+    R_SETTINGS_GET,
+    R_SETTINGS_PUT,
+    R_RUN_GET,
+    R_RUN_POST,
+    R_RUN_CANCEL,
+    R_EVENTS,
+    R_RUNS,
+    R_RESULTS,
+    R_OVERRIDES,
+    R_MANIFEST,
+    R_MATCHES,
+    R_EXPORT,
+    R_METRICS,
+    R_IMAGE,
+    R_THUMB,
 };
 
 static const struct route routes[] = {
@@ -812,8 +834,7 @@ static const struct route routes[] = {
 };
 
 void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, const char *method,
-                       const char *url, const char *body, size_t body_len,
-                       struct jv_web_reply *out)
+                       const char *url, const char *body, size_t body_len, struct jv_web_reply *out)
 {
     bool path_known = false;
     int id = -1;
@@ -830,31 +851,69 @@ void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, cons
     }
     if (id < 0) {
         if (path_known)
-            jv_web_reply_error(out, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s",
-                               method, url);
+            jv_web_reply_error(out, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s", method,
+                               url);
         else
             jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "no such API route");
         return;
     }
     switch (id) {
-    case R_SESSION: h_session(ctx, out); break;
-    case R_REGISTRIES: h_registries(ctx, out); break;
-    case R_COMPETITIONS: h_competitions(ctx, conn, out); break;
-    case R_SETTINGS_GET: h_settings_get(ctx, out); break;
-    case R_SETTINGS_PUT: h_settings_put(ctx, body, body_len, out); break;
-    case R_RUN_GET: jv_web_reply_json(out, MHD_HTTP_OK, jv_web_runner_state(ctx->runner)); break;
-    case R_RUN_POST: h_run_start(ctx, body, body_len, out); break;
-    case R_RUN_CANCEL: h_run_cancel(ctx, out); break;
-    case R_EVENTS: h_events(ctx, out); break;
-    case R_RUNS: jv_web_reply_json(out, MHD_HTTP_OK, jv_web_runs_list(ctx->runs)); break;
-    case R_RESULTS: h_results(ctx, conn, out); break;
-    case R_OVERRIDES: h_overrides(ctx, conn, body, body_len, out); break;
-    case R_MANIFEST: h_manifest(ctx, conn, out); break;
-    case R_MATCHES: h_matches(ctx, conn, out); break;
-    case R_EXPORT: h_export_csv(ctx, conn, out); break;
-    case R_METRICS: h_metrics(ctx, conn, out); break;
-    case R_IMAGE: h_image(ctx, conn, out); break;
-    case R_THUMB: h_thumb(ctx, conn, out); break;
-    default: jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "no such API route"); break;
+    case R_SESSION:
+        h_session(ctx, out);
+        break;
+    case R_REGISTRIES:
+        h_registries(ctx, out);
+        break;
+    case R_COMPETITIONS:
+        h_competitions(ctx, conn, out);
+        break;
+    case R_SETTINGS_GET:
+        h_settings_get(ctx, out);
+        break;
+    case R_SETTINGS_PUT:
+        h_settings_put(ctx, body, body_len, out);
+        break;
+    case R_RUN_GET:
+        jv_web_reply_json(out, MHD_HTTP_OK, jv_web_runner_state(ctx->runner));
+        break;
+    case R_RUN_POST:
+        h_run_start(ctx, body, body_len, out);
+        break;
+    case R_RUN_CANCEL:
+        h_run_cancel(ctx, out);
+        break;
+    case R_EVENTS:
+        h_events(ctx, out);
+        break;
+    case R_RUNS:
+        jv_web_reply_json(out, MHD_HTTP_OK, jv_web_runs_list(ctx->runs));
+        break;
+    case R_RESULTS:
+        h_results(ctx, conn, out);
+        break;
+    case R_OVERRIDES:
+        h_overrides(ctx, conn, body, body_len, out);
+        break;
+    case R_MANIFEST:
+        h_manifest(ctx, conn, out);
+        break;
+    case R_MATCHES:
+        h_matches(ctx, conn, out);
+        break;
+    case R_EXPORT:
+        h_export_csv(ctx, conn, out);
+        break;
+    case R_METRICS:
+        h_metrics(ctx, conn, out);
+        break;
+    case R_IMAGE:
+        h_image(ctx, conn, out);
+        break;
+    case R_THUMB:
+        h_thumb(ctx, conn, out);
+        break;
+    default:
+        jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "no such API route");
+        break;
     }
 }

@@ -34,8 +34,8 @@
 /* Everything the handlers share; owned by the server. */
 struct jv_web_ctx {
     char *session_token;
-    char *outputs;       /* absolute */
-    char **registries;   /* absolute paths offered to the page (NULL-terminated) */
+    char *outputs;     /* absolute */
+    char **registries; /* absolute paths offered to the page (NULL-terminated) */
     char *self_exe;
     char *settings_path; /* <outputs>/gui/settings.json */
     GMutex settings_lock;

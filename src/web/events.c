@@ -5,7 +5,7 @@
 #include "core/fsutil.h"
 #include "web/events.h"
 
-#define JV_EVENTS_KEEP 2000
+#define JV_EVENTS_KEEP  2000
 #define JV_PROGRESS_MAX (16u << 20)
 
 struct event {
@@ -87,8 +87,8 @@ void jv_web_events_push(struct jv_web_events *ev, const char *type, json_t *data
     struct event *e = g_new0(struct event, 1);
     e->seq = ev->next_seq++;
     /* JSON from json_dumps has no raw newlines, so one data line suffices. */
-    e->text = g_strdup_printf("id: %" G_GUINT64_FORMAT "\nevent: %s\ndata: %s\n\n", e->seq, type,
-                              js);
+    e->text =
+        g_strdup_printf("id: %" G_GUINT64_FORMAT "\nevent: %s\ndata: %s\n\n", e->seq, type, js);
     if (strcmp(type, "progress") == 0) {
         g_free(ev->last_progress);
         ev->last_progress = g_strdup(e->text);
@@ -182,8 +182,8 @@ static gpointer poller_main(gpointer data)
     return NULL;
 }
 
-int jv_web_events_start_poller(struct jv_web_events *ev, const char *progress_path,
-                               int interval_ms, GError **err)
+int jv_web_events_start_poller(struct jv_web_events *ev, const char *progress_path, int interval_ms,
+                               GError **err)
 {
     g_free(ev->progress_path);
     ev->progress_path = g_strdup(progress_path);

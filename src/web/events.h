@@ -49,7 +49,7 @@ bool jv_web_events_closed(struct jv_web_events *ev);
  * size changes (the pipeline replaces it atomically, so a changed file is a
  * whole one). Stopped by jv_web_events_close().
  */
-int jv_web_events_start_poller(struct jv_web_events *ev, const char *progress_path,
-                               int interval_ms, GError **err);
+int jv_web_events_start_poller(struct jv_web_events *ev, const char *progress_path, int interval_ms,
+                               GError **err);
 
 #endif

@@ -125,7 +125,8 @@ char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *regis
     }
     size_t i;
     json_t *in;
-    json_array_foreach (inputs, i, in) {
+    json_array_foreach(inputs, i, in)
+    {
         const char *p = json_string_value(in);
         if (!p || !*p || strchr(p, '\n')) {
             json_decref(inputs);
@@ -189,7 +190,8 @@ char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *regis
         goto fail;
     if (present)
         g_ptr_array_add(a, g_strdup_printf("--concurrency=%d", (int)d));
-    g_ptr_array_add(a, g_strdup(get_bool(settings, "pipeline", true) ? "--pipeline" : "--no-pipeline"));
+    g_ptr_array_add(
+        a, g_strdup(get_bool(settings, "pipeline", true) ? "--pipeline" : "--no-pipeline"));
     if (get_str(settings, "base_url", &s, err) < 0)
         goto fail;
     char **urls = g_strsplit_set(s, " \t\n,", -1);
@@ -250,8 +252,8 @@ static json_t *state_locked(struct jv_web_runner *r)
     json_object_set_new(j, "pid", pid ? json_integer(atoi(pid)) : json_null());
     json_object_set_new(j, "started", r->started ? json_string(r->started) : json_null());
     json_object_set_new(j, "finished", r->finished ? json_string(r->finished) : json_null());
-    json_object_set_new(j, "exit_status", r->exit_status >= 0 ? json_integer(r->exit_status)
-                                                              : json_null());
+    json_object_set_new(j, "exit_status",
+                        r->exit_status >= 0 ? json_integer(r->exit_status) : json_null());
     json_object_set_new(j, "signal", r->term_signal ? json_integer(r->term_signal) : json_null());
     return j;
 }
@@ -280,16 +282,17 @@ static gpointer reader_main(gpointer data)
         if (!line) {
             if (err) {
                 /* Not UTF-8 or a read error: report once and stop reading. */
-                jv_web_events_push(r->events, "log",
-                                   json_pack("{s:s, s:s}", "stream", "server", "line",
-                                             err->message));
+                jv_web_events_push(
+                    r->events, "log",
+                    json_pack("{s:s, s:s}", "stream", "server", "line", err->message));
                 g_error_free(err);
             }
             break;
         }
         if (len > JV_LINE_MAX)
             line[JV_LINE_MAX] = '\0';
-        jv_web_events_push(r->events, "log", json_pack("{s:s, s:s}", "stream", "child", "line", line));
+        jv_web_events_push(r->events, "log",
+                           json_pack("{s:s, s:s}", "stream", "child", "line", line));
         g_free(line);
     }
     g_object_unref(din);
@@ -332,10 +335,8 @@ int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError
         goto out;
     }
     GError *e = NULL;
-    GSubprocess *proc = g_subprocess_newv(argv,
-                                          G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                              G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                                          &e);
+    GSubprocess *proc = g_subprocess_newv(
+        argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
     if (!proc) {
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot start %s: %s", argv[0], e->message);
         g_error_free(e);

@@ -7,16 +7,16 @@
 #include "core/hash.h"
 #include "web/runs.h"
 
-#define JV_RESULTS_MAX   (1024u << 20)
-#define JV_MANIFEST_MAX  (64u << 20)
-#define JV_OVERRIDES_MAX (64u << 20)
-#define JV_SCAN_DEPTH    6
+#define JV_RESULTS_MAX    (1024u << 20)
+#define JV_MANIFEST_MAX   (64u << 20)
+#define JV_OVERRIDES_MAX  (64u << 20)
+#define JV_SCAN_DEPTH     6
 #define JV_FIRST_LINE_MAX 65536
 
 struct jv_web_runs {
     char *root;
     GMutex lock;
-    GHashTable *by_id; /* id -> struct jv_web_run * */
+    GHashTable *by_id;  /* id -> struct jv_web_run * */
     GHashTable *images; /* id -> struct image_list * */
 };
 
@@ -183,8 +183,9 @@ static json_t *manifest_summary(const char *path)
         json_decref(m);
         return json_null();
     }
-    static const char *const keys[] = {"run_id", "status", "started", "finished", "wall_seconds",
-                                       "images", "git_commit", "prompt", "tool_version"};
+    static const char *const keys[] = {"run_id",     "status",       "started",
+                                       "finished",   "wall_seconds", "images",
+                                       "git_commit", "prompt",       "tool_version"};
     json_t *s = json_object();
     for (size_t i = 0; i < JV_ARRAY_LEN(keys); i++) {
         json_t *v = json_object_get(m, keys[i]);
@@ -219,12 +220,13 @@ json_t *jv_web_runs_list(struct jv_web_runs *runs)
         if (stat(r->results, &st) != 0)
             continue;
         bool has_manifest = g_file_test(r->manifest, G_FILE_TEST_IS_REGULAR);
-        json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:b}", "id", r->id, "name", r->name,
-                              "mtime", (json_int_t)st.st_mtime, "size", (json_int_t)st.st_size,
-                              "has_manifest", has_manifest, "has_matches",
-                              g_file_test(r->matches, G_FILE_TEST_IS_REGULAR), "has_overrides",
-                              g_file_test(r->overrides, G_FILE_TEST_IS_REGULAR));
-        json_object_set_new(o, "manifest", has_manifest ? manifest_summary(r->manifest) : json_null());
+        json_t *o =
+            json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:b}", "id", r->id, "name", r->name, "mtime",
+                      (json_int_t)st.st_mtime, "size", (json_int_t)st.st_size, "has_manifest",
+                      has_manifest, "has_matches", g_file_test(r->matches, G_FILE_TEST_IS_REGULAR),
+                      "has_overrides", g_file_test(r->overrides, G_FILE_TEST_IS_REGULAR));
+        json_object_set_new(o, "manifest",
+                            has_manifest ? manifest_summary(r->manifest) : json_null());
         g_ptr_array_add(items, o);
     }
     g_mutex_unlock(&runs->lock);
@@ -311,7 +313,8 @@ char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, 
         l->paths = g_ptr_array_new_with_free_func(g_free);
         size_t i;
         json_t *r;
-        json_array_foreach (records, i, r) {
+        json_array_foreach(records, i, r)
+        {
             const char *img = json_string_value(json_object_get(r, "image"));
             g_ptr_array_add(l->paths, img && g_path_is_absolute(img) ? g_strdup(img) : NULL);
         }
@@ -325,8 +328,8 @@ char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, 
         g_mutex_unlock(&runs->lock);
     }
     if (!found)
-        g_set_error(err, JV_ERROR, JV_ERR_NOT_FOUND, "run %s has no image for record %zu",
-                    run->id, idx);
+        g_set_error(err, JV_ERROR, JV_ERR_NOT_FOUND, "run %s has no image for record %zu", run->id,
+                    idx);
     return found;
 }
 
@@ -365,7 +368,8 @@ void jv_web_apply_overrides(json_t *records, json_t *overrides)
     json_t *rec;
     if (!json_is_object(overrides) || json_object_size(overrides) == 0)
         return;
-    json_array_foreach (records, i, rec) {
+    json_array_foreach(records, i, rec)
+    {
         const char *image = json_string_value(json_object_get(rec, "image"));
         json_t *ov = image ? json_object_get(overrides, image) : NULL;
         if (!json_is_object(ov))
@@ -407,15 +411,16 @@ static int apply_edit(json_t *ov, json_t *edit, json_t *records, GError **err)
     if (json_is_integer(idx)) {
         json_int_t n = json_integer_value(idx);
         if (n < 0 || (size_t)n >= json_array_size(records)) {
-            g_set_error(err, JV_ERROR, JV_ERR_PARSE, "record index %" JSON_INTEGER_FORMAT
-                        " out of range", n);
+            g_set_error(err, JV_ERROR, JV_ERR_PARSE,
+                        "record index %" JSON_INTEGER_FORMAT " out of range", n);
             return -1;
         }
         image = json_string_value(json_object_get(json_array_get(records, (size_t)n), "image"));
     } else if (json_is_string(img)) {
         size_t i;
         json_t *rec;
-        json_array_foreach (records, i, rec) {
+        json_array_foreach(records, i, rec)
+        {
             const char *s = json_string_value(json_object_get(rec, "image"));
             if (s && strcmp(s, json_string_value(img)) == 0) {
                 image = s;
@@ -430,13 +435,15 @@ static int apply_edit(json_t *ov, json_t *edit, json_t *records, GError **err)
     json_t *score = json_object_get(edit, "score");
     json_t *award = json_object_get(edit, "award");
     if (score && !json_is_null(score) &&
-        (!json_is_integer(score) || json_integer_value(score) < 0 || json_integer_value(score) > 20)) {
+        (!json_is_integer(score) || json_integer_value(score) < 0 ||
+         json_integer_value(score) > 20)) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE, "score must be an integer 0-20 or null");
         return -1;
     }
     if (award && !json_is_null(award) &&
         (!json_is_string(award) || json_string_length(award) > 64)) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "award must be a string (at most 64 bytes) or null");
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE,
+                    "award must be a string (at most 64 bytes) or null");
         return -1;
     }
     bool has_score = json_is_integer(score);
@@ -484,9 +491,7 @@ json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body, GE
         }
         size_t i;
         json_t *e;
-        json_array_foreach (edits, i, e)
-            if (apply_edit(ov, e, records, err) < 0)
-                goto out;
+        json_array_foreach(edits, i, e) if (apply_edit(ov, e, records, err) < 0) goto out;
     } else if (apply_edit(ov, body, records, err) < 0) {
         goto out;
     }
@@ -572,8 +577,7 @@ char *jv_web_export_csv(json_t *records)
     GPtrArray *rows = g_ptr_array_new();
     size_t i;
     json_t *r;
-    json_array_foreach (records, i, r)
-        g_ptr_array_add(rows, r);
+    json_array_foreach(records, i, r) g_ptr_array_add(rows, r);
     g_ptr_array_sort(rows, cmp_final);
     for (guint k = 0; k < rows->len; k++) {
         r = g_ptr_array_index(rows, k);

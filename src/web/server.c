@@ -158,9 +158,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct jv_web_reply *r
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct jv_web_server *s = cls;
     struct jv_web_reply r = {0};
@@ -200,8 +199,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *ck = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "jv_access");
         const char *hd = header(conn, "X-JV-Access");
         if (token_equal(q, s->access_token)) {
-            cookie = g_strdup_printf("jv_access=%s; Path=/; HttpOnly; SameSite=Strict",
-                                     s->access_token);
+            cookie =
+                g_strdup_printf("jv_access=%s; Path=/; HttpOnly; SameSite=Strict", s->access_token);
         } else if (!token_equal(ck, s->access_token) && !token_equal(hd, s->access_token)) {
             jv_web_reply_error(&r, MHD_HTTP_UNAUTHORIZED,
                                "an access token is required (open the URL with ?token=...)");
@@ -403,7 +402,8 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     s->ctx.session_token = random_token();
     s->ctx.outputs = jv_abspath(cfg->outputs ? cfg->outputs : "outputs");
     s->ctx.registries = registries_offered(cfg->registry);
-    s->ctx.self_exe = cfg->self_exe ? g_strdup(cfg->self_exe) : g_file_read_link("/proc/self/exe", NULL);
+    s->ctx.self_exe =
+        cfg->self_exe ? g_strdup(cfg->self_exe) : g_file_read_link("/proc/self/exe", NULL);
     if (!s->ctx.self_exe)
         s->ctx.self_exe = g_strdup("judge-vision");
     s->ctx.settings_path = g_build_filename(s->ctx.outputs, "gui", "settings.json", NULL);
@@ -417,16 +417,15 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     if (cfg->allow_remote)
         s->access_token = g_strdup(cfg->access_token);
 
-    unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                         MHD_USE_ERROR_LOG;
+    unsigned int flags =
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
-                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)64,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
+                                 (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+                                 (unsigned int)128, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                 (unsigned int)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot listen on %s port %d: %s", host, cfg->port,
@@ -438,8 +437,8 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     unsigned int port = info ? info->port : (unsigned int)cfg->port;
 
     bool v6literal = strchr(host, ':') != NULL;
-    char *hostport = v6literal ? g_strdup_printf("[%s]:%u", host, port)
-                               : g_strdup_printf("%s:%u", host, port);
+    char *hostport =
+        v6literal ? g_strdup_printf("[%s]:%u", host, port) : g_strdup_printf("%s:%u", host, port);
     s->url = g_strdup_printf("http://%s/", hostport);
     GPtrArray *hosts = g_ptr_array_new();
     g_ptr_array_add(hosts, g_ascii_strdown(hostport, -1));

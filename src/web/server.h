@@ -15,7 +15,7 @@
 #ifndef JV_WEB_SERVER_H
 #define JV_WEB_SERVER_H
 
-#define JV_WEB_BODY_MAX (1u << 20)
+#define JV_WEB_BODY_MAX     (1u << 20)
 #define JV_WEB_DEFAULT_PORT 8765
 
 struct jv_web_config {

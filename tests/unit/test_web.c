@@ -57,7 +57,8 @@ static void test_run_argv(void **state)
 
     /* The page's text box: one folder per line; playoff alone = pairwise stage. */
     json_object_set_new(s, "inputs", json_string(" /x \n\n/y\n"));
-    json_object_set_new(s, "stages", json_pack("{s:b, s:b, s:b}", "iqa", 0, "critique", 0, "playoff", 1));
+    json_object_set_new(s, "stages",
+                        json_pack("{s:b, s:b, s:b}", "iqa", 0, "critique", 0, "playoff", 1));
     argv = jv_web_run_argv(s, "/bin/jv", "/reg/c.toml", "/out", &err);
     assert_non_null(argv);
     assert_true(argv_has(argv, "--input-dir=/x"));
@@ -66,8 +67,9 @@ static void test_run_argv(void **state)
     g_strfreev(argv);
 
     static const char *const bad[][2] = {
-        {"run_name", "\"../etc\""}, {"run_name", "\"a.b\""}, {"competition", "\"x y\""},
-        {"threshold", "30"},        {"concurrency", "0"},    {"inputs", "[]"},
+        {"run_name", "\"../etc\""}, {"run_name", "\"a.b\""},
+        {"competition", "\"x y\""}, {"threshold", "30"},
+        {"concurrency", "0"},       {"inputs", "[]"},
         {"model", "\"a\\nb\""},     {"stages", "{\"iqa\":false,\"critique\":false}"},
         {"rounds", "\"many\""},
     };
@@ -118,7 +120,8 @@ static void test_runs(void **state)
     g_free(write_tmp(dir, "results/a.matches.jsonl", "{\"category\":\"Colour\"}\n"));
     g_free(write_tmp(dir, "cache/judge_vision_iqa.jsonl", "{\"image\":\"/p/1.jpg\",\"size\":1}\n"));
     g_free(write_tmp(dir, "bench/b/x.jsonl", "{\"image\":\"/p/9.png\",\"critique_total\":3}\n"));
-    g_free(write_tmp(dir, "bench/b/x.metadata.json", "{\"run_id\":\"r9\",\"status\":\"complete\"}"));
+    g_free(
+        write_tmp(dir, "bench/b/x.metadata.json", "{\"run_id\":\"r9\",\"status\":\"complete\"}"));
 
     struct jv_web_runs *runs = jv_web_runs_new(dir);
     json_t *list = jv_web_runs_list(runs);
@@ -126,14 +129,14 @@ static void test_runs(void **state)
     const char *id_a = NULL;
     size_t i;
     json_t *r;
-    json_array_foreach (list, i, r) {
+    json_array_foreach(list, i, r)
+    {
         assert_true(jv_web_run_id_valid(json_string_value(json_object_get(r, "id"))));
         if (strcmp(json_string_value(json_object_get(r, "name")), "results/a") == 0)
             id_a = json_string_value(json_object_get(r, "id"));
         else
-            assert_string_equal(json_string_value(json_object_get(
-                                    json_object_get(r, "manifest"), "run_id")),
-                                "r9");
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(r, "manifest"), "run_id")), "r9");
     }
     assert_non_null(id_a);
     assert_false(jv_web_run_id_valid("../../etc/passwd"));
@@ -165,8 +168,8 @@ static void test_runs(void **state)
     assert_null(jv_web_run_save_overrides(run, bad, &err));
     g_clear_error(&err);
     json_decref(bad);
-    json_t *edit = json_pack("{s:[{s:i, s:i, s:s}]}", "edits", "idx", 0, "score", 19, "award",
-                             "Distinction");
+    json_t *edit =
+        json_pack("{s:[{s:i, s:i, s:s}]}", "edits", "idx", 0, "score", 19, "award", "Distinction");
     json_t *ov = jv_web_run_save_overrides(run, edit, &err);
     assert_non_null(ov);
     json_decref(ov);
@@ -183,7 +186,8 @@ static void test_runs(void **state)
     char *csv = jv_web_export_csv(recs);
     /* Highest score first; formula cells neutralised; quotes doubled. */
     char **lines = g_strsplit(csv, "\r\n", -1);
-    assert_true(g_str_has_prefix(lines[1], "Colour,1.jpg,\"'=HYPERLINK(\"\"x\"\")\",,19,15,Distinction,yes"));
+    assert_true(g_str_has_prefix(lines[1],
+                                 "Colour,1.jpg,\"'=HYPERLINK(\"\"x\"\")\",,19,15,Distinction,yes"));
     assert_true(g_str_has_prefix(lines[2], "Colour,2.jpg,\"Say \"\"cheese\"\", please\",,18,"));
     g_strfreev(lines);
     g_free(csv);
@@ -257,7 +261,8 @@ static void test_runner(void **state)
     struct jv_web_runner *r = jv_web_runner_new(ev);
     uint64_t seq = 0;
 
-    const char *const echo[] = {"/bin/sh", "-c", "echo hello from the child; echo oops >&2; exit 3", NULL};
+    const char *const echo[] = {"/bin/sh", "-c", "echo hello from the child; echo oops >&2; exit 3",
+                                NULL};
     assert_int_equal(jv_web_runner_start(r, echo, &err), 0);
     json_t *st = wait_finished(r);
     assert_int_equal(json_integer_value(json_object_get(st, "exit_status")), 3);
