@@ -145,7 +145,7 @@ static int cmd_truth(int argc, char **argv)
         double q = ((double)i + jitter) / (double)list->len;
         json_object_set_new(obj, e->hash, json_real(round(q * 1e6) / 1e6));
     }
-    char *dump = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+    char *dump = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(obj);
     GString *text = g_string_new(dump);
     free(dump);

@@ -1,5 +1,6 @@
 #include "core/jv.h"
 
+#include <curl/curl.h>
 #include <locale.h>
 #include <vips/vips.h>
 
@@ -47,7 +48,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "judge-vision: cannot start libvips: %s\n", vips_error_buffer());
                 return JV_EXIT_FATAL;
             }
+            /* Before any thread starts: curl's global set-up is not thread-safe. */
+            curl_global_init(CURL_GLOBAL_DEFAULT);
             int rc = commands[i].fn(argc - 1, argv + 1);
+            curl_global_cleanup();
             vips_shutdown();
             return rc;
         }

@@ -1,3 +1,3 @@
 #include "core/jv.h"
 
-G_DEFINE_QUARK(judge-vision-error-quark, jv_error)
+G_DEFINE_QUARK(judge - vision - error - quark, jv_error)

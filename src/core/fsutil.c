@@ -27,8 +27,7 @@ int jv_write_all(int fd, const void *data, size_t len, const char *what, GError 
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot write %s: %s", what,
-                        g_strerror(errno));
+            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot write %s: %s", what, g_strerror(errno));
             return -1;
         }
         p += n;
@@ -37,7 +36,7 @@ int jv_write_all(int fd, const void *data, size_t len, const char *what, GError 
     return 0;
 }
 
-int jv_write_file_atomic(const char *path, const void *data, size_t len, GError **err)
+static int write_replace(const char *path, const void *data, size_t len, bool sync, GError **err)
 {
     int rc = -1;
     int fd = -1;
@@ -53,7 +52,7 @@ int jv_write_file_atomic(const char *path, const void *data, size_t len, GError 
     }
     if (jv_write_all(fd, data, len, tmp, err) < 0)
         goto out;
-    if (fsync(fd) != 0) {
+    if (sync && fsync(fd) != 0) {
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot sync %s: %s", tmp, g_strerror(errno));
         goto out;
     }
@@ -72,6 +71,16 @@ out:
         unlink(tmp);
     g_free(tmp);
     return rc;
+}
+
+int jv_write_file_atomic(const char *path, const void *data, size_t len, GError **err)
+{
+    return write_replace(path, data, len, true, err);
+}
+
+int jv_write_file_replace(const char *path, const void *data, size_t len, GError **err)
+{
+    return write_replace(path, data, len, false, err);
 }
 
 char *jv_read_file(const char *path, size_t max_bytes, size_t *len, GError **err)
@@ -102,8 +111,7 @@ char *jv_read_file(const char *path, size_t max_bytes, size_t *len, GError **err
     for (;;) {
         if (used + 1 >= cap) {
             if (cap > max_bytes) {
-                g_set_error(err, JV_ERROR, JV_ERR_IO, "%s grew beyond %zu bytes", path,
-                            max_bytes);
+                g_set_error(err, JV_ERROR, JV_ERR_IO, "%s grew beyond %zu bytes", path, max_bytes);
                 goto fail;
             }
             cap *= 2;
@@ -113,8 +121,7 @@ char *jv_read_file(const char *path, size_t max_bytes, size_t *len, GError **err
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path,
-                        g_strerror(errno));
+            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path, g_strerror(errno));
             goto fail;
         }
         if (n == 0)
@@ -136,7 +143,7 @@ int jv_open_append(const char *path, GError **err)
 {
     if (jv_mkdir_parents(path, err) < 0)
         return -1;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open %s for appending: %s", path,
                     g_strerror(errno));
@@ -182,4 +189,23 @@ found:
 char *jv_abspath(const char *path)
 {
     return g_canonicalize_filename(path, NULL);
+}
+
+char *jv_path_utf8(const char *path)
+{
+    const char *end = NULL;
+    if (g_utf8_validate(path, -1, &end))
+        return g_strdup(path);
+    GString *out = g_string_new(NULL);
+    const char *p = path;
+    while (*p) {
+        if (g_utf8_validate(p, -1, &end)) {
+            g_string_append(out, p);
+            break;
+        }
+        g_string_append_len(out, p, end - p);
+        g_string_append_printf(out, "\\x%02X", (unsigned char)*end);
+        p = end + 1;
+    }
+    return g_string_free(out, FALSE);
 }

@@ -17,6 +17,13 @@ int jv_mkdir_parents(const char *path, GError **err);
 int jv_write_file_atomic(const char *path, const void *data, size_t len, GError **err);
 
 /*
+ * Like jv_write_file_atomic() without the fsync: readers still never see a
+ * half-written file, but a power cut may lose the update. For files that are
+ * rewritten very often and are only a view of other state (progress).
+ */
+int jv_write_file_replace(const char *path, const void *data, size_t len, GError **err);
+
+/*
  * Reads a whole file into a NUL-terminated buffer (returned owned, g_free).
  * Refuses files larger than `max_bytes`. Stores the length in *len if non-NULL.
  */
@@ -41,6 +48,13 @@ int jv_open_append(const char *path, GError **err);
  * start on a fresh line. Returns 0, or -1 on I/O error.
  */
 int jv_truncate_torn_tail(int fd, const char *path, GError **err);
+
+/*
+ * A path as valid UTF-8 for JSON, logs and the GUI: unchanged when it is
+ * valid UTF-8, else each invalid byte written as \xNN. The same path always
+ * gives the same text, so it also serves as a key (cache, resume). Owned.
+ */
+char *jv_path_utf8(const char *path);
 
 /* Absolute, normalised form of `path` (owned; does not resolve symlinks). */
 char *jv_abspath(const char *path);

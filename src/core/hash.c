@@ -29,8 +29,7 @@ int jv_hash_file(const char *path, char out[JV_CONTENT_HASH_LEN], GError **err)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path,
-                        g_strerror(errno));
+            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path, g_strerror(errno));
             rc = -1;
             break;
         }

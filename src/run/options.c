@@ -266,8 +266,8 @@ static int parse_int(const char *opt, const char *arg, long lo, long hi, int *ou
     errno = 0;
     long v = strtol(arg, &end, 10);
     if (errno || !end || *end || end == arg || v < lo || v > hi) {
-        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "--%s: expected an integer from %ld to %ld, got '%s'",
-                    opt, lo, hi, arg);
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "--%s: expected an integer from %ld to %ld, got '%s'", opt, lo, hi, arg);
         return -1;
     }
     *out = (int)v;
@@ -538,8 +538,7 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
             o->baseline_io = true;
             break;
         case ':':
-            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "option %s needs a value",
-                        argv[optind - 1]);
+            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "option %s needs a value", argv[optind - 1]);
             return -1;
         default:
             g_set_error(err, JV_ERROR, JV_ERR_USAGE, "unknown option '%s' (see --help)",
@@ -630,8 +629,9 @@ json_t *jv_options_to_json(const struct jv_options *o)
     json_object_set_new(j, "pairwise_rounds", json_integer(o->pairwise_rounds));
     json_object_set_new(j, "pairwise_threshold", json_real(o->pairwise_threshold));
     json_object_set_new(j, "pairwise_seed", json_integer((json_int_t)o->pairwise_seed));
-    json_object_set_new(j, "pairwise_schedule",
-                        json_string(o->pairwise_schedule == JV_SCHEDULE_SWISS ? "swiss" : "random"));
+    json_object_set_new(
+        j, "pairwise_schedule",
+        json_string(o->pairwise_schedule == JV_SCHEDULE_SWISS ? "swiss" : "random"));
     json_object_set_new(j, "flush_every", json_integer(o->flush_every));
     json_object_set_new(j, "fresh", json_boolean(o->fresh));
     json_object_set_new(j, "gpu_sample_every", json_integer(o->gpu_sample_every));

@@ -53,7 +53,7 @@ struct jv_options {
     int iqa_service_concurrency;
 
     /* Stage 2 */
-    char *backend; /* vllm|ollama|llamacpp|openai */
+    char *backend;    /* vllm|ollama|llamacpp|openai */
     char **base_urls; /* repeatable */
     char *api_key;    /* never logged or written */
     char *model;
@@ -96,8 +96,7 @@ void jv_options_release(struct jv_options *o);
  * usage error returns -1 with a message naming the option; `--help` sets
  * *want_help and returns 0.
  */
-int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_help,
-                     GError **err);
+int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_help, GError **err);
 
 /* Prints the complete `run` option help to `out`. */
 void jv_options_print_help(FILE *out, const char *prog);

@@ -6,12 +6,8 @@
 #include <unistd.h>
 
 #include "core/fsutil.h"
-#include "web/api.h"
-
-#if __has_include("input/registry.h")
 #include "input/registry.h"
-#define JV_HAVE_REGISTRY 1
-#endif
+#include "web/api.h"
 
 #define JV_SETTINGS_MAX (1u << 20)
 #define JV_MANIFEST_MAX (64u << 20)
@@ -234,7 +230,6 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
         jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "no such registry file");
         return;
     }
-#ifdef JV_HAVE_REGISTRY
     GError *e = NULL;
     json_t *list = jv_registry_list(path, &e);
     if (!list) {
@@ -263,10 +258,6 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
                       json_pack("{s:{s:s, s:s}, s:o}", "registry", "id", rid ? rid : "0", "name",
                                 base, "competitions", comps));
     g_free(base);
-#else
-    jv_web_reply_error(out, MHD_HTTP_NOT_IMPLEMENTED,
-                       "%s: this build has no competition registry reader", path);
-#endif
 }
 
 static json_t *load_settings(struct jv_web_ctx *ctx)

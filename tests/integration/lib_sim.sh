@@ -17,6 +17,8 @@
 #                                trap by the first start_sim. A script that needs
 #                                its own exit work defines sim_on_exit(), which
 #                                sim_cleanup calls first.
+#   Private names start with _sim_. Call start_sim in the test's own shell,
+#   not inside $(...), so that the trap and `wait` see the simulator.
 #   sim_metric NAME [URL]        prints the value of the first /metrics sample
 #                                whose line starts with NAME (e.g.
 #                                'vllm:prompt_tokens_total' or
@@ -50,8 +52,8 @@ sim_cleanup() {
     if command -v sim_on_exit >/dev/null 2>&1; then
         sim_on_exit || true
     fi
-    for _p in $SIM_PIDS; do
-        stop_sim "$_p" >/dev/null 2>&1 || true
+    for _sim_q in $SIM_PIDS; do
+        stop_sim "$_sim_q" >/dev/null 2>&1 || true
     done
     SIM_PIDS=""
     if [ "$_sim_work_owned" = 1 ] && [ -n "${SIM_WORK:-}" ]; then
@@ -74,28 +76,28 @@ start_sim() {
         _sim_trap_set=1
     fi
     _sim_seq=$((_sim_seq + 1))
-    _out="$SIM_WORK/sim$_sim_seq.out"
+    _sim_out="$SIM_WORK/sim$_sim_seq.out"
     SIM_LOG="$SIM_WORK/sim$_sim_seq.log"
-    : >"$_out"
-    "$SIM_BIN" --host 127.0.0.1 --port 0 "$@" >"$_out" 2>"$SIM_LOG" &
+    : >"$_sim_out"
+    "$SIM_BIN" --host 127.0.0.1 --port 0 "$@" >"$_sim_out" 2>"$SIM_LOG" &
     SIM_PID=$!
     SIM_PIDS="$SIM_PIDS $SIM_PID"
-    _deadline=$(( $(date +%s) + ${SIM_START_TIMEOUT:-15} ))
+    _sim_deadline=$(( $(date +%s) + ${SIM_START_TIMEOUT:-15} ))
     SIM_URL=""
     while :; do
         if [ -z "$SIM_URL" ]; then
-            SIM_URL=$(sed -n '1{/^http:\/\/[0-9.]*:[0-9][0-9]*$/p}' "$_out" 2>/dev/null)
+            SIM_URL=$(sed -n '1{/^http:\/\/[0-9.]*:[0-9][0-9]*$/p}' "$_sim_out" 2>/dev/null)
         fi
         if [ -n "$SIM_URL" ] && curl -sf -o /dev/null --max-time 2 "$SIM_URL/health"; then
             break
         fi
-        if ! kill -0 "$SIM_PID" 2>/dev/null; then
+        if ! _sim_running "$SIM_PID"; then
             echo "lib_sim: simulator exited during start-up; its log:" >&2
             cat "$SIM_LOG" >&2
             SIM_URL=""
             return 1
         fi
-        if [ "$(date +%s)" -ge "$_deadline" ]; then
+        if [ "$(date +%s)" -ge "$_sim_deadline" ]; then
             echo "lib_sim: simulator not ready after ${SIM_START_TIMEOUT:-15} s; its log:" >&2
             cat "$SIM_LOG" >&2
             stop_sim "$SIM_PID" >/dev/null 2>&1
@@ -108,25 +110,31 @@ start_sim() {
     return 0
 }
 
+# True while the process runs (a zombie, exited but not yet reaped, is not running).
+_sim_running() {
+    _sim_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+    [ -n "$_sim_state" ] && [ "$_sim_state" != Z ]
+}
+
 stop_sim() {
-    _pid=${1:-$SIM_PID}
-    [ -n "$_pid" ] || return 0
-    _rest=""
-    for _p in $SIM_PIDS; do
-        [ "$_p" = "$_pid" ] || _rest="$_rest $_p"
+    _sim_pid=${1:-$SIM_PID}
+    [ -n "$_sim_pid" ] || return 0
+    _sim_rest=""
+    for _sim_p in $SIM_PIDS; do
+        [ "$_sim_p" = "$_sim_pid" ] || _sim_rest="$_sim_rest $_sim_p"
     done
-    SIM_PIDS=$_rest
-    kill -TERM "$_pid" 2>/dev/null || { wait "$_pid" 2>/dev/null; return $?; }
-    _i=0
-    while kill -0 "$_pid" 2>/dev/null && [ $_i -lt 100 ]; do
+    SIM_PIDS=$_sim_rest
+    kill -TERM "$_sim_pid" 2>/dev/null || { wait "$_sim_pid" 2>/dev/null; return $?; }
+    _sim_i=0
+    while _sim_running "$_sim_pid" && [ $_sim_i -lt 100 ]; do
         sleep 0.05
-        _i=$((_i + 1))
+        _sim_i=$((_sim_i + 1))
     done
-    if kill -0 "$_pid" 2>/dev/null; then
-        echo "lib_sim: simulator $_pid ignored SIGTERM; killing it" >&2
-        kill -KILL "$_pid" 2>/dev/null
+    if _sim_running "$_sim_pid"; then
+        echo "lib_sim: simulator $_sim_pid ignored SIGTERM; killing it" >&2
+        kill -KILL "$_sim_pid" 2>/dev/null
     fi
-    wait "$_pid" 2>/dev/null
+    wait "$_sim_pid" 2>/dev/null
 }
 
 sim_metric() {

@@ -1,0 +1,74 @@
+/*
+ * judge-vision report MANIFEST [MANIFEST2]: a run's manifest as a readable
+ * summary, or two side by side with wall-clock ratios.
+ */
+#include "core/jv.h"
+
+#include "cli/commands.h"
+#include "run/manifest.h"
+#include "run/report.h"
+
+static void report_usage(FILE *out)
+{
+    fprintf(out, "Usage: judge-vision report MANIFEST [MANIFEST2]\n\n"
+                 "Prints a summary of a run from its manifest (<results stem>.metadata.json;\n"
+                 "a results .jsonl path is taken to mean its manifest), or two runs side by\n"
+                 "side with the ratio of their wall-clock times per stage and overall.\n");
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *paths[2] = {NULL, NULL};
+    int npaths = 0;
+    bool only_paths = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_paths && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            report_usage(stdout);
+            return JV_EXIT_OK;
+        }
+        if (!only_paths && strcmp(a, "--") == 0) {
+            only_paths = true;
+            continue;
+        }
+        if (!only_paths && a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "judge-vision report: unknown option '%s'\n", a);
+            report_usage(stderr);
+            return JV_EXIT_USAGE;
+        }
+        if (npaths == 2) {
+            fprintf(stderr, "judge-vision report: at most two manifests ('%s' is a third)\n", a);
+            return JV_EXIT_USAGE;
+        }
+        paths[npaths++] = a;
+    }
+    if (npaths == 0) {
+        fprintf(stderr, "judge-vision report: a manifest path is required\n");
+        report_usage(stderr);
+        return JV_EXIT_USAGE;
+    }
+    json_t *m[2] = {NULL, NULL};
+    int rc = JV_EXIT_OK;
+    GError *err = NULL;
+    for (int i = 0; i < npaths; i++) {
+        char *path = g_str_has_suffix(paths[i], ".jsonl") ? jv_manifest_path_for(paths[i])
+                                                          : g_strdup(paths[i]);
+        m[i] = jv_manifest_load(path, &err);
+        g_free(path);
+        if (!m[i]) {
+            fprintf(stderr, "judge-vision report: %s\n", err->message);
+            g_clear_error(&err);
+            rc = JV_EXIT_FATAL;
+            goto out;
+        }
+    }
+    if (jv_report_print(stdout, m[0], m[1], &err) < 0) {
+        fprintf(stderr, "judge-vision report: %s\n", err->message);
+        g_clear_error(&err);
+        rc = JV_EXIT_FATAL;
+    }
+out:
+    json_decref(m[0]);
+    json_decref(m[1]);
+    return rc;
+}

@@ -1,0 +1,585 @@
+#include "core/jv.h"
+
+#include <math.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/stats.h"
+#include "critique/critique.h"
+#include "critique/engine.h"
+#include "critique/reply.h"
+#include "critique/request.h"
+#include "critique/techblock.h"
+
+#define CHAT_PATH "/chat/completions"
+/* The retry after an unusable reply gets this much more room to finish. */
+#define RETRY_TOKEN_FACTOR 1.5
+
+struct jv_critique_engine {
+    const struct jv_options *o;
+    const struct jv_prompt *p;
+    struct jv_http_sched *sched;
+    struct jv_http_pool *pool;
+    struct jv_http_callbacks cb;
+    int max_tokens;
+    int concurrency;
+
+    GQueue queue;         /* struct jv_critique_job *, not yet released */
+    GQueue retry_queue;   /* struct flight *, waiting to ask again */
+    size_t in_flight;     /* requests sent and not done */
+    size_t awaiting;      /* of which no first token yet */
+    size_t reporting;     /* failures waiting for a deferred report */
+    size_t busy_releases; /* guards pump() against re-entry */
+    jv_critique_feed_fn feed;
+    void *feed_user;
+
+    /* counters */
+    size_t images, ok, parse_errors, errors, cancelled;
+    size_t requests, attempts, retries, parse_retries, truncated;
+    size_t max_in_flight, max_awaiting;
+    struct jv_stats prompt_tokens, completion_tokens, ttft, request_s, duration;
+};
+
+/* One image from its release to its report. */
+struct flight {
+    struct jv_critique_engine *e;
+    struct jv_critique_job *job;
+    double t0_mono, t0_wall;
+    int request_no; /* 1, or 2 for the retry after an unusable reply */
+    bool awaiting;  /* the current request has no first token yet */
+    struct jv_reply reply;
+    char *stream_error; /* why our on_sse_event rejected the stream */
+    char *retry_reason; /* why the first reply was unusable */
+    int attempts;
+    long prompt_tokens, completion_tokens; /* sums; -1 while none reported */
+    double ttft;                           /* last request's; < 0 if none */
+    int endpoint;                          /* -1 if none */
+    /* the report, for failures reported through jv_http_sched_defer() */
+    char *fail_status;
+    char *fail_message;
+    bool fail_cancelled;
+};
+
+static void pump(struct jv_critique_engine *e);
+
+static bool slot_free(const struct jv_critique_engine *e)
+{
+    size_t n = (size_t)e->concurrency;
+    if (e->o->pipeline)
+        return e->awaiting < n && e->in_flight < 2 * n;
+    return e->in_flight < n;
+}
+
+bool jv_critique_engine_can_accept(const struct jv_critique_engine *e)
+{
+    return e->queue.length == 0 && e->retry_queue.length == 0 && slot_free(e);
+}
+
+size_t jv_critique_engine_pending(const struct jv_critique_engine *e)
+{
+    return e->queue.length + e->retry_queue.length + e->in_flight + e->reporting;
+}
+
+static char *file_stem(const char *path)
+{
+    char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        *dot = '\0';
+    return base;
+}
+
+static char *user_text(const struct jv_critique_engine *e, const struct jv_critique_job *job)
+{
+    char *stem = file_stem(job->image_path);
+    char *name = g_path_get_basename(job->image_path);
+    char *block = jv_technical_analysis(job->metrics, job->tonal_summary, e->p->verbose_analysis);
+    GHashTable *v = g_hash_table_new(g_str_hash, g_str_equal);
+    const char *title = job->title && job->title[0] ? job->title : stem;
+    const struct {
+        const char *key, *value;
+    } values[] = {
+        {"title", title},
+        {"image_name", name},
+        {"category", job->category},
+        {"competition_notes", job->competition_notes},
+        {"rules", job->rules},
+        {"caption", job->caption},
+        {"compliance", job->compliance},
+        {"technical_analysis", block},
+    };
+    for (size_t i = 0; i < JV_ARRAY_LEN(values); i++)
+        if (values[i].value)
+            g_hash_table_insert(v, (gpointer)values[i].key, (gpointer)values[i].value);
+    char *text = jv_prompt_render_user(e->p, v);
+    g_hash_table_destroy(v);
+    g_free(block);
+    g_free(name);
+    g_free(stem);
+    return text;
+}
+
+/* The request body for the flight's current request, or NULL with err (image). */
+static char *build_body(struct flight *f, GError **err)
+{
+    struct jv_critique_engine *e = f->e;
+    char *url = jv_image_data_url(f->job->image_path, e->o->vlm_max_side, err);
+    if (!url)
+        return NULL;
+    char *text = user_text(e, f->job);
+    bool retry = f->request_no > 1;
+    struct jv_critique_request_params rp = {
+        .model = e->o->model,
+        .system = e->p->system,
+        .user_text = text,
+        .image_url = url,
+        .max_tokens = retry ? (int)ceil(e->max_tokens * RETRY_TOKEN_FACTOR) : e->max_tokens,
+        .temperature = retry ? 0.0 : e->o->temperature,
+        .top_p = e->o->top_p,
+        .stream = e->o->stream,
+        .structured = e->o->structured_output,
+    };
+    char *body = jv_critique_request_body(&rp);
+    g_free(text);
+    g_free(url);
+    return body;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *number_json(double v)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+static void flight_free(struct flight *f)
+{
+    jv_reply_release(&f->reply);
+    g_free(f->stream_error);
+    g_free(f->retry_reason);
+    g_free(f->fail_status);
+    g_free(f->fail_message);
+    g_free(f);
+}
+
+/*
+ * Builds the fields, updates the counters, logs, and hands the fields to the
+ * job's callback. `c` is the verdict for status ok (else NULL).
+ */
+static void report(struct flight *f, const char *status, const char *message,
+                   const struct jv_critique *c, bool cancelled)
+{
+    struct jv_critique_engine *e = f->e;
+    struct jv_critique_job *job = f->job;
+    double t1_wall = jv_clock_wall();
+    double duration = jv_clock_mono() - f->t0_mono;
+    char started[JV_ISO8601_LEN], finished[JV_ISO8601_LEN];
+    jv_clock_iso8601(f->t0_wall, started);
+    jv_clock_iso8601(t1_wall, finished);
+
+    json_t *j = json_object();
+    bool parse_error = strcmp(status, "parse_error") == 0;
+    json_object_set_new(j, "critique_title", str_or_null(c ? c->title : NULL));
+    json_object_set_new(j, "style_inference", str_or_null(c ? c->style : NULL));
+    json_object_set_new(j, "critique",
+                        c             ? json_string(c->critique)
+                        : parse_error ? json_string(f->reply.content->str)
+                                      : json_null());
+    json_object_set_new(j, "critique_subscores",
+                        c && c->subscores ? json_incref(c->subscores) : json_null());
+    json_object_set_new(j, "critique_total_initial", c ? number_json(c->score_raw) : json_null());
+    json_object_set_new(j, "critique_total", c ? json_integer(c->total) : json_null());
+    json_object_set_new(j, "status", json_string(status));
+    json_object_set_new(j, "error", str_or_null(message));
+    json_object_set_new(
+        j, "usage",
+        f->prompt_tokens >= 0 || f->completion_tokens >= 0
+            ? json_pack("{s:o, s:o}", "prompt_tokens",
+                        f->prompt_tokens >= 0 ? json_integer(f->prompt_tokens) : json_null(),
+                        "completion_tokens",
+                        f->completion_tokens >= 0 ? json_integer(f->completion_tokens)
+                                                  : json_null())
+            : json_null());
+    json_object_set_new(j, "finish_reason", str_or_null(f->reply.finish_reason));
+    json_object_set_new(j, "ttft_seconds", f->ttft >= 0 ? json_real(f->ttft) : json_null());
+    json_object_set_new(j, "stage2_duration_seconds", json_real(duration));
+    json_object_set_new(j, "timestamp_stage2_started", json_string(started));
+    json_object_set_new(j, "timestamp_stage2_finished", json_string(finished));
+    json_object_set_new(j, "attempts", json_integer(f->attempts));
+    json_object_set_new(j, "retries", json_integer(f->attempts > 0 ? f->attempts - 1 : 0));
+    json_object_set_new(j, "endpoint", f->endpoint >= 0 ? json_integer(f->endpoint) : json_null());
+    json_object_set_new(j, "cancelled", json_boolean(cancelled));
+
+    e->images++;
+    if (cancelled)
+        e->cancelled++;
+    else if (strcmp(status, "ok") == 0)
+        e->ok++;
+    else if (parse_error)
+        e->parse_errors++;
+    else
+        e->errors++;
+    if (!cancelled)
+        jv_stats_add(&e->duration, duration);
+
+    char *name = g_path_get_basename(job->image_path);
+    long tokens = f->completion_tokens;
+    jv_log_event(strcmp(status, "ok") == 0 ? JV_LOG_INFO : JV_LOG_WARN, "stage2_request",
+                 json_pack("{s:s, s:o, s:f, s:o, s:o, s:o, s:s, s:i, s:o}", "image", name,
+                           "content_hash", str_or_null(job->content_hash), "latency", duration,
+                           "ttft", f->ttft >= 0 ? json_real(f->ttft) : json_null(), "tokens",
+                           tokens >= 0 ? json_integer(tokens) : json_null(), "endpoint",
+                           f->endpoint >= 0 ? json_integer(f->endpoint) : json_null(), "status",
+                           status, "attempts", f->attempts, "error", str_or_null(message)));
+    g_free(name);
+
+    flight_free(f);
+    job->done(job, j, job->user);
+}
+
+static void deferred_report(void *user)
+{
+    struct flight *f = user;
+    struct jv_critique_engine *e = f->e;
+    e->reporting--;
+    report(f, f->fail_status, f->fail_message, NULL, f->fail_cancelled);
+    pump(e);
+}
+
+/* Reports a failure without a transfer from the next jv_http_sched_run(). */
+static void report_later(struct flight *f, const char *status, const char *message, bool cancelled)
+{
+    f->fail_status = g_strdup(status);
+    f->fail_message = g_strdup(message);
+    f->fail_cancelled = cancelled;
+    f->e->reporting++;
+    jv_http_sched_defer(f->e->sched, deferred_report, f);
+}
+
+static void note_in_flight(struct jv_critique_engine *e)
+{
+    e->max_in_flight = MAX(e->max_in_flight, e->in_flight);
+    e->max_awaiting = MAX(e->max_awaiting, e->awaiting);
+}
+
+/* Sends the flight's current request. Returns -1 with err when the image cannot be read. */
+static int send_request(struct flight *f, GError **err)
+{
+    struct jv_critique_engine *e = f->e;
+    char *body = build_body(f, err);
+    if (!body)
+        return -1;
+    jv_reply_reset(&f->reply);
+    g_clear_pointer(&f->stream_error, g_free);
+    struct jv_http_request *req =
+        jv_http_request_new(e->pool, CHAT_PATH, body, e->o->api_key, e->o->stream, &e->cb, f);
+    g_free(body);
+    jv_http_request_set_timeout(req, e->o->timeout_s);
+    jv_http_request_set_max_retries(req, e->o->max_retries);
+    f->awaiting = true;
+    e->awaiting++;
+    e->in_flight++;
+    e->requests++;
+    note_in_flight(e);
+    jv_http_sched_submit(e->sched, req);
+    return 0;
+}
+
+static void release(struct jv_critique_engine *e, struct jv_critique_job *job)
+{
+    struct flight *f = g_new0(struct flight, 1);
+    f->e = e;
+    f->job = job;
+    f->t0_mono = jv_clock_mono();
+    f->t0_wall = jv_clock_wall();
+    f->request_no = 1;
+    f->prompt_tokens = f->completion_tokens = -1;
+    f->ttft = -1;
+    f->endpoint = -1;
+    jv_reply_init(&f->reply);
+    GError *err = NULL;
+    if (send_request(f, &err) != 0) {
+        report_later(f, "error", err->message, false);
+        g_error_free(err);
+    }
+}
+
+static void pump(struct jv_critique_engine *e)
+{
+    if (e->busy_releases)
+        return;
+    e->busy_releases++;
+    /* Retries first (those images have waited longest), then queued jobs, then the feeder's. */
+    while (slot_free(e)) {
+        struct flight *f = g_queue_pop_head(&e->retry_queue);
+        if (f) {
+            GError *err = NULL;
+            if (send_request(f, &err) != 0) {
+                char *msg = g_strdup_printf("%s; the retry could not be sent: %s", f->retry_reason,
+                                            err->message);
+                report_later(f, "error", msg, false);
+                g_free(msg);
+                g_error_free(err);
+            }
+            continue;
+        }
+        struct jv_critique_job *job = g_queue_pop_head(&e->queue);
+        if (!job && e->feed)
+            job = e->feed(e->feed_user);
+        if (!job)
+            break;
+        release(e, job);
+    }
+    e->busy_releases--;
+}
+
+void jv_critique_engine_submit(struct jv_critique_engine *e, struct jv_critique_job *job)
+{
+    g_queue_push_tail(&e->queue, job);
+    pump(e);
+}
+
+void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
+                                   void *user)
+{
+    e->feed = feed;
+    e->feed_user = user;
+}
+
+void jv_critique_engine_kick(struct jv_critique_engine *e)
+{
+    pump(e);
+}
+
+void jv_critique_engine_cancel_queued(struct jv_critique_engine *e)
+{
+    e->feed = NULL;
+    struct jv_critique_job *job;
+    while ((job = g_queue_pop_head(&e->queue))) {
+        struct flight *f = g_new0(struct flight, 1);
+        f->e = e;
+        f->job = job;
+        f->t0_mono = jv_clock_mono();
+        f->t0_wall = jv_clock_wall();
+        f->prompt_tokens = f->completion_tokens = -1;
+        f->ttft = -1;
+        f->endpoint = -1;
+        jv_reply_init(&f->reply);
+        report_later(f, "error", "cancelled before it was sent", true);
+    }
+    struct flight *f;
+    while ((f = g_queue_pop_head(&e->retry_queue)))
+        report_later(f, "error", "cancelled before the retry was sent", true);
+}
+
+/* ---- scheduler callbacks ----------------------------------------------- */
+
+static void first_token_seen(struct flight *f)
+{
+    if (!f->awaiting)
+        return;
+    f->awaiting = false;
+    f->e->awaiting--;
+}
+
+static void on_first_token(struct jv_http_request *req, void *user)
+{
+    (void)req;
+    struct flight *f = user;
+    first_token_seen(f);
+    pump(f->e);
+}
+
+static int on_sse_event(struct jv_http_request *req, const char *data, size_t len, void *user)
+{
+    (void)req;
+    struct flight *f = user;
+    GError *err = NULL;
+    if (jv_reply_feed_sse(&f->reply, data, len, &err) != 0) {
+        g_free(f->stream_error);
+        f->stream_error = g_strdup(err->message);
+        g_error_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_retry(struct jv_http_request *req, const GError *why, double delay_s, void *user)
+{
+    (void)req;
+    (void)why;
+    (void)delay_s;
+    struct flight *f = user;
+    struct jv_critique_engine *e = f->e;
+    jv_reply_reset(&f->reply);
+    g_clear_pointer(&f->stream_error, g_free);
+    /* The new attempt has to wait for its own first token again. */
+    if (!f->awaiting) {
+        f->awaiting = true;
+        e->awaiting++;
+        note_in_flight(e);
+    }
+}
+
+static void add_usage(struct flight *f)
+{
+    struct jv_critique_engine *e = f->e;
+    if (f->reply.prompt_tokens >= 0) {
+        f->prompt_tokens = MAX(f->prompt_tokens, 0) + f->reply.prompt_tokens;
+        jv_stats_add(&e->prompt_tokens, (double)f->reply.prompt_tokens);
+    }
+    if (f->reply.completion_tokens >= 0) {
+        f->completion_tokens = MAX(f->completion_tokens, 0) + f->reply.completion_tokens;
+        jv_stats_add(&e->completion_tokens, (double)f->reply.completion_tokens);
+    }
+}
+
+static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
+{
+    (void)req;
+    struct flight *f = user;
+    struct jv_critique_engine *e = f->e;
+    first_token_seen(f);
+    e->in_flight--;
+    e->attempts += (size_t)MAX(res->attempts, 0);
+    e->retries += (size_t)MAX(res->attempts - 1, 0);
+    f->attempts += res->attempts;
+    f->endpoint = res->endpoint;
+    if (res->ttft_s >= 0) {
+        f->ttft = res->ttft_s;
+        jv_stats_add(&e->ttft, res->ttft_s);
+    }
+    jv_stats_add(&e->request_s, res->latency_s);
+
+    if (res->error) {
+        bool cancelled = res->error->domain == JV_ERROR && res->error->code == JV_ERR_CANCELLED;
+        char *msg = f->stream_error
+                        ? g_strdup_printf("%s (%s)", res->error->message, f->stream_error)
+                        : g_strdup(res->error->message);
+        report(f, "error", msg, NULL, cancelled);
+        g_free(msg);
+        pump(e);
+        return;
+    }
+    /* A server may answer a streamed request with a plain JSON body. */
+    if (f->reply.events == 0 && res->body && res->body[0]) {
+        GError *err = NULL;
+        if (jv_reply_parse_nonstream(&f->reply, res->body, &err) != 0) {
+            report(f, "error", err->message, NULL, false);
+            g_error_free(err);
+            pump(e);
+            return;
+        }
+    }
+    add_usage(f);
+    bool truncated = f->reply.finish_reason && strcmp(f->reply.finish_reason, "length") == 0;
+    if (truncated)
+        e->truncated++;
+
+    struct jv_critique c;
+    jv_critique_init(&c);
+    GError *perr = NULL;
+    int rc = jv_critique_parse(f->reply.content->str, &c, &perr);
+    if (rc == 0 && !truncated) {
+        report(f, "ok", NULL, &c, false);
+        jv_critique_release(&c);
+        pump(e);
+        return;
+    }
+    char *why = truncated ? g_strdup_printf("the reply was cut at the token limit%s%s",
+                                            perr ? ": " : "", perr ? perr->message : "")
+                          : g_strdup(perr->message);
+    jv_critique_release(&c);
+    g_clear_error(&perr);
+
+    if (f->request_no == 1) {
+        /* Once more, deterministic and with room to finish, when a slot is free. */
+        f->request_no = 2;
+        e->parse_retries++;
+        f->retry_reason = why;
+        g_queue_push_tail(&e->retry_queue, f);
+        pump(e);
+        return;
+    }
+    report(f, "parse_error", why, NULL, false);
+    g_free(why);
+    pump(e);
+}
+
+/* ---- lifetime and counters --------------------------------------------- */
+
+struct jv_critique_engine *jv_critique_engine_new(const struct jv_options *o,
+                                                  const struct jv_prompt *p,
+                                                  struct jv_http_sched *sched,
+                                                  struct jv_http_pool *pool)
+{
+    struct jv_critique_engine *e = g_new0(struct jv_critique_engine, 1);
+    e->o = o;
+    e->p = p;
+    e->sched = sched;
+    e->pool = pool;
+    e->concurrency = MAX(o->concurrency, 1);
+    e->max_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : p->max_tokens;
+    e->cb.on_sse_event = on_sse_event;
+    e->cb.on_first_token = on_first_token;
+    e->cb.on_retry = on_retry;
+    e->cb.on_done = on_done;
+    g_queue_init(&e->queue);
+    g_queue_init(&e->retry_queue);
+    jv_stats_init(&e->prompt_tokens);
+    jv_stats_init(&e->completion_tokens);
+    jv_stats_init(&e->ttft);
+    jv_stats_init(&e->request_s);
+    jv_stats_init(&e->duration);
+    jv_http_pool_set_limit(pool, 2 * e->concurrency);
+    return e;
+}
+
+void jv_critique_engine_free(struct jv_critique_engine *e)
+{
+    if (!e)
+        return;
+    g_queue_clear(&e->queue);
+    g_queue_clear(&e->retry_queue);
+    jv_stats_release(&e->prompt_tokens);
+    jv_stats_release(&e->completion_tokens);
+    jv_stats_release(&e->ttft);
+    jv_stats_release(&e->request_s);
+    jv_stats_release(&e->duration);
+    g_free(e);
+}
+
+json_t *jv_critique_engine_stats(const struct jv_critique_engine *e)
+{
+    json_t *j = json_object();
+    const struct {
+        const char *key;
+        size_t v;
+    } counts[] = {
+        {"images", e->images},
+        {"ok", e->ok},
+        {"parse_errors", e->parse_errors},
+        {"errors", e->errors},
+        {"cancelled", e->cancelled},
+        {"requests", e->requests},
+        {"attempts", e->attempts},
+        {"retries", e->retries},
+        {"parse_retries", e->parse_retries},
+        {"truncated", e->truncated},
+        {"max_in_flight", e->max_in_flight},
+        {"max_awaiting_first_token", e->max_awaiting},
+    };
+    for (size_t i = 0; i < JV_ARRAY_LEN(counts); i++)
+        json_object_set_new(j, counts[i].key, json_integer((json_int_t)counts[i].v));
+    json_object_set_new(j, "prompt_tokens", jv_stats_to_json(&e->prompt_tokens));
+    json_object_set_new(j, "completion_tokens", jv_stats_to_json(&e->completion_tokens));
+    json_object_set_new(j, "ttft_seconds", jv_stats_to_json(&e->ttft));
+    json_object_set_new(j, "request_seconds", jv_stats_to_json(&e->request_s));
+    json_object_set_new(j, "stage2_duration_seconds", jv_stats_to_json(&e->duration));
+    return j;
+}

@@ -1,0 +1,157 @@
+/*
+ * engine.h - the Stage 2 engine: turns critique jobs (one per image) into
+ * chat-completions requests on the HTTP scheduler, reads the replies and
+ * hands back the record fields of each image (SPEC 2.6, 3).
+ *
+ * Flow control. With `--concurrency N` and no pipelining, at most N requests
+ * are in flight. With `--pipeline`, a request no longer counts against N once
+ * its first token has arrived (its prefill is done and it is decoding), so
+ * the next one is released then and its prefill overlaps the current decode:
+ * at most N requests awaiting their first token and at most 2N in flight.
+ * Jobs submitted beyond that wait in the engine's queue (they are small: no
+ * image is read until a job is released), so memory stays flat in the
+ * number of images. The engine sets the pool's own limit to 2N so that the
+ * scheduler never holds its requests back.
+ *
+ * Replies: the verdict is parsed from the reply text (critique.h). A reply
+ * that cannot be parsed, or is cut short (finish_reason "length"), is asked
+ * again once at temperature 0 with 1.5x the token limit; if that fails too
+ * the raw text is kept as the critique with status "parse_error". Transport
+ * failures are retried by the scheduler (--max-retries, backoff); when they
+ * persist the image gets status "error" with the message.
+ *
+ * Threading: everything runs on the thread that calls jv_http_sched_run();
+ * job callbacks are called from there (never from inside
+ * jv_critique_engine_submit()).
+ *
+ * Feeding jobs. Pipelining needs the next job the moment a first token
+ * arrives, which happens inside jv_http_sched_run(). So either give the
+ * engine a feeder that it calls whenever it can release a job (the
+ * preferred wiring; call jv_critique_engine_kick() when jobs become ready
+ * while the engine is idle), or submit every ready job at once (they wait
+ * in the engine's queue, which is cheap: nothing is read until release).
+ * A loop that submits only while jv_critique_engine_can_accept() is true
+ * between jv_http_sched_run() calls does not pipeline: run() returns when a
+ * request completes, not when a first token arrives.
+ *
+ *     jv_critique_engine_set_feeder(engine, next_ready_job, pipeline);
+ *     jv_critique_engine_kick(engine);
+ *     while (jv_critique_engine_pending(engine) || more jobs to come) {
+ *         jv_http_sched_run(sched, 100);
+ *         if (new jobs became ready)
+ *             jv_critique_engine_kick(engine);
+ *     }
+ */
+#ifndef JV_CRITIQUE_ENGINE_H
+#define JV_CRITIQUE_ENGINE_H
+
+#include <jansson.h>
+
+#include "critique/prompt.h"
+#include "net/http.h"
+#include "run/options.h"
+
+struct jv_critique_job;
+
+/*
+ * Called once per job with the record fields of the image (a new reference
+ * that the callee owns):
+ *   critique_title, style_inference, critique, critique_subscores,
+ *   critique_total_initial, critique_total, status ("ok" | "parse_error" |
+ *   "error"), error (message or null), usage {prompt_tokens,
+ *   completion_tokens} (summed over the image's requests; null when the
+ *   server reported none), finish_reason, ttft_seconds,
+ *   stage2_duration_seconds, timestamp_stage2_started,
+ *   timestamp_stage2_finished (ISO 8601 UTC), attempts (HTTP attempts, all
+ *   requests), retries (attempts - 1), endpoint (pool index of the last
+ *   attempt, or null), cancelled (true only when jv_http_sched_cancel_all()
+ *   or jv_critique_engine_cancel_queued() stopped it: do not record it as
+ *   done).
+ * Values the image did not get are JSON null. The job may be freed in the
+ * callback.
+ */
+typedef void (*jv_critique_done_fn)(struct jv_critique_job *job, json_t *fields, void *user);
+
+/*
+ * One image to judge. The caller owns the job and everything it points to;
+ * all of it must stay valid until `done` has been called. Strings may be
+ * NULL (rendered as "none" in the prompt).
+ */
+struct jv_critique_job {
+    const char *image_path;        /* required */
+    const char *content_hash;      /* for the log; may be NULL */
+    const char *title;             /* image title; NULL: the file's stem is used */
+    const char *category;          /* competition category */
+    const char *caption;           /* the entrant's caption / description */
+    const char *competition_notes; /* competition notes and --critique-notes */
+    const char *rules;             /* the competition's rules as text */
+    const char *compliance;        /* compliance summary ("passed" / the issues) */
+    const json_t *metrics;         /* technical_signals.metrics, borrowed; may be NULL */
+    const char *tonal_summary;     /* technical_signals.tonal_summary */
+    jv_critique_done_fn done;      /* required */
+    void *user;
+};
+
+struct jv_critique_engine;
+
+/*
+ * Creates an engine. Borrows `o` (model, max_new_tokens, temperature, top_p,
+ * stream, structured_output, concurrency, pipeline, timeout_s, max_retries,
+ * api_key, vlm_max_side), `p`, `sched` and `pool`; all must outlive the
+ * engine. The reply limit is o->max_new_tokens when > 0, else the profile's
+ * max_tokens. Requests go to "<base url>/chat/completions".
+ */
+struct jv_critique_engine *jv_critique_engine_new(const struct jv_options *o,
+                                                  const struct jv_prompt *p,
+                                                  struct jv_http_sched *sched,
+                                                  struct jv_http_pool *pool);
+
+/* Frees the engine. Only when jv_critique_engine_pending() is 0. */
+void jv_critique_engine_free(struct jv_critique_engine *e);
+
+/*
+ * Queues a job (borrowed until its done callback). It is released (image
+ * encoded, request sent) as soon as flow control allows, possibly at once.
+ */
+void jv_critique_engine_submit(struct jv_critique_engine *e, struct jv_critique_job *job);
+
+/*
+ * Returns the next job ready to be judged, or NULL when none is ready now
+ * (or none is left). Called from inside the engine (in submit, kick and the
+ * scheduler's callbacks); it must not call back into the engine.
+ */
+typedef struct jv_critique_job *(*jv_critique_feed_fn)(void *user);
+
+/* Sets (or with NULL clears) the feeder the engine pulls jobs from when a slot is free. */
+void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
+                                   void *user);
+
+/* Releases queued or fed jobs now if flow control allows (new jobs became ready). */
+void jv_critique_engine_kick(struct jv_critique_engine *e);
+
+/* True when a job submitted now would be released at once (queue empty, slot free). */
+bool jv_critique_engine_can_accept(const struct jv_critique_engine *e);
+
+/* Jobs submitted and not yet reported (queued, in flight, or being reported). */
+size_t jv_critique_engine_pending(const struct jv_critique_engine *e);
+
+/*
+ * Reports every job still queued (not yet sent) as cancelled, from the next
+ * jv_http_sched_run(), and clears the feeder. In-flight requests are stopped
+ * with jv_http_sched_cancel_all() by the caller.
+ */
+void jv_critique_engine_cancel_queued(struct jv_critique_engine *e);
+
+/*
+ * Counters for the manifest's "critique" section (new reference):
+ * {images, ok, parse_errors, errors, cancelled, requests, attempts, retries
+ * (transport), parse_retries, truncated (replies with finish_reason length),
+ * max_in_flight, max_awaiting_first_token, prompt_tokens, completion_tokens,
+ * ttft_seconds, request_seconds, stage2_duration_seconds} where the last
+ * five are jv_stats objects {count, sum, min, max, mean, p50, p95}
+ * (tokens per request as the server reported them; TTFT and latency per
+ * request; duration per image).
+ */
+json_t *jv_critique_engine_stats(const struct jv_critique_engine *e);
+
+#endif

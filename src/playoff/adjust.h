@@ -1,0 +1,36 @@
+/*
+ * adjust.h - the classic score adjustment after the playoff (SPEC 2.7, the
+ * rule of the Python implementation).
+ *
+ * Entries of one cohort are ranked by win ratio (wins / decided
+ * comparisons; 0 without comparisons), ties broken by Bradley–Terry strength,
+ * then initial score (higher first), then path (byte order). With n <= 2 the
+ * scores are kept (only the figures are recorded). Otherwise
+ * k = max(1, round(0.15 n)) with halves rounded up (n = 10 -> 2, n = 30 -> 5):
+ * the top k get +1 (at most 20), the bottom k get -1 but are not taken below
+ * 16 (a score already below 16 is kept), the rest keep their score, and the
+ * top entry is set to 20.
+ */
+#ifndef JV_ADJUST_H
+#define JV_ADJUST_H
+
+struct jv_adjust_entry {
+    const char *path; /* borrowed; tie-break */
+    int initial;      /* the Stage 2 score */
+    int wins;
+    int comparisons; /* decided comparisons */
+    double strength; /* Bradley–Terry */
+    /* outputs */
+    int rank;  /* 1 = top */
+    int score; /* the adjusted score */
+};
+
+/* k of the rule for a cohort of n (0 when n <= 2). */
+int jv_adjust_k(size_t n);
+
+double jv_adjust_win_ratio(const struct jv_adjust_entry *e);
+
+/* Ranks the n entries and fills rank and score of each (in place, order kept). */
+void jv_adjust_classic(struct jv_adjust_entry *e, size_t n);
+
+#endif

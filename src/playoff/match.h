@@ -1,0 +1,80 @@
+/*
+ * match.h - one Stage 3 match as the VLM sees it (SPEC 2.7): the request
+ * body, the image data URLs (encoded once per image for the whole stage) and
+ * the parsing of the reply.
+ *
+ * The request shows Entry A first and Entry B second: for each, a text part
+ * (title, category, style, a <=280-character summary of its critique, its
+ * TECHNICAL ANALYSIS block) followed by its image as a data URL; then the
+ * question. It asks for JSON only: {"winner": "A"|"B", "reason": "..."};
+ * max_tokens 128, temperature 0.2, not streamed.
+ */
+#ifndef JV_MATCH_H
+#define JV_MATCH_H
+
+#include <jansson.h>
+
+#define JV_MATCH_SUMMARY_MAX 280
+#define JV_MATCH_MAX_TOKENS  128
+#define JV_MATCH_TEMPERATURE 0.2
+#define JV_MATCH_IMAGE_MAX   (512u * 1024u * 1024u)
+
+/*
+ * The critique cut to at most `max_chars` characters (UTF-8 characters,
+ * whitespace runs collapsed to one space), on a word boundary, ending in "…"
+ * when cut. Returns owned text ("" for NULL).
+ */
+char *jv_match_summary(const char *critique, size_t max_chars);
+
+/*
+ * The TECHNICAL ANALYSIS block of an entry from its technical_signals
+ * metrics (borrowed, may be NULL) and tonal summary (may be NULL); "n/a" for
+ * missing values. Compact unless `verbose`. Returns owned text.
+ * Same shape as jv_technical_analysis() of src/critique/techblock.h, which
+ * replaces it once the critique module lands.
+ */
+char *jv_match_technical_analysis(const json_t *metrics, const char *tonal_summary, bool verbose);
+
+/* MIME type of an image file by its extension ("image/jpeg" by default). */
+const char *jv_match_mime(const char *path);
+
+/*
+ * Encoded images for a whole stage: a cache of data URLs keyed by path.
+ * jv_match_images_get() returns the borrowed data URL (valid until
+ * jv_match_images_release()), reading and encoding the file on first use.
+ * `encodings` counts the files actually encoded (it equals the number of
+ * distinct images asked for).
+ */
+struct jv_match_images {
+    GHashTable *urls; /* path -> data URL, both owned */
+    size_t encodings;
+    GMutex lock;
+};
+void jv_match_images_init(struct jv_match_images *c);
+void jv_match_images_release(struct jv_match_images *c);
+const char *jv_match_images_get(struct jv_match_images *c, const char *path, GError **err);
+
+/*
+ * The chat-completions body for a match between two result records
+ * (borrowed; fields image_title / critique_title, competition_category,
+ * style_inference, critique, technical_signals). `temperature` is
+ * JV_MATCH_TEMPERATURE for a first try. Returns a new reference.
+ */
+json_t *jv_match_request(const json_t *rec_a, const json_t *rec_b, const char *url_a,
+                         const char *url_b, const char *model, double temperature);
+
+/*
+ * Parses the model's text: finds the JSON object holding "winner" (markdown
+ * fences and prose around it are tolerated); "A"/"B", "Entry A"/"Entry B" in
+ * any case; a bare "A" or "B" reply is accepted too. On success stores 0 (A)
+ * or 1 (B) in *winner and the reason (owned, may be "") in *reason.
+ */
+int jv_match_parse_reply(const char *text, int *winner, char **reason, GError **err);
+
+/*
+ * From a non-streamed chat-completions response body: the message content
+ * (owned) and usage.completion_tokens in *tokens (-1 when absent).
+ */
+char *jv_match_reply_content(const char *body, long *tokens, GError **err);
+
+#endif

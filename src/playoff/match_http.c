@@ -1,0 +1,180 @@
+#include "core/jv.h"
+
+#include "core/log.h"
+#include "playoff/match_http.h"
+
+struct round_state;
+
+/* One match's requests. */
+struct call {
+    struct round_state *rs;
+    struct jv_playoff_job *job;
+    const char *url_a, *url_b; /* borrowed from the image cache */
+    int tries;
+};
+
+struct round_state {
+    struct jv_match_http *h;
+    void (*finished)(struct jv_playoff_job *job, void *ctx);
+    void *ctx;
+    size_t remaining;
+    GPtrArray *again; /* calls to ask once more (struct call *, borrowed) */
+};
+
+static void finish(struct call *c)
+{
+    c->rs->finished(c->job, c->rs->ctx);
+    c->rs->remaining--;
+}
+
+static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
+{
+    (void)req;
+    struct call *c = user;
+    struct jv_playoff_job *job = c->job;
+    job->latency_s += res->total_s;
+    if (res->error) {
+        jv_warn("playoff: match %s vs %s: %s", job->path_a, job->path_b, res->error->message);
+        job->replied = false;
+        finish(c);
+        return;
+    }
+    GError *perr = NULL;
+    long tokens = -1;
+    char *content = jv_match_reply_content(res->body, &tokens, &perr);
+    if (tokens >= 0)
+        job->tokens = (job->tokens > 0 ? job->tokens : 0) + tokens;
+    int winner = -1;
+    char *reason = NULL;
+    if (content && jv_match_parse_reply(content, &winner, &reason, &perr) == 0) {
+        job->replied = true;
+        job->winner = winner;
+        g_free(job->reason);
+        job->reason = reason;
+        g_free(content);
+        finish(c);
+        return;
+    }
+    g_free(content);
+    if (c->tries < 2) {
+        g_ptr_array_add(c->rs->again, c);
+        g_clear_error(&perr);
+        return;
+    }
+    jv_warn("playoff: match %s vs %s: no decision (%s)", job->path_a, job->path_b,
+            perr ? perr->message : "unparseable reply");
+    job->replied = true;
+    job->winner = -1;
+    g_free(job->reason);
+    job->reason = g_strdup(perr ? perr->message : "unparseable reply");
+    g_clear_error(&perr);
+    finish(c);
+}
+
+static const struct jv_http_callbacks callbacks = {.on_done = on_done};
+
+static void submit(struct call *c)
+{
+    struct jv_match_http *h = c->rs->h;
+    c->tries++;
+    json_t *body = jv_match_request(c->job->rec_a, c->job->rec_b, c->url_a, c->url_b, h->model,
+                                    c->tries == 1 ? JV_MATCH_TEMPERATURE : 0.0);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct jv_http_request *req =
+        jv_http_request_new(h->pool, JV_MATCH_HTTP_PATH, text, h->api_key, false, &callbacks, c);
+    free(text);
+    if (h->timeout_s > 0)
+        jv_http_request_set_timeout(req, h->timeout_s);
+    jv_http_request_set_max_retries(req, h->max_retries);
+    jv_http_sched_submit(h->sched, req);
+}
+
+static int run_round(void *user, struct jv_playoff_job *jobs, size_t n,
+                     void (*finished)(struct jv_playoff_job *job, void *ctx), void *ctx,
+                     GError **err)
+{
+    struct jv_match_http *h = user;
+    struct round_state rs = {h, finished, ctx, 0, g_ptr_array_new()};
+    struct call *calls = g_new0(struct call, n ? n : 1);
+    bool cancelled = false;
+    for (size_t k = 0; k < n; k++) {
+        struct call *c = &calls[k];
+        c->rs = &rs;
+        c->job = &jobs[k];
+        GError *ierr = NULL;
+        c->url_a = jv_match_images_get(&h->images, jobs[k].path_a, &ierr);
+        if (c->url_a)
+            c->url_b = jv_match_images_get(&h->images, jobs[k].path_b, &ierr);
+        if (!c->url_a || !c->url_b) {
+            jv_warn("playoff: match %s vs %s not asked: %s", jobs[k].path_a, jobs[k].path_b,
+                    ierr->message);
+            g_error_free(ierr);
+            jobs[k].replied = false;
+            finished(&jobs[k], ctx);
+            continue;
+        }
+        rs.remaining++;
+        submit(c);
+    }
+    while (rs.remaining > 0) {
+        if (!cancelled && h->cancelled && h->cancelled(h->cancel_user))
+            cancelled = true;
+        if (cancelled)
+            jv_http_sched_cancel_all(h->sched);
+        jv_http_sched_run(h->sched, 200);
+        for (guint i = 0; i < rs.again->len; i++) {
+            struct call *c = g_ptr_array_index(rs.again, i);
+            if (cancelled) {
+                c->job->replied = false;
+                finish(c);
+            } else {
+                submit(c);
+            }
+        }
+        g_ptr_array_set_size(rs.again, 0);
+    }
+    g_ptr_array_free(rs.again, TRUE);
+    g_free(calls);
+    if (cancelled) {
+        g_set_error(err, JV_ERROR, JV_ERR_CANCELLED, "playoff interrupted");
+        return -1;
+    }
+    return 0;
+}
+
+static size_t encodings(void *user)
+{
+    struct jv_match_http *h = user;
+    return h->images.encodings;
+}
+
+void jv_match_http_init(struct jv_match_http *h, struct jv_http_sched *sched,
+                        struct jv_http_pool *pool, const char *api_key, const char *model,
+                        double timeout_s, int max_retries)
+{
+    memset(h, 0, sizeof(*h));
+    h->sched = sched;
+    h->pool = pool;
+    h->api_key = g_strdup(api_key);
+    h->model = g_strdup(model);
+    h->timeout_s = timeout_s;
+    h->max_retries = max_retries;
+    jv_match_images_init(&h->images);
+    h->judge.run = run_round;
+    h->judge.encodings = encodings;
+    h->judge.user = h;
+}
+
+void jv_match_http_release(struct jv_match_http *h)
+{
+    g_free(h->api_key);
+    g_free(h->model);
+    jv_match_images_release(&h->images);
+    h->api_key = h->model = NULL;
+}
+
+const struct jv_playoff_judge *jv_match_http_judge(struct jv_match_http *h)
+{
+    return &h->judge;
+}

@@ -1,0 +1,111 @@
+/*
+ * schedule.h - who meets whom in the Stage 3 playoff (SPEC 2.7).
+ *
+ * A cohort is the n eligible entries of one category, numbered 0..n-1 by the
+ * caller. Three schemes:
+ *   - round robin: every pair exactly once (used by the Swiss scheme when
+ *     n <= JV_ROUND_ROBIN_MAX, whatever the rounds). All pairs form one
+ *     round (they do not depend on each other's results).
+ *   - Swiss (`--pairwise-schedule swiss`, the default): `rounds` rounds; in
+ *     each, entries are ordered by standing (wins, then Bradley–Terry
+ *     strength, then initial score, then index) and paired Dutch style:
+ *     within a group of equal wins the top half meets the bottom half (an odd
+ *     group's lowest entry floats down to the next group), searched depth
+ *     first with backtracking so that no rematch ever happens. An odd cohort
+ *     gives one bye per round, to the lowest-standing entry among those with
+ *     the fewest byes, so nobody has a second bye before everyone had one.
+ *   - random (`--pairwise-schedule random`, the Python version's scheme): one
+ *     round of random pairs without rematches until each entry has about
+ *     `rounds` comparisons. Used at every cohort size.
+ *
+ * A round's pairings depend on the results of the previous rounds, so the API
+ * is round by round: jv_swiss_next_round(), then jv_swiss_record() for every
+ * pair of that round, then the next round. Everything random (the random
+ * scheme's pairs and which entry of each pair is Entry A) comes from a
+ * splitmix64 generator seeded from `seed` and the round number, so the same
+ * seed and the same results give the same schedule: that is what lets an
+ * interrupted playoff resume from its matches log.
+ */
+#ifndef JV_SCHEDULE_H
+#define JV_SCHEDULE_H
+
+#include "run/options.h"
+
+#define JV_ROUND_ROBIN_MAX 8
+
+/* splitmix64: a small, fast, well-mixed deterministic generator. */
+struct jv_rng {
+    uint64_t state;
+};
+void jv_rng_seed(struct jv_rng *r, uint64_t seed);
+uint64_t jv_rng_next(struct jv_rng *r);
+/* Uniform integer in [0, bound) (bound > 0), without modulo bias. */
+uint64_t jv_rng_below(struct jv_rng *r, uint64_t bound);
+/* Uniform double in [0, 1). */
+double jv_rng_unit(struct jv_rng *r);
+
+/* Comparisons per image by cohort size: <=10 -> 3, <=20 -> 4, <=35 -> 5, else 6. */
+int jv_schedule_rounds_for_size(size_t n);
+
+/*
+ * Comparisons per image for a cohort of n: `explicit_rounds` (--pairwise-rounds)
+ * when > 0, else `competition_rounds` (the competition's pairwise_rounds) when
+ * > 0, else jv_schedule_rounds_for_size(n).
+ */
+int jv_schedule_comparisons(int explicit_rounds, int competition_rounds, size_t n);
+
+/* One scheduled match: entry `a` is shown first (Entry A), `b` second. */
+struct jv_pair {
+    unsigned a;
+    unsigned b;
+};
+
+enum jv_schedule_kind { JV_KIND_ROUND_ROBIN, JV_KIND_SWISS, JV_KIND_RANDOM };
+
+struct jv_swiss;
+
+/*
+ * A schedule for n entries. `initial` (n doubles, copied; NULL = all equal)
+ * are the Stage 2 scores used to break ties before any result is known.
+ * `rounds` is the comparisons per image (>= 1). The kind is round robin when
+ * scheme is swiss and n <= JV_ROUND_ROBIN_MAX.
+ */
+struct jv_swiss *jv_swiss_new(size_t n, const double *initial, int rounds,
+                              enum jv_pairwise_schedule scheme, uint64_t seed);
+void jv_swiss_free(struct jv_swiss *s);
+
+enum jv_schedule_kind jv_swiss_kind(const struct jv_swiss *s);
+const char *jv_schedule_kind_name(enum jv_schedule_kind k);
+
+/*
+ * The next round: clears `out` (a GArray of struct jv_pair) and appends its
+ * pairs, stores the entry with the bye (or -1) in *bye (may be NULL). Returns
+ * the round number (0-based), or -1 when the schedule is complete. Pairs are
+ * marked as met when scheduled, so a match that ends without a decision is
+ * not scheduled again. Call jv_swiss_record() for the results before asking
+ * for the next round.
+ */
+int jv_swiss_next_round(struct jv_swiss *s, GArray *out, int *bye);
+
+/*
+ * Records the result of a scheduled pair: winner 0 = `a` won, 1 = `b` won,
+ * -1 = no decision (counts as met, not as a comparison).
+ */
+void jv_swiss_record(struct jv_swiss *s, unsigned a, unsigned b, int winner);
+
+/* Upper bound of the matches the whole schedule will hold (for progress). */
+size_t jv_swiss_planned(const struct jv_swiss *s);
+
+bool jv_swiss_met(const struct jv_swiss *s, unsigned i, unsigned j);
+int jv_swiss_wins(const struct jv_swiss *s, unsigned i);
+/* Decided comparisons of entry i. */
+int jv_swiss_comparisons(const struct jv_swiss *s, unsigned i);
+int jv_swiss_byes(const struct jv_swiss *s, unsigned i);
+
+/*
+ * Bradley–Terry strengths from the results recorded so far (see bt.h),
+ * written into `out` (n doubles).
+ */
+void jv_swiss_strengths(const struct jv_swiss *s, double *out);
+
+#endif

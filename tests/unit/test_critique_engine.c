@@ -1,0 +1,530 @@
+/*
+ * The Stage 2 engine against the real simulator (judge-vision-sim started on
+ * 127.0.0.1 with a free port and --time-scale 0.01), on test photos made
+ * with libvips at test time.
+ */
+#include "core/jv.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <gio/gio.h>
+#include <jansson.h>
+#include <vips/vips.h>
+
+#include "critique/critique.h"
+#include "critique/engine.h"
+#include "critique/prompt.h"
+#include "net/http.h"
+#include "run/options.h"
+
+#define N_IMAGES 6
+
+static char *tmp_dir;
+static char *images[N_IMAGES + 1];
+
+struct sim {
+    GSubprocess *proc;
+    char *root; /* http://127.0.0.1:PORT */
+    char *api;  /* root + /v1 */
+};
+
+static void sim_start(struct sim *s, const char *const *extra)
+{
+    GError *err = NULL;
+    const char *build = g_getenv("JV_BUILD_DIR");
+    char *bin = g_build_filename(build ? build : "build", "sim", "judge-vision-sim", NULL);
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, bin);
+    g_ptr_array_add(argv, (gpointer) "--port");
+    g_ptr_array_add(argv, (gpointer) "0");
+    g_ptr_array_add(argv, (gpointer) "--time-scale");
+    g_ptr_array_add(argv, (gpointer) "0.01");
+    for (size_t i = 0; extra && extra[i]; i++)
+        g_ptr_array_add(argv, (gpointer)extra[i]);
+    g_ptr_array_add(argv, NULL);
+    s->proc =
+        g_subprocess_newv((const char *const *)argv->pdata,
+                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
+    if (!s->proc)
+        fail_msg("cannot start %s: %s", bin, err->message);
+    GDataInputStream *in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
+    char *line = g_data_input_stream_read_line(in, NULL, NULL, &err);
+    if (!line || !g_str_has_prefix(line, "http://"))
+        fail_msg("the simulator did not start: %s", line ? line : "(no output)");
+    s->root = g_strstrip(line);
+    s->api = g_strconcat(s->root, "/v1", NULL);
+    g_object_unref(in);
+    g_ptr_array_free(argv, TRUE);
+    g_free(bin);
+}
+
+static void sim_stop(struct sim *s)
+{
+    g_subprocess_send_signal(s->proc, SIGTERM);
+    GError *err = NULL;
+    assert_true(g_subprocess_wait(s->proc, NULL, &err));
+    g_object_unref(s->proc);
+    g_free(s->root);
+    g_free(s->api);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Sum of the simulator's running and waiting requests (its /metrics). */
+static double sim_busy(const char *root)
+{
+    char *url = g_strconcat(root, "/metrics", NULL);
+    long status = 0;
+    char *body = jv_http_get(url, 5, 1 << 20, &status, NULL);
+    g_free(url);
+    double busy = 0;
+    const char *names[] = {"vllm:num_requests_running{", "vllm:num_requests_waiting{"};
+    for (size_t i = 0; body && i < JV_ARRAY_LEN(names); i++) {
+        const char *at = strstr(body, names[i]);
+        if (at && (at = strchr(at, '}')))
+            busy += g_ascii_strtod(at + 1, NULL);
+    }
+    g_free(body);
+    return busy;
+}
+
+struct watcher {
+    const char *root;
+    volatile gint stop;
+    double max_busy;
+    int samples;
+};
+
+static gpointer watch_sim(gpointer user)
+{
+    struct watcher *w = user;
+    while (!g_atomic_int_get(&w->stop)) {
+        double b = sim_busy(w->root);
+        w->max_busy = MAX(w->max_busy, b);
+        w->samples++;
+        g_usleep(500);
+    }
+    return NULL;
+}
+
+/* How the test hands jobs to the engine, as the pipeline might. */
+enum feeding {
+    FEED_PULL,   /* a feeder the engine calls when a slot is free */
+    FEED_EAGER,  /* submit every job at once */
+    FEED_ACCEPT, /* submit while can_accept, between loop turns */
+};
+
+struct run {
+    struct jv_critique_job jobs[N_IMAGES + 1];
+    json_t *fields[N_IMAGES + 1];
+    size_t next, n, done;
+    json_t *stats;
+};
+
+static void on_job_done(struct jv_critique_job *job, json_t *fields, void *user)
+{
+    struct run *r = user;
+    size_t i = (size_t)(job - r->jobs);
+    assert_true(i < r->n);
+    assert_null(r->fields[i]);
+    r->fields[i] = fields;
+    r->done++;
+}
+
+static struct jv_critique_job *next_job(void *user)
+{
+    struct run *r = user;
+    return r->next < r->n ? &r->jobs[r->next++] : NULL;
+}
+
+/*
+ * Runs `n` jobs through a fresh engine against `api` with options `o`,
+ * driving the scheduler's loop as the pipeline does.
+ */
+static void run_jobs(struct run *r, struct jv_options *o, const char *api, const char **paths,
+                     size_t n, enum feeding feeding)
+{
+    GError *err = NULL;
+    memset(r, 0, sizeof(*r));
+    r->n = n;
+    struct jv_prompt *p = jv_prompt_load(o->prompt_profile, NULL, &err);
+    assert_non_null(p);
+    const char *urls[] = {api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *sched = jv_http_sched_new(8);
+    jv_http_sched_set_backoff(sched, 0.01, 0.05);
+    struct jv_critique_engine *e = jv_critique_engine_new(o, p, sched, pool);
+    json_t *metrics = json_pack("{s:f, s:f, s:f}", "musiq_mos", 61.5, "dynamic_range", 0.71,
+                                "mean_luminance", 0.48);
+    for (size_t i = 0; i < n; i++) {
+        struct jv_critique_job *job = &r->jobs[i];
+        job->image_path = paths[i];
+        job->title = i % 2 ? "A titled entry" : NULL;
+        job->category = "Colour";
+        job->compliance = "passed";
+        job->metrics = metrics;
+        job->tonal_summary = "Tonal balance is well controlled.";
+        job->done = on_job_done;
+        job->user = r;
+    }
+    if (feeding == FEED_PULL) {
+        jv_critique_engine_set_feeder(e, next_job, r);
+        jv_critique_engine_kick(e);
+    } else if (feeding == FEED_EAGER) {
+        for (; r->next < n; r->next++)
+            jv_critique_engine_submit(e, &r->jobs[r->next]);
+    }
+    while (r->done < n) {
+        if (feeding == FEED_ACCEPT)
+            while (r->next < n && jv_critique_engine_can_accept(e))
+                jv_critique_engine_submit(e, &r->jobs[r->next++]);
+        assert_true(jv_critique_engine_pending(e) > 0);
+        jv_http_sched_run(sched, 200);
+    }
+    assert_int_equal(r->next, n);
+    assert_int_equal(jv_critique_engine_pending(e), 0);
+    r->stats = jv_critique_engine_stats(e);
+    jv_critique_engine_free(e);
+    jv_http_sched_free(sched);
+    jv_http_pool_free(pool);
+    jv_prompt_free(p);
+    json_decref(metrics);
+}
+
+static void run_release(struct run *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(r->fields[i]);
+    json_decref(r->stats);
+}
+
+static long stat_int(const json_t *stats, const char *key)
+{
+    const json_t *v = json_object_get(stats, key);
+    if (!json_is_integer(v))
+        fail_msg("stats has no integer %s", key);
+    return (long)json_integer_value(v);
+}
+
+static const char *field_str(const json_t *f, const char *key)
+{
+    return json_string_value(json_object_get(f, key));
+}
+
+static void options(struct jv_options *o, int concurrency, bool pipeline)
+{
+    jv_options_init(o);
+    o->concurrency = concurrency;
+    o->pipeline = pipeline;
+    o->max_retries = 1;
+    o->timeout_s = 20;
+}
+
+static void check_ok(const json_t *f)
+{
+    assert_string_equal(field_str(f, "status"), "ok");
+    assert_true(json_is_null(json_object_get(f, "error")));
+    assert_true(strlen(field_str(f, "critique")) > 20);
+    json_int_t total = json_integer_value(json_object_get(f, "critique_total"));
+    assert_true(total >= 0 && total <= 20);
+    assert_true(json_is_number(json_object_get(f, "critique_total_initial")));
+    const char *style = field_str(f, "style_inference");
+    assert_string_equal(jv_critique_style_normalise(style), style);
+    json_t *usage = json_object_get(f, "usage");
+    assert_true(json_integer_value(json_object_get(usage, "prompt_tokens")) > 100);
+    assert_true(json_integer_value(json_object_get(usage, "completion_tokens")) > 10);
+    assert_string_equal(field_str(f, "finish_reason"), "stop");
+    assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 1);
+    assert_int_equal(json_integer_value(json_object_get(f, "retries")), 0);
+    assert_int_equal(json_integer_value(json_object_get(f, "endpoint")), 0);
+    assert_true(json_real_value(json_object_get(f, "stage2_duration_seconds")) > 0);
+    assert_true(json_is_false(json_object_get(f, "cancelled")));
+    const char *t0 = field_str(f, "timestamp_stage2_started");
+    const char *t1 = field_str(f, "timestamp_stage2_finished");
+    assert_true(g_str_has_suffix(t0, "Z") && strcmp(t0, t1) <= 0);
+}
+
+static void test_all_ok(void **state)
+{
+    (void)state;
+    struct sim s;
+    sim_start(&s, NULL);
+    struct jv_options o;
+    options(&o, 2, true);
+    o.structured_output = JV_STRUCTURED_JSON_SCHEMA;
+    o.vlm_max_side = 128; /* the larger images are shrunk, the smaller go as they are */
+    struct run r;
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
+    for (size_t i = 0; i < N_IMAGES; i++) {
+        check_ok(r.fields[i]);
+        assert_true(json_real_value(json_object_get(r.fields[i], "ttft_seconds")) > 0);
+    }
+    assert_int_equal(stat_int(r.stats, "images"), N_IMAGES);
+    assert_int_equal(stat_int(r.stats, "ok"), N_IMAGES);
+    assert_int_equal(stat_int(r.stats, "requests"), N_IMAGES);
+    assert_int_equal(stat_int(r.stats, "parse_retries"), 0);
+    assert_true(stat_int(r.stats, "max_in_flight") <= 4);
+    assert_true(stat_int(r.stats, "max_awaiting_first_token") <= 2);
+    json_t *pt = json_object_get(r.stats, "prompt_tokens");
+    assert_int_equal(json_integer_value(json_object_get(pt, "count")), N_IMAGES);
+    json_t *ttft = json_object_get(r.stats, "ttft_seconds");
+    assert_int_equal(json_integer_value(json_object_get(ttft, "count")), N_IMAGES);
+    run_release(&r, N_IMAGES);
+
+    /* Without streaming: the same records from whole bodies (no TTFT). */
+    o.stream = false;
+    o.structured_output = JV_STRUCTURED_NONE;
+    run_jobs(&r, &o, s.api, (const char **)images, 3, FEED_EAGER);
+    for (size_t i = 0; i < 3; i++) {
+        check_ok(r.fields[i]);
+        assert_true(json_is_null(json_object_get(r.fields[i], "ttft_seconds")));
+    }
+    run_release(&r, 3);
+
+    /* The baseline profile (verbose block, 512 tokens) works the same way. */
+    o.stream = true;
+    g_free(o.prompt_profile);
+    o.prompt_profile = g_strdup("club_judge_v1");
+    o.max_new_tokens = 0;
+    run_jobs(&r, &o, s.api, (const char **)images, 2, FEED_ACCEPT);
+    for (size_t i = 0; i < 2; i++)
+        check_ok(r.fields[i]);
+    run_release(&r, 2);
+    jv_options_release(&o);
+    sim_stop(&s);
+}
+
+/* Every reply unusable: one retry at temperature 0, then parse_error with the raw text. */
+static void check_fault(const char *flag, bool truncated)
+{
+    const char *extra[] = {flag, "1", NULL};
+    struct sim s;
+    sim_start(&s, extra);
+    struct jv_options o;
+    options(&o, 2, true);
+    struct run r;
+    const size_t n = 3;
+    run_jobs(&r, &o, s.api, (const char **)images, n, FEED_PULL);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *f = r.fields[i];
+        if (strcmp(field_str(f, "status"), "parse_error") != 0)
+            fail_msg("%s: status %s (%s)", flag, field_str(f, "status"), field_str(f, "error"));
+        assert_true(strlen(field_str(f, "critique")) > 0);
+        assert_non_null(field_str(f, "error"));
+        assert_true(json_is_null(json_object_get(f, "critique_total")));
+        assert_true(json_is_null(json_object_get(f, "critique_total_initial")));
+        assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 2);
+        assert_int_equal(json_integer_value(json_object_get(f, "retries")), 1);
+        /* Usage is summed over both requests. */
+        assert_true(json_integer_value(
+                        json_object_get(json_object_get(f, "usage"), "completion_tokens")) > 0);
+        if (truncated) {
+            assert_string_equal(field_str(f, "finish_reason"), "length");
+            assert_non_null(strstr(field_str(f, "error"), "token limit"));
+        }
+    }
+    assert_int_equal(stat_int(r.stats, "requests"), 2 * n);
+    assert_int_equal(stat_int(r.stats, "parse_retries"), n);
+    assert_int_equal(stat_int(r.stats, "parse_errors"), n);
+    assert_int_equal(stat_int(r.stats, "ok"), 0);
+    assert_int_equal(stat_int(r.stats, "truncated"), truncated ? (long)(2 * n) : 0);
+    run_release(&r, n);
+    jv_options_release(&o);
+    sim_stop(&s);
+}
+
+static void test_fault_prose(void **state)
+{
+    (void)state;
+    check_fault("--prose", false);
+}
+
+static void test_fault_malformed(void **state)
+{
+    (void)state;
+    check_fault("--malformed-json", false);
+}
+
+static void test_fault_truncate(void **state)
+{
+    (void)state;
+    check_fault("--truncate", true);
+}
+
+/* Some replies unusable: the retry at temperature 0 recovers them. */
+static void test_retry_recovers(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--prose", "0.5", "--seed", "3", NULL};
+    struct sim s;
+    sim_start(&s, extra);
+    struct jv_options o;
+    options(&o, 1, false);
+    struct run r;
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
+    int recovered = 0;
+    for (size_t i = 0; i < N_IMAGES; i++) {
+        const json_t *f = r.fields[i];
+        const char *status = field_str(f, "status");
+        json_int_t attempts = json_integer_value(json_object_get(f, "attempts"));
+        assert_true(strcmp(status, "ok") == 0 || strcmp(status, "parse_error") == 0);
+        if (strcmp(status, "ok") == 0 && attempts == 2) {
+            recovered++;
+            assert_true(json_integer_value(json_object_get(f, "critique_total")) >= 0);
+        }
+    }
+    assert_true(recovered >= 1);
+    assert_int_equal(stat_int(r.stats, "requests"), N_IMAGES + stat_int(r.stats, "parse_retries"));
+    run_release(&r, N_IMAGES);
+    jv_options_release(&o);
+    sim_stop(&s);
+}
+
+/* Transport failures that persist, and an unreadable image: status error. */
+static void test_errors(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--fail-500", "1", NULL};
+    struct sim s;
+    sim_start(&s, extra);
+    struct jv_options o;
+    options(&o, 1, true);
+    struct run r;
+    const char *paths[] = {images[0], images[N_IMAGES]};
+    run_jobs(&r, &o, s.api, paths, 2, FEED_EAGER);
+    const json_t *f = r.fields[0];
+    assert_string_equal(field_str(f, "status"), "error");
+    assert_non_null(strstr(field_str(f, "error"), "500"));
+    assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 2);
+    assert_true(json_is_null(json_object_get(f, "critique")));
+    f = r.fields[1];
+    assert_string_equal(field_str(f, "status"), "error");
+    assert_non_null(strstr(field_str(f, "error"), "not-an-image.jpg"));
+    assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 0);
+    assert_int_equal(stat_int(r.stats, "errors"), 2);
+    assert_int_equal(stat_int(r.stats, "requests"), 1);
+    run_release(&r, 2);
+    jv_options_release(&o);
+    sim_stop(&s);
+}
+
+/* Sorted by start: does request i+1 start before request i finishes? */
+static int overlaps(struct run *r, size_t n)
+{
+    const json_t *sorted[N_IMAGES];
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = r->fields[i];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (strcmp(field_str(sorted[j], "timestamp_stage2_started"),
+                       field_str(sorted[i], "timestamp_stage2_started")) < 0) {
+                const json_t *t = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = t;
+            }
+    int count = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(field_str(sorted[i + 1], "timestamp_stage2_started"),
+                   field_str(sorted[i], "timestamp_stage2_finished")) < 0)
+            count++;
+    return count;
+}
+
+static void test_pipelining(void **state)
+{
+    (void)state;
+    struct sim s;
+    sim_start(&s, NULL);
+    struct jv_options o;
+    struct run r;
+
+    /* Concurrency 1 with pipelining: the next request overlaps the current decode. */
+    options(&o, 1, true);
+    struct watcher w = {.root = s.root};
+    GThread *t = g_thread_new("watch", watch_sim, &w);
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
+    g_atomic_int_set(&w.stop, 1);
+    g_thread_join(t);
+    for (size_t i = 0; i < N_IMAGES; i++)
+        check_ok(r.fields[i]);
+    assert_int_equal(stat_int(r.stats, "max_in_flight"), 2);
+    assert_int_equal(stat_int(r.stats, "max_awaiting_first_token"), 1);
+    assert_true(overlaps(&r, N_IMAGES) >= N_IMAGES / 2);
+    assert_true(w.samples > 0 && w.max_busy >= 1); /* the watcher saw the requests */
+    assert_true(w.max_busy <= 2);
+    run_release(&r, N_IMAGES);
+    jv_options_release(&o);
+
+    /* Without: one at a time, each starts after the previous one finished. */
+    options(&o, 1, false);
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_ACCEPT);
+    for (size_t i = 0; i < N_IMAGES; i++)
+        check_ok(r.fields[i]);
+    assert_int_equal(stat_int(r.stats, "max_in_flight"), 1);
+    assert_int_equal(overlaps(&r, N_IMAGES), 0);
+    run_release(&r, N_IMAGES);
+    jv_options_release(&o);
+    sim_stop(&s);
+}
+
+static void make_image(const char *path, int w, int h)
+{
+    VipsImage *x = NULL, *c = NULL;
+    assert_int_equal(vips_xyz(&x, w, h, NULL), 0);
+    VipsImage *bands[] = {x, x};
+    VipsImage *j = NULL;
+    assert_int_equal(vips_bandjoin(bands, &j, 2, NULL), 0);
+    VipsImage *rgb = NULL;
+    assert_int_equal(vips_extract_band(j, &rgb, 0, "n", 3, NULL), 0);
+    assert_int_equal(vips_cast(rgb, &c, VIPS_FORMAT_UCHAR, NULL), 0);
+    if (vips_image_write_to_file(c, path, NULL))
+        fail_msg("cannot write %s: %s", path, vips_error_buffer());
+    g_object_unref(c);
+    g_object_unref(rgb);
+    g_object_unref(j);
+    g_object_unref(x);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    tmp_dir = g_dir_make_tmp("jvengine-XXXXXX", NULL);
+    for (int i = 0; i < N_IMAGES; i++) {
+        char *name = g_strdup_printf("%02d_entry_%d.%s", i, i, i % 3 == 2 ? "png" : "jpg");
+        images[i] = g_build_filename(tmp_dir, name, NULL);
+        make_image(images[i], 64 + 40 * i, 48 + 17 * i);
+        g_free(name);
+    }
+    images[N_IMAGES] = g_build_filename(tmp_dir, "not-an-image.jpg", NULL);
+    g_file_set_contents(images[N_IMAGES], "plain text", -1, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i <= N_IMAGES; i++) {
+        unlink(images[i]);
+        g_free(images[i]);
+    }
+    rmdir(tmp_dir);
+    g_free(tmp_dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    if (VIPS_INIT(argv[0]))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_ok),          cmocka_unit_test(test_fault_prose),
+        cmocka_unit_test(test_fault_malformed), cmocka_unit_test(test_fault_truncate),
+        cmocka_unit_test(test_retry_recovers),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_pipelining),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    vips_shutdown();
+    return rc;
+}

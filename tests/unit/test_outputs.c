@@ -1,0 +1,190 @@
+/* IQA cache, results resume and the manifest path: the files a run leaves behind. */
+#include "core/jv.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/fsutil.h"
+#include "iqa/cache.h"
+#include "run/manifest.h"
+#include "run/results.h"
+
+static char *tmpdir;
+
+static int setup(void **state)
+{
+    (void)state;
+    tmpdir = g_dir_make_tmp("jvout-XXXXXX", NULL);
+    return tmpdir ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
+    int rc = system(cmd);
+    g_free(cmd);
+    g_free(tmpdir);
+    return rc;
+}
+
+static json_t *signals(double v)
+{
+    return json_pack("{s:{s:f},s:s,s:n}", "metrics", "mean_luma", v, "notes", "nominal",
+                     "tonal_summary");
+}
+
+static void test_cache_hits_and_misses(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *path = g_build_filename(tmpdir, "c1", "iqa.jsonl", NULL);
+    unsigned full = JV_IQA_BASIC | JV_IQA_TONAL;
+    struct jv_iqa_cache *c = jv_iqa_cache_open(path, false, &err);
+    assert_non_null(c);
+    assert_false(jv_iqa_cache_existed(c));
+    assert_null(jv_iqa_cache_lookup(c, "/p/a.jpg", 10, 111, "hashA", full));
+    json_t *sig = signals(0.5);
+    assert_int_equal(jv_iqa_cache_store(c, "/p/a.jpg", 10, 111, "hashA", full, 640, 480, sig, &err),
+                     0);
+    /* A --fast entry (no tonal) for b. */
+    assert_int_equal(
+        jv_iqa_cache_store(c, "/p/b.jpg", 20, 222, "hashB", JV_IQA_BASIC, 10, 10, sig, &err), 0);
+    json_decref(sig);
+    jv_iqa_cache_free(c);
+
+    c = jv_iqa_cache_open(path, false, &err);
+    assert_true(jv_iqa_cache_existed(c));
+    /* same file */
+    json_t *e = jv_iqa_cache_lookup(c, "/p/a.jpg", 10, 111, "hashA", full);
+    assert_non_null(e);
+    assert_int_equal(json_integer_value(json_object_get(e, "width")), 640);
+    json_decref(e);
+    /* renamed or copied, unchanged: hit by content hash */
+    e = jv_iqa_cache_lookup(c, "/q/renamed.jpg", 10, 999, "hashA", full);
+    assert_non_null(e);
+    json_decref(e);
+    /* changed file: size/mtime and hash differ */
+    assert_null(jv_iqa_cache_lookup(c, "/p/a.jpg", 11, 112, "hashA2", full));
+    /* a --fast entry does not satisfy a full request, but does a fast one */
+    assert_null(jv_iqa_cache_lookup(c, "/p/b.jpg", 20, 222, "hashB", full));
+    e = jv_iqa_cache_lookup(c, "/p/b.jpg", 20, 222, "hashB", JV_IQA_BASIC);
+    assert_non_null(e);
+    json_decref(e);
+    assert_int_equal(jv_iqa_cache_hits(c), 3);
+    assert_int_equal(jv_iqa_cache_misses(c), 2);
+    json_t *st = jv_iqa_cache_stats(c);
+    assert_true(json_real_value(json_object_get(st, "hit_ratio")) > 0.59);
+    json_decref(st);
+    jv_iqa_cache_free(c);
+    g_free(path);
+}
+
+static void test_cache_torn_line(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *path = g_build_filename(tmpdir, "torn.jsonl", NULL);
+    struct jv_iqa_cache *c = jv_iqa_cache_open(path, false, &err);
+    json_t *sig = signals(0.25);
+    assert_int_equal(jv_iqa_cache_store(c, "/p/a.jpg", 1, 1, "h1", JV_IQA_BASIC, 1, 1, sig, &err),
+                     0);
+    jv_iqa_cache_free(c);
+    /* A killed writer leaves half a line. */
+    int fd = jv_open_append(path, &err);
+    assert_int_equal(jv_write_all(fd, "{\"image\": \"/p/b.jpg\", \"si", 26, path, &err), 0);
+    close(fd);
+
+    c = jv_iqa_cache_open(path, false, &err);
+    assert_non_null(c);
+    json_t *e = jv_iqa_cache_lookup(c, "/p/a.jpg", 1, 1, "h1", JV_IQA_BASIC);
+    assert_non_null(e);
+    json_decref(e);
+    assert_null(jv_iqa_cache_lookup(c, "/p/b.jpg", 1, 1, "h2", JV_IQA_BASIC));
+    /* Appending after a torn tail starts a fresh, parseable line. */
+    assert_int_equal(jv_iqa_cache_store(c, "/p/c.jpg", 3, 3, "h3", JV_IQA_BASIC, 1, 1, sig, &err),
+                     0);
+    jv_iqa_cache_free(c);
+    json_decref(sig);
+    c = jv_iqa_cache_open(path, true, &err);
+    e = jv_iqa_cache_lookup(c, "/p/c.jpg", 3, 3, "h3", JV_IQA_BASIC);
+    assert_non_null(e);
+    json_decref(e);
+    jv_iqa_cache_free(c);
+    g_free(path);
+}
+
+static json_t *record(const char *image, const char *hash, const char *status)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "image", image, "content_hash", hash,
+                     "prompt_sha256", "P", "model", "M", "status", status, "critique_total", 15);
+}
+
+static void test_results_resume(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *path = g_build_filename(tmpdir, "r", "results.jsonl", NULL);
+    struct jv_results r;
+    assert_int_equal(jv_results_open(&r, path, 2, false, &err), 0);
+    const char *imgs[] = {"/a.jpg", "/b.jpg", "/c.jpg"};
+    const char *status[] = {"ok", "error", "ok"};
+    for (int i = 0; i < 3; i++) {
+        json_t *rec = record(imgs[i], "H", status[i]);
+        assert_int_equal(jv_results_append(&r, rec, &err), 0);
+        json_decref(rec);
+    }
+    jv_results_close(&r);
+    /* torn last line */
+    int fd = jv_open_append(path, &err);
+    jv_write_all(fd, "{\"image\":\"/d.jpg\",\"st", 20, path, &err);
+    close(fd);
+
+    assert_int_equal(jv_results_open(&r, path, 16, false, &err), 0);
+    assert_int_equal(r.dropped, 2); /* the error record and the torn line */
+    json_t *kept = jv_results_take_resumable(&r, "/a.jpg", "H", "P", "M");
+    assert_non_null(kept);
+    json_decref(kept);
+    assert_null(jv_results_take_resumable(&r, "/a.jpg", "H", "P", "M"));  /* taken once */
+    assert_null(jv_results_take_resumable(&r, "/b.jpg", "H", "P", "M"));  /* not ok */
+    assert_null(jv_results_take_resumable(&r, "/c.jpg", "H2", "P", "M")); /* changed */
+    assert_null(jv_results_take_resumable(&r, "/c.jpg", "H", "P2", "M")); /* new prompt */
+    assert_int_equal(jv_results_untaken(&r), 1);
+    jv_results_close(&r);
+
+    json_t *all = jv_results_load(path, &err);
+    assert_int_equal(json_array_size(all), 2); /* a and c survive, every line parses */
+    json_decref(all);
+
+    assert_int_equal(jv_results_open(&r, path, 16, true, &err), 0);
+    assert_int_equal(jv_results_untaken(&r), 0);
+    jv_results_close(&r);
+    char *bak = g_strdup_printf("%s.bak", path);
+    assert_true(g_file_test(bak, G_FILE_TEST_EXISTS));
+    g_free(bak);
+    g_free(path);
+}
+
+static void test_manifest_path(void **state)
+{
+    (void)state;
+    char *p = jv_manifest_path_for("outputs/results/judge_vision.jsonl");
+    assert_string_equal(p, "outputs/results/judge_vision.metadata.json");
+    g_free(p);
+    p = jv_manifest_path_for("out.d/results");
+    assert_string_equal(p, "out.d/results.metadata.json");
+    g_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cache_hits_and_misses),
+        cmocka_unit_test(test_cache_torn_line),
+        cmocka_unit_test(test_results_resume),
+        cmocka_unit_test(test_manifest_path),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
