@@ -360,7 +360,8 @@ function histogram(values, opts) {
       height="${bh.toFixed(1)}" data-bin="${lo.toFixed(2)}" data-count="${c}"><title>${lo.toFixed(2)}: ${c}</title></rect>`;
   });
   const ticks = opts.ticks || [min, (min + max) / 2, max];
-  const tx = ticks.map((t) => `<text x="${(25 + ((t - min) / span) * (width - 30)).toFixed(1)}" y="${height - 4}" text-anchor="middle">${esc(opts.fmt ? opts.fmt(t) : t)}</text>`).join('');
+  const anchor = (i) => (i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle');
+  const tx = ticks.map((t, i) => `<text x="${Math.min(width - 1, 25 + ((t - min) / span) * (width - 30)).toFixed(1)}" y="${height - 4}" text-anchor="${anchor(i)}">${esc(opts.fmt ? opts.fmt(t) : t)}</text>`).join('');
   const n = values.filter((v) => typeof v === 'number' && isFinite(v)).length;
   return `<figure class="chart"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"
     aria-label="${esc(label)}" data-chart="${esc(id)}" data-n="${n}"><text x="2" y="10">${top}</text>${bars}${tx}</svg>
@@ -589,13 +590,18 @@ function figure(label, value, key, raw) {
     data-value="${esc(raw ?? '')}">${esc(value)}</span></div>`;
 }
 
+function gpuLine(snap) {
+  if (snap.name) return `${snap.name}, ${int(snap.memory_total_mb)} MB, driver ${snap.driver || 'n/a'}`;
+  return snap.reason ? 'No GPU figures: ' + snap.reason : 'No GPU recorded.';
+}
+
 function perfPanel(run, manifest, records) {
   const m = manifest || {};
   const imgs = m.images || {};
   const cr = m.critique || {};
   const pt = cr.prompt_tokens || {};
   const ct = cr.completion_tokens || {};
-  const ttft = cr.ttft || {};
+  const ttft = cr.ttft_seconds || cr.ttft || {};
   const cache_ = m.iqa_cache || {};
   const pw = m.pairwise || {};
   const gpu = m.gpu || {};
@@ -622,7 +628,7 @@ function perfPanel(run, manifest, records) {
     ${histogram(s2, { bins: 20, min: 0, max: s2max, label: 'Stage 2 seconds per image', id: 'stage2-durations', fmt: (t) => t.toFixed(1) })}
     <h3>Tokens</h3><div class="figs">
       ${figure('Requests', int(cr.requests), 'requests', cr.requests)}
-      ${figure('Retries / errors', `${int(cr.retries)} / ${int(cr.errors)}`, 'retries', cr.retries)}
+      ${figure('Retries / errors / parse errors', `${int(cr.retries)} / ${int(cr.errors)} / ${int(cr.parse_errors ?? 0)}`, 'retries', cr.retries)}
       ${figure('Prompt tokens', `${int(pt.sum)} (mean ${int(pt.mean)}, p95 ${int(pt.p95)})`, 'prompt_tokens_sum', pt.sum)}
       ${figure('Completion tokens', `${int(ct.sum)} (mean ${int(ct.mean)}, p95 ${int(ct.p95)})`, 'completion_tokens_sum', ct.sum)}
       ${figure('Truncated', int(cr.truncated), 'truncated', cr.truncated)}
@@ -632,11 +638,12 @@ function perfPanel(run, manifest, records) {
       ${figure('IQA cache', `${int(cache_.hits)} hits, ${int(cache_.misses)} misses`, 'iqa_hits', cache_.hits)}
       ${figure('IQA hit ratio', typeof cache_.hit_ratio === 'number' ? (100 * cache_.hit_ratio).toFixed(1) + ' %' : 'n/a', 'iqa_hit_ratio', cache_.hit_ratio)}
       ${figure('Server prefix cache', typeof sm.prefix_cache_hit_rate === 'number' ? (100 * sm.prefix_cache_hit_rate).toFixed(1) + ' %' : 'n/a', 'prefix_cache_hit_rate', sm.prefix_cache_hit_rate)}
+      ${typeof sm.ttft_mean_seconds === 'number' ? figure('Server first token (mean)', num(sm.ttft_mean_seconds, 3) + ' s', 'server_ttft_mean', sm.ttft_mean_seconds) : ''}
     </div>
     <h3>Playoff</h3><div class="figs">
       ${figure('Matches', `${int(pw.completed)} of ${int(pw.scheduled)}`, 'pairwise_completed', pw.completed)}</div>
       ${perCat ? `<table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th></tr>${perCat}</table>` : ''}
-    <h3>GPU</h3><p class="muted">${esc((gpu.snapshot || {}).name || 'no GPU recorded')}</p>
+    <h3>GPU</h3><p class="muted">${esc(gpuLine(gpu.snapshot || {}))}</p>
     ${sparkline(samples, { label: 'GPU utilisation', id: 'gpu-util' })}
     <p class="toolbar"><a class="button" data-download="manifest" href="/api/manifest?run=${run.id}&amp;download=1">Download manifest</a>
       <a class="button" data-download="metrics" href="/api/metrics.jsonl?run=${run.id}">Download raw metrics</a>

@@ -83,6 +83,12 @@ try {
     await page.selectOption('#perf-run', live[0]);
     await lp;
     check(Number(await page.getAttribute('.perf [data-figure="images_processed"]', 'data-value')) === 40, 'live run: images processed');
+    const lm = JSON.parse(fs.readFileSync(path.join(OUT, 'results', 'gui_live.metadata.json'), 'utf8'));
+    check(Math.abs(Number(await page.getAttribute('.perf [data-figure="wall_seconds"]', 'data-value')) - lm.wall_seconds) < 1e-6, 'live run: wall seconds');
+    const lbars = await page.$$eval('[data-chart="timeline"] rect', (rs) => rs.map((r) => [r.dataset.stage, Number(r.dataset.value)]));
+    check(lbars.length === lm.stages.length, 'live run: one bar per stage');
+    for (const st of lm.stages) check(lbars.some(([n, v]) => n === st.name && Math.abs(v - st.duration_seconds) < 1e-6), 'live run: stage ' + st.name);
+    check(Number(await page.getAttribute('[data-chart="stage2-durations"]', 'data-n')) === 40, 'live run: Stage 2 histogram');
     await shot('2b-live-performance');
     await page.click('#tab-run');
   } else {
@@ -184,15 +190,16 @@ try {
   const bench = await page.$$eval('#perf-run option', (os) => os.map((o) => [o.value, o.textContent]));
   const base = bench.find(([, t]) => t.startsWith('bench/baseline'));
   const opt = bench.find(([, t]) => t.startsWith('bench/optimised'));
-  if (base && opt) {
+  check(base && opt, 'bench pair listed');
+  {
     const crender = page.evaluate(() => window.jv.whenRendered('perf'));
     await page.selectOption('#perf-run', base[0]);
     await page.selectOption('#perf-compare', opt[0]);
     await crender;
     await page.waitForSelector('.side-by-side .perf + .perf');
     const ratio = Number(await page.getAttribute('table.compare tbody tr:first-child td[data-ratio]', 'data-ratio'));
-    const mb = JSON.parse(fs.readFileSync(path.join(OUT, 'bench', 'baseline', 'judge_vision.metadata.json'), 'utf8'));
-    const mo = JSON.parse(fs.readFileSync(path.join(OUT, 'bench', 'optimised', 'judge_vision.metadata.json'), 'utf8'));
+    const mb = JSON.parse(fs.readFileSync(path.join(OUT, 'bench', 'baseline', 'results', 'judge_vision.metadata.json'), 'utf8'));
+    const mo = JSON.parse(fs.readFileSync(path.join(OUT, 'bench', 'optimised', 'results', 'judge_vision.metadata.json'), 'utf8'));
     check(Math.abs(ratio - mb.wall_seconds / mo.wall_seconds) < 0.01, `compare ratio ${ratio}`);
     await shot('6-compare');
   }

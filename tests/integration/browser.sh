@@ -28,9 +28,9 @@ trap 'sim_on_exit' EXIT INT TERM
 
 OUT=$WORK/outputs
 "$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --name fixture --count 40 >/dev/null
-"$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --subdir bench/baseline \
+"$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --subdir bench/baseline/results \
     --name judge_vision --count 30 --profile baseline --seed 3 >/dev/null
-"$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --subdir bench/optimised \
+"$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --subdir bench/optimised/results \
     --name judge_vision --count 30 --profile optimised --seed 3 >/dev/null
 cat >"$WORK/competitions.toml" <<'TOML'
 [competition.club_dpi_2025]
