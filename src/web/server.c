@@ -249,6 +249,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* libmicrohttpd's messages, less the one every closed event stream causes. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) JV_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
