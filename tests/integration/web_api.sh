@@ -73,6 +73,56 @@ grep -q '"exit_status":[0-9]' "$WORK/events" || fail "no exit event"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" "${URL}api/run/cancel")
 [ "$code" = 409 ] || fail "cancel with nothing running -> $code"
 
+# Cancel a live run against the simulator (SIGINT to the child: manifest
+# "interrupted", exit 130), then start it again: it resumes.
+BUILD=${JV_BUILD_DIR:-}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+if [ -n "$BUILD" ] && [ -x "$BUILD/sim/judge-vision-sim" ] && [ -n "${JV_SOURCE_DIR:-}" ]; then
+    SIM_WORK=$WORK/sim
+    # shellcheck source=/dev/null
+    . "$JV_SOURCE_DIR/tests/integration/lib_sim.sh"
+    sim_on_exit() { cleanup; }
+    trap 'sim_cleanup' EXIT INT TERM
+    start_sim --time-scale 0.05 || fail "simulator did not start"
+    "$PY" "$JV_SOURCE_DIR/tests/browser/make_fixture.py" --outputs "$WORK/fx" --name c --count 16 \
+        --images "$WORK/photos16" >/dev/null
+    body="{\"inputs\":[\"$WORK/photos16\"],\"base_url\":\"$SIM_API\",\"model\":\"sim\",\"run_name\":\"c1\",\"concurrency\":1,\"pipeline\":false}"
+    code=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" -d "$body" "${URL}api/run")
+    [ "$code" = 202 ] || fail "POST /api/run (live) -> $code $(cat "$WORK/body")"
+    i=0
+    until [ -s "$OUT/results/c1.jsonl" ]; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || fail "no record written by the live run"
+        sleep 0.05
+    done
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" "${URL}api/run/cancel")
+    [ "$code" = 202 ] || fail "cancel -> $code"
+    i=0
+    until curl -s "${URL}api/run" | grep -q '"running":false'; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || fail "the cancelled run did not stop"
+        sleep 0.1
+    done
+    curl -s "${URL}api/run" | grep -q '"exit_status":130' || fail "cancelled run: $(curl -s "${URL}api/run")"
+    grep -q '"status": *"interrupted"' "$OUT/results/c1.metadata.json" || fail "manifest not marked interrupted"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" -d "$body" "${URL}api/run")
+    [ "$code" = 202 ] || fail "restart -> $code"
+    i=0
+    until curl -s "${URL}api/run" | grep -q '"running":false'; do
+        i=$((i + 1))
+        [ $i -lt 600 ] || fail "the resumed run did not finish"
+        sleep 0.1
+    done
+    curl -s "${URL}api/run" | grep -q '"exit_status":0' || fail "resumed run: $(curl -s "${URL}api/run")"
+    "$PY" - "$OUT/results/c1.metadata.json" <<'PYEOF' || fail "resumed run did not reuse the finished records"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["status"] == "complete", m["status"]
+assert m["images"]["resumed"] >= 1 and m["images"]["processed"] == 16, m["images"]
+PYEOF
+fi
+
 kill -TERM "$PID"
 rc=0
 wait "$PID" || rc=$?
