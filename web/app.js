@@ -42,15 +42,18 @@ async function api(method, path, body) {
 
 /* ---------- rendering hooks for tests and the benchmark ---------- */
 const renderWaiters = {};
-function rendered(tab) {
-  document.body.dataset['rendered' + tab] = String(Date.now());
+// Marks a tab as drawn for `key` (the run id, or "id/compare-id" on
+// Performance) and wakes jv.whenRendered(tab[, key]) after two frames.
+function rendered(tab, key = '') {
+  document.body.dataset['rendered' + tab] = key;
   const ws = renderWaiters[tab] || [];
-  renderWaiters[tab] = [];
-  requestAnimationFrame(() => requestAnimationFrame(() => ws.forEach((w) => w())));
+  const now = ws.filter((w) => !w.key || w.key === key);
+  renderWaiters[tab] = ws.filter((w) => !now.includes(w));
+  requestAnimationFrame(() => requestAnimationFrame(() => now.forEach((w) => w.resolve())));
 }
 window.jv = {
-  whenRendered(tab) {
-    return new Promise((resolve) => (renderWaiters[tab] = renderWaiters[tab] || []).push(resolve));
+  whenRendered(tab, key) {
+    return new Promise((resolve) => (renderWaiters[tab] = renderWaiters[tab] || []).push({ key, resolve }));
   },
   invalidate() {
     cache.results.clear();
@@ -483,7 +486,7 @@ async function showResults() {
     return;
   }
   if (state.resultsShown === id) {
-    rendered('results');
+    rendered('results', id);
     return;
   }
   $('#export-csv').href = '/api/export.csv?run=' + id;
@@ -492,7 +495,7 @@ async function showResults() {
     [data, matches] = await Promise.all([getResults(id), getMatches(id)]);
   } catch (e) {
     body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
-    rendered('results');
+    rendered('results', id);
     return;
   }
   if ($('#results-run').value !== id) return;
@@ -521,7 +524,7 @@ async function showResults() {
   body.innerHTML = parts.join('') || '<p class="muted">This run has no records.</p>';
   $('#results-count').textContent = recs.length + ' records';
   state.resultsShown = id;
-  rendered('results');
+  rendered('results', id);
 }
 
 function metricsTable(m) {
@@ -676,7 +679,7 @@ async function showPerf() {
   }
   const key = id + '/' + cid;
   if (state.perfShown === key) {
-    rendered('perf');
+    rendered('perf', key);
     return;
   }
   try {
@@ -694,7 +697,7 @@ async function showPerf() {
   } catch (e) {
     body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
   }
-  rendered('perf');
+  rendered('perf', key);
 }
 
 /* ---------- start ---------- */

@@ -74,12 +74,12 @@ try {
     const live = (await page.$$eval('#results-run option', (os) => os.map((o) => [o.value, o.textContent])))
       .find(([, t]) => t.startsWith('results/gui_live'));
     check(live, 'the new run is listed');
-    const lr = page.evaluate(() => window.jv.whenRendered('results'));
+    const lr = page.evaluate((id) => window.jv.whenRendered('results', id), live[0]);
     await page.selectOption('#results-run', live[0]);
     await lr;
     check((await page.$$('table.results tbody tr')).length === 40, 'one row per judged photo');
     await page.click('#tab-perf');
-    const lp = page.evaluate(() => window.jv.whenRendered('perf'));
+    const lp = page.evaluate((id) => window.jv.whenRendered('perf', id + '/'), live[0]);
     await page.selectOption('#perf-run', live[0]);
     await lp;
     check(Number(await page.getAttribute('.perf [data-figure="images_processed"]', 'data-value')) === 40, 'live run: images processed');
@@ -121,7 +121,7 @@ try {
   const runs = await page.$$eval('#results-run option', (os) => os.map((o) => [o.value, o.textContent]));
   const fixture = runs.find(([, t]) => t.startsWith('results/fixture'));
   check(fixture, 'fixture run listed: ' + JSON.stringify(runs));
-  const rendered = page.evaluate(() => window.jv.whenRendered('results'));
+  const rendered = page.evaluate((id) => window.jv.whenRendered('results', id), fixture[0]);
   await page.selectOption('#results-run', fixture[0]);
   await rendered;
   const manifestPath = path.join(OUT, 'results', 'fixture.metadata.json');
@@ -161,7 +161,7 @@ try {
   // ---- Performance: the charts hold the run's numbers; manifest download
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   await page.click('#tab-perf');
-  const prender = page.evaluate(() => window.jv.whenRendered('perf'));
+  const prender = page.evaluate((id) => window.jv.whenRendered('perf', id + '/'), fixture[0]);
   await page.selectOption('#perf-run', fixture[0]);
   await prender;
   const fig = (k) => page.getAttribute(`.perf [data-figure="${k}"]`, 'data-value');
@@ -192,7 +192,7 @@ try {
   const opt = bench.find(([, t]) => t.startsWith('bench/optimised'));
   check(base && opt, 'bench pair listed');
   {
-    const crender = page.evaluate(() => window.jv.whenRendered('perf'));
+    const crender = page.evaluate((k) => window.jv.whenRendered('perf', k), base[0] + '/' + opt[0]);
     await page.selectOption('#perf-run', base[0]);
     await page.selectOption('#perf-compare', opt[0]);
     await crender;
