@@ -6,6 +6,7 @@ PKGS="build-essential meson ninja-build pkg-config clang clang-format
 libglib2.0-dev libvips-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
 libxxhash-dev libhdf5-dev libcmocka-dev libvips-tools time
 python3 python3-pil python3-opencv python3-numpy
+libvips-tools
 mate-backgrounds curl ca-certificates"
 
 missing=""

@@ -5,6 +5,7 @@
 #include <vips/vips.h>
 
 #include "cli/commands.h"
+#include "core/log.h"
 
 static const struct jv_command commands[] = {
     {"run", cmd_run, "judge a folder of photos (stages per --stage)"},
@@ -12,6 +13,16 @@ static const struct jv_command commands[] = {
     {"bench", cmd_bench, "baseline settings against ours on the same photos and server"},
     {"report", cmd_report, "summary of a run's manifest, or two side by side"},
 };
+
+/* libvips warns on stderr about damaged files; the run reports those itself. */
+static void vips_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                         gpointer user)
+{
+    (void)domain;
+    (void)level;
+    (void)user;
+    jv_log_event(JV_LOG_DEBUG, "vips_warning", json_pack("{s:s}", "message", message));
+}
 
 static void usage(FILE *out)
 {
@@ -48,6 +59,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "judge-vision: cannot start libvips: %s\n", vips_error_buffer());
                 return JV_EXIT_FATAL;
             }
+            /*
+             * No operation cache: it would keep decoded images and their files
+             * open. Parallelism is across images (--iqa-workers), not inside one.
+             */
+            vips_cache_set_max(0);
+            vips_concurrency_set(1);
+            g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, vips_warning, NULL);
             /* Before any thread starts: curl's global set-up is not thread-safe. */
             curl_global_init(CURL_GLOBAL_DEFAULT);
             int rc = commands[i].fn(argc - 1, argv + 1);

@@ -222,7 +222,8 @@ int jv_critique_parse(const char *content, struct jv_critique *out, GError **err
         }
     }
     out->score_raw = raw;
-    out->total = (int)lround(fmin(fmax(raw, 0.0), 20.0));
+    /* Halves go to the even neighbour, as Python's round() did in the earlier tool. */
+    out->total = (int)nearbyint(fmin(fmax(raw, 0.0), 20.0));
     out->title = trimmed_or_null(json_object_get(root, "title"));
     out->style = jv_critique_style_normalise(json_string_value(json_object_get(root, "style")));
     json_decref(root);

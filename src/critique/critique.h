@@ -18,7 +18,8 @@ struct jv_critique {
     json_t *subscores; /* owned: {impact, composition, technical, category_fit} as given,
                           clamped; NULL when the reply had none */
     double score_raw;  /* critique_total_initial: the model's score, or the subscore sum */
-    int total;         /* critique_total: round(clamp(score_raw, 0, 20)) */
+    int total;         /* critique_total: round(clamp(score_raw, 0, 20)), halves to even
+                          as Python's round() (12.5 -> 12, 13.5 -> 14) */
 };
 
 void jv_critique_init(struct jv_critique *c);

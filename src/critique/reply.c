@@ -95,8 +95,9 @@ int jv_reply_feed_sse(struct jv_reply *r, const char *data, size_t len, GError *
     json_error_t jerr;
     json_t *root = json_loadb(data, len, 0, &jerr);
     if (!json_is_object(root)) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "malformed stream event (%s): %.80s",
-                    root ? "not an object" : jerr.text, data);
+        /* data need not be NUL-terminated: quote at most len bytes. */
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "malformed stream event (%s): %.*s",
+                    root ? "not an object" : jerr.text, (int)MIN(len, 80), data);
         json_decref(root);
         return -1;
     }

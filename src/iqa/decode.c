@@ -161,8 +161,8 @@ int jv_image_load_rgb8(struct jv_image *im, uint8_t **rgb, GError **err)
     }
     if (x->BandFmt != VIPS_FORMAT_UCHAR) {
         /* Integer samples keep their most significant byte; others clip. */
-        gboolean shift = !vips_band_format_isfloat(x->BandFmt) &&
-                         !vips_band_format_iscomplex(x->BandFmt);
+        gboolean shift =
+            !vips_band_format_isfloat(x->BandFmt) && !vips_band_format_iscomplex(x->BandFmt);
         if (vips_cast(x, &t[3], VIPS_FORMAT_UCHAR, "shift", shift, NULL) != 0)
             goto vips_fail;
         x = t[3];

@@ -342,8 +342,8 @@ char *jv_iqa_tonal_summary(const json_t *metrics)
 {
     double dr, lum, hi, lo, lc;
     if (!get_num(metrics, "dynamic_range", &dr) || !get_num(metrics, "mean_luminance", &lum) ||
-        !get_num(metrics, "clip_high_percent", &hi) ||
-        !get_num(metrics, "clip_low_percent", &lo) || !get_num(metrics, "local_contrast", &lc))
+        !get_num(metrics, "clip_high_percent", &hi) || !get_num(metrics, "clip_low_percent", &lo) ||
+        !get_num(metrics, "local_contrast", &lc))
         return NULL;
     GString *out = g_string_new(NULL);
 #define SENTENCE(...)                                                                              \
@@ -388,8 +388,7 @@ char *jv_iqa_notes(const json_t *metrics)
         flagged = true;
     }
     if (get_num(metrics, "saturation", &v) && v < 0.15) {
-        g_ptr_array_add(parts,
-                        g_strdup_printf("very low saturation (%.3f), may be monochrome", v));
+        g_ptr_array_add(parts, g_strdup_printf("very low saturation (%.3f), may be monochrome", v));
         flagged = true;
     }
     if (!flagged)

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/fsutil.h"
+#include "critique/techblock.h"
 #include "playoff/match.h"
 
 static const char system_prompt[] =
@@ -55,52 +56,6 @@ char *jv_match_summary(const char *critique, size_t max_chars)
         g_string_append(out, "\u2026");
     g_string_free(flat, TRUE);
     return g_string_free(out, FALSE);
-}
-
-static void add_metric(GString *s, const json_t *metrics, const char *key, const char *label,
-                       const char *fmt_unit, double scale)
-{
-    const json_t *v = metrics ? json_object_get(metrics, key) : NULL;
-    if (s->len && s->str[s->len - 1] != '\n')
-        g_string_append(s, "; ");
-    if (json_is_number(v))
-        g_string_append_printf(s, "%s %.3g%s", label, json_number_value(v) * scale, fmt_unit);
-    else
-        g_string_append_printf(s, "%s n/a", label);
-}
-
-char *jv_match_technical_analysis(const json_t *metrics, const char *tonal_summary, bool verbose)
-{
-    GString *s = g_string_new("TECHNICAL ANALYSIS\n");
-    add_metric(s, metrics, "musiq_mos", "MUSIQ", "/100", 1);
-    add_metric(s, metrics, "nima_aesthetic_mean", "NIMA aesthetic", "/10", 1);
-    add_metric(s, metrics, "nima_technical_mean", "NIMA technical", "/10", 1);
-    if (verbose) {
-        add_metric(s, metrics, "nima_aesthetic_std", "NIMA aesthetic std", "", 1);
-        add_metric(s, metrics, "nima_technical_std", "NIMA technical std", "", 1);
-    }
-    g_string_append(s, "\nTonal: ");
-    add_metric(s, metrics, "dynamic_range", "dynamic range", "", 1);
-    add_metric(s, metrics, "mean_luminance", "mean luminance", "", 1);
-    add_metric(s, metrics, "clip_low_percent", "shadows clipped", "%", 1);
-    add_metric(s, metrics, "clip_high_percent", "highlights clipped", "%", 1);
-    add_metric(s, metrics, "local_contrast", "local contrast", "", 1);
-    add_metric(s, metrics, "mid_tone_range", "mid-tone range", "", 1);
-    if (verbose) {
-        add_metric(s, metrics, "histogram_centre", "histogram centre", "", 1);
-        g_string_append(s, "\nBasic: ");
-        add_metric(s, metrics, "mean_luma", "mean luma", "", 1);
-        add_metric(s, metrics, "contrast", "contrast", "", 1);
-        add_metric(s, metrics, "edge_density", "edge density", "", 1);
-        add_metric(s, metrics, "saturation", "saturation", "", 1);
-        add_metric(s, metrics, "sharpness_laplacian_var", "sharpness", "", 1);
-        add_metric(s, metrics, "noise_sigma", "noise sigma", "", 1);
-        add_metric(s, metrics, "colourfulness", "colourfulness", "", 1);
-        add_metric(s, metrics, "megapixels", "megapixels", " MP", 1);
-    }
-    g_string_append_printf(s, "\nTonal summary: %s",
-                           tonal_summary && *tonal_summary ? tonal_summary : "n/a");
-    return g_string_free(s, FALSE);
 }
 
 const char *jv_match_mime(const char *path)
@@ -178,9 +133,9 @@ static char *entry_text(const json_t *rec, const char *label)
     const char *style = rec_str(rec, "style_inference");
     char *summary = jv_match_summary(rec_str(rec, "critique"), JV_MATCH_SUMMARY_MAX);
     const json_t *sig = json_object_get(rec, "technical_signals");
-    char *tech = jv_match_technical_analysis(
-        json_object_get(sig, "metrics"), json_string_value(json_object_get(sig, "tonal_summary")),
-        false);
+    char *tech =
+        jv_technical_analysis(json_object_get(sig, "metrics"),
+                              json_string_value(json_object_get(sig, "tonal_summary")), false);
     char *text = g_strdup_printf("%s\nTitle: %s\nCategory: %s\nStyle: %s\nCritique summary: %s\n%s",
                                  label, title ? title : "untitled", category ? category : "n/a",
                                  style ? style : "n/a", *summary ? summary : "n/a", tech);

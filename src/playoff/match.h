@@ -5,7 +5,8 @@
  *
  * The request shows Entry A first and Entry B second: for each, a text part
  * (title, category, style, a <=280-character summary of its critique, its
- * TECHNICAL ANALYSIS block) followed by its image as a data URL; then the
+ * TECHNICAL ANALYSIS block from critique/techblock.h, compact form) followed
+ * by its image as a data URL; then the
  * question. It asks for JSON only: {"winner": "A"|"B", "reason": "..."};
  * max_tokens 128, temperature 0.2, not streamed.
  */
@@ -25,15 +26,6 @@
  * when cut. Returns owned text ("" for NULL).
  */
 char *jv_match_summary(const char *critique, size_t max_chars);
-
-/*
- * The TECHNICAL ANALYSIS block of an entry from its technical_signals
- * metrics (borrowed, may be NULL) and tonal summary (may be NULL); "n/a" for
- * missing values. Compact unless `verbose`. Returns owned text.
- * Same shape as jv_technical_analysis() of src/critique/techblock.h, which
- * replaces it once the critique module lands.
- */
-char *jv_match_technical_analysis(const json_t *metrics, const char *tonal_summary, bool verbose);
 
 /* MIME type of an image file by its extension ("image/jpeg" by default). */
 const char *jv_match_mime(const char *path);

@@ -53,8 +53,12 @@ static char *notes_text(const struct jv_options *o, const struct jv_competition 
 {
     const char *a = c && c->notes ? c->notes : NULL;
     const char *b = o->critique_notes;
-    if (a && b)
-        return g_strdup_printf("%s\n%s", g_strstrip(g_strdup(a)), b);
+    if (a && b) {
+        char *trimmed = g_strstrip(g_strdup(a));
+        char *both = g_strdup_printf("%s\n%s", trimmed, b);
+        g_free(trimmed);
+        return both;
+    }
     return g_strdup(a ? a : b);
 }
 

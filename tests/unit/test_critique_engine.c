@@ -409,6 +409,57 @@ static void test_errors(void **state)
     sim_stop(&s);
 }
 
+/* Interrupted: queued jobs and requests in flight are all reported as cancelled. */
+static void test_cancel(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
+    struct sim s;
+    sim_start(&s, extra);
+    struct jv_options o;
+    options(&o, 1, true);
+    GError *err = NULL;
+    struct jv_prompt *p = jv_prompt_load(o.prompt_profile, NULL, &err);
+    const char *urls[] = {s.api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *sched = jv_http_sched_new(8);
+    struct jv_critique_engine *e = jv_critique_engine_new(&o, p, sched, pool);
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.n = 3;
+    for (size_t i = 0; i < r.n; i++) {
+        r.jobs[i].image_path = images[i];
+        r.jobs[i].done = on_job_done;
+        r.jobs[i].user = &r;
+        jv_critique_engine_submit(e, &r.jobs[i]);
+    }
+    /* The first request is held by the server; the others wait in the queue. */
+    jv_http_sched_run(sched, 50);
+    assert_int_equal(r.done, 0);
+    assert_false(jv_critique_engine_can_accept(e));
+    assert_int_equal(jv_critique_engine_pending(e), 3);
+    jv_critique_engine_cancel_queued(e);
+    jv_http_sched_cancel_all(sched);
+    while (r.done < r.n)
+        jv_http_sched_run(sched, 200);
+    assert_int_equal(jv_critique_engine_pending(e), 0);
+    for (size_t i = 0; i < r.n; i++) {
+        assert_true(json_is_true(json_object_get(r.fields[i], "cancelled")));
+        assert_string_equal(field_str(r.fields[i], "status"), "error");
+    }
+    json_t *stats = jv_critique_engine_stats(e);
+    assert_int_equal(stat_int(stats, "cancelled"), 3);
+    assert_int_equal(stat_int(stats, "requests"), 1);
+    json_decref(stats);
+    run_release(&r, r.n);
+    jv_critique_engine_free(e);
+    jv_http_sched_free(sched);
+    jv_http_pool_free(pool);
+    jv_prompt_free(p);
+    jv_options_release(&o);
+    sim_stop(&s);
+}
+
 /* Sorted by start: does request i+1 start before request i finishes? */
 static int overlaps(struct run *r, size_t n)
 {
@@ -522,7 +573,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_all_ok),          cmocka_unit_test(test_fault_prose),
         cmocka_unit_test(test_fault_malformed), cmocka_unit_test(test_fault_truncate),
         cmocka_unit_test(test_retry_recovers),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_pipelining),
+        cmocka_unit_test(test_cancel),          cmocka_unit_test(test_pipelining),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     vips_shutdown();

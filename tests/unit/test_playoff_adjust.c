@@ -9,7 +9,7 @@
 /* Builds entries whose win ratios fall with their index (wins = n - i of n). */
 static void cohort(struct jv_adjust_entry *e, const int *initial, size_t n)
 {
-    static char names[64][16];
+    static char names[64][32];
     for (size_t i = 0; i < n; i++) {
         snprintf(names[i], sizeof(names[i]), "img%02zu.jpg", i);
         e[i] = (struct jv_adjust_entry){.path = names[i],

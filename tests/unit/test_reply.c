@@ -149,6 +149,11 @@ static void test_malformed_events(void **state)
     g_clear_error(&err);
     assert_int_equal(jv_reply_feed_sse(&r, "[1,2]", 5, &err), -1);
     g_clear_error(&err);
+    /* A malformed payload not ended by a NUL: the message quotes only its len bytes. */
+    const char raw[] = "{bad}-and-bytes-beyond-the-event";
+    assert_int_equal(jv_reply_feed_sse(&r, raw, 4, &err), -1);
+    assert_true(g_str_has_suffix(err->message, ": {bad"));
+    g_clear_error(&err);
     /* Not NUL-terminated: only len bytes count. */
     const char chunk[] = "{\"choices\":[{\"delta\":{\"content\":\"ab\"}}]}XYZ";
     assert_int_equal(jv_reply_feed_sse(&r, chunk, sizeof(chunk) - 4, &err), 0);
@@ -192,8 +197,12 @@ static void test_critique_parse(void **state)
 
     /* A non-verdict object first ({not json} does not parse, {"a":1} has no verdict key). */
     assert_int_equal(parse("{oops} {\"a\": 1} {\"critique\": \"x\", \"score\": 12.5}", &c), 0);
-    assert_int_equal(c.total, 13); /* round half away from zero */
+    assert_int_equal(c.total, 12); /* halves to even, as Python's round() */
     assert_true(fabs(c.score_raw - 12.5) < 1e-12);
+    assert_int_equal(parse("{\"critique\": \"x\", \"score\": 13.5}", &c), 0);
+    assert_int_equal(c.total, 14);
+    assert_int_equal(parse("{\"critique\": \"x\", \"score\": 16.51}", &c), 0);
+    assert_int_equal(c.total, 17);
     assert_string_equal(c.style, "Other");
     assert_null(c.title);
 
@@ -213,7 +222,7 @@ static void test_critique_parse(void **state)
                            &c),
                      0);
     assert_true(fabs(c.score_raw - 12.5) < 1e-12);
-    assert_int_equal(c.total, 13);
+    assert_int_equal(c.total, 12);
     assert_true(fabs(json_real_value(json_object_get(c.subscores, "composition")) - 5) < 1e-12);
     assert_true(fabs(json_real_value(json_object_get(c.subscores, "technical"))) < 1e-12);
     assert_int_equal(parse("{\"critique\": \"x\", \"impact\": 4, \"composition\": 4, "
