@@ -1,0 +1,418 @@
+#include "core/jv.h"
+
+#include <signal.h>
+
+#include <gio/gio.h>
+
+#include "web/runner.h"
+
+#define JV_LINE_MAX 4096
+
+struct jv_web_runner {
+    GMutex lock;
+    struct jv_web_events *events;
+    GSubprocess *proc;
+    GThread *reader;
+    char **argv;
+    char *started;
+    char *finished;
+    int exit_status; /* -1 while running or never ran */
+    int term_signal;
+    bool running;
+    bool cancelled;
+};
+
+static bool valid_name(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+            return false;
+    return s[0] != '.' && s[0] != '-';
+}
+
+static bool get_bool(json_t *o, const char *key, bool dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+/* A plain string setting without control characters; "" when absent. */
+static int get_str(json_t *o, const char *key, const char **out, GError **err)
+{
+    json_t *v = json_object_get(o, key);
+    *out = "";
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) > 4096) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "setting '%s' must be a string", key);
+        return -1;
+    }
+    for (const char *p = json_string_value(v); *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t') {
+            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "setting '%s' has control characters", key);
+            return -1;
+        }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int get_num(json_t *o, const char *key, double lo, double hi, double *out, bool *present,
+                   GError **err)
+{
+    json_t *v = json_object_get(o, key);
+    *present = false;
+    if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0))
+        return 0;
+    double d;
+    if (json_is_number(v)) {
+        d = json_number_value(v);
+    } else if (json_is_string(v)) {
+        char *end = NULL;
+        d = g_ascii_strtod(json_string_value(v), &end);
+        if (!end || *end) {
+            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "setting '%s' must be a number", key);
+            return -1;
+        }
+    } else {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "setting '%s' must be a number", key);
+        return -1;
+    }
+    if (!(d >= lo && d <= hi)) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "setting '%s' must lie in %g..%g", key, lo, hi);
+        return -1;
+    }
+    *out = d;
+    *present = true;
+    return 0;
+}
+
+char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *registry,
+                       const char *outputs, GError **err)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+    const char *s;
+    double d;
+    bool present;
+
+    if (!json_is_object(settings)) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "settings must be a JSON object");
+        goto fail;
+    }
+    g_ptr_array_add(a, g_strdup(self_exe));
+    g_ptr_array_add(a, g_strdup("run"));
+
+    json_t *inputs = json_object_get(settings, "inputs");
+    if (json_is_string(inputs)) {
+        /* One folder per line, as typed in the page's text box. */
+        char **lines = g_strsplit(json_string_value(inputs), "\n", -1);
+        inputs = json_array();
+        for (char **l = lines; *l; l++) {
+            char *t = g_strstrip(*l);
+            if (*t)
+                json_array_append_new(inputs, json_string(t));
+        }
+        g_strfreev(lines);
+    } else {
+        json_incref(inputs);
+    }
+    if (!json_is_array(inputs) || json_array_size(inputs) == 0) {
+        json_decref(inputs);
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "no input folder given");
+        goto fail;
+    }
+    size_t i;
+    json_t *in;
+    json_array_foreach(inputs, i, in)
+    {
+        const char *p = json_string_value(in);
+        if (!p || !*p || strchr(p, '\n')) {
+            json_decref(inputs);
+            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "input folder %zu is not a path", i + 1);
+            goto fail;
+        }
+        g_ptr_array_add(a, g_strconcat("--input-dir=", p, NULL));
+    }
+    json_decref(inputs);
+
+    json_t *stages = json_object_get(settings, "stages");
+    bool iqa = get_bool(stages, "iqa", true);
+    bool critique = get_bool(stages, "critique", true);
+    bool playoff = get_bool(stages, "playoff", false);
+    const char *mode;
+    if (iqa && critique)
+        mode = "full";
+    else if (iqa && !playoff)
+        mode = "iqa";
+    else if (critique && !iqa)
+        mode = "critique";
+    else if (playoff && !iqa && !critique)
+        mode = "pairwise";
+    else {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "choose IQA and/or Critique, or the Playoff alone");
+        goto fail;
+    }
+    g_ptr_array_add(a, g_strconcat("--stage=", mode, NULL));
+    g_ptr_array_add(a, g_strdup(playoff ? "--pairwise" : "--no-pairwise"));
+
+    if (get_str(settings, "competition", &s, err) < 0)
+        goto fail;
+    if (*s) {
+        if (!valid_name(s, 128)) {
+            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "competition id '%s' is not valid", s);
+            goto fail;
+        }
+        if (!registry) {
+            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "a competition needs a registry file");
+            goto fail;
+        }
+        g_ptr_array_add(a, g_strconcat("--competition-config=", registry, NULL));
+        g_ptr_array_add(a, g_strconcat("--competition=", s, NULL));
+    }
+    if (get_bool(settings, "fast", false))
+        g_ptr_array_add(a, g_strdup("--fast"));
+    if (get_str(settings, "iqa_service_url", &s, err) < 0)
+        goto fail;
+    if (*s)
+        g_ptr_array_add(a, g_strconcat("--iqa-service-url=", s, NULL));
+    if (get_num(settings, "threshold", 0, 20, &d, &present, err) < 0)
+        goto fail;
+    if (present)
+        g_ptr_array_add(a, g_strdup_printf("--pairwise-threshold=%g", d));
+    if (get_num(settings, "rounds", 0, 100, &d, &present, err) < 0)
+        goto fail;
+    if (present && d > 0)
+        g_ptr_array_add(a, g_strdup_printf("--pairwise-rounds=%d", (int)d));
+    if (get_num(settings, "concurrency", 1, 256, &d, &present, err) < 0)
+        goto fail;
+    if (present)
+        g_ptr_array_add(a, g_strdup_printf("--concurrency=%d", (int)d));
+    g_ptr_array_add(
+        a, g_strdup(get_bool(settings, "pipeline", true) ? "--pipeline" : "--no-pipeline"));
+    if (get_str(settings, "base_url", &s, err) < 0)
+        goto fail;
+    char **urls = g_strsplit_set(s, " \t\n,", -1);
+    for (char **u = urls; *u; u++)
+        if (**u)
+            g_ptr_array_add(a, g_strconcat("--base-url=", *u, NULL));
+    g_strfreev(urls);
+    if (get_str(settings, "model", &s, err) < 0)
+        goto fail;
+    if (*s)
+        g_ptr_array_add(a, g_strconcat("--model=", s, NULL));
+
+    if (get_str(settings, "run_name", &s, err) < 0)
+        goto fail;
+    const char *name = *s ? s : "judge_vision";
+    if (!valid_name(name, 64) || strchr(name, '.')) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "run name '%s' may only hold letters, digits, '_' and '-'", name);
+        goto fail;
+    }
+    g_ptr_array_add(a, g_strdup_printf("--output-jsonl=%s/results/%s.jsonl", outputs, name));
+    g_ptr_array_add(a, g_strdup_printf("--summary=%s/summaries/%s_summary.md", outputs, name));
+    g_ptr_array_add(a, g_strdup_printf("--progress-file=%s/%s", outputs, JV_WEB_PROGRESS_REL));
+    g_ptr_array_add(a, g_strdup_printf("--iqa-cache=%s/cache/judge_vision_iqa.jsonl", outputs));
+    g_ptr_array_add(a, g_strdup_printf("--log-file=%s/logs/%s.log", outputs, name));
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+fail:
+    g_ptr_array_free(a, TRUE);
+    return NULL;
+}
+
+struct jv_web_runner *jv_web_runner_new(struct jv_web_events *events)
+{
+    struct jv_web_runner *r = g_new0(struct jv_web_runner, 1);
+    g_mutex_init(&r->lock);
+    r->events = events;
+    r->exit_status = -1;
+    return r;
+}
+
+static char *now_iso(void)
+{
+    GDateTime *dt = g_date_time_new_now_utc();
+    char *s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+    g_date_time_unref(dt);
+    return s;
+}
+
+static json_t *state_locked(struct jv_web_runner *r)
+{
+    json_t *argv = json_array();
+    for (char **p = r->argv; p && *p; p++)
+        json_array_append_new(argv, json_string(*p));
+    json_t *j = json_pack("{s:b, s:o, s:b}", "running", r->running, "argv", argv, "cancelled",
+                          r->cancelled);
+    const char *pid = r->proc && r->running ? g_subprocess_get_identifier(r->proc) : NULL;
+    json_object_set_new(j, "pid", pid ? json_integer(atoi(pid)) : json_null());
+    json_object_set_new(j, "started", r->started ? json_string(r->started) : json_null());
+    json_object_set_new(j, "finished", r->finished ? json_string(r->finished) : json_null());
+    json_object_set_new(j, "exit_status",
+                        r->exit_status >= 0 ? json_integer(r->exit_status) : json_null());
+    json_object_set_new(j, "signal", r->term_signal ? json_integer(r->term_signal) : json_null());
+    return j;
+}
+
+json_t *jv_web_runner_state(struct jv_web_runner *r)
+{
+    g_mutex_lock(&r->lock);
+    json_t *j = state_locked(r);
+    g_mutex_unlock(&r->lock);
+    return j;
+}
+
+static gpointer reader_main(gpointer data)
+{
+    struct jv_web_runner *r = data;
+    g_mutex_lock(&r->lock);
+    GSubprocess *proc = g_object_ref(r->proc);
+    g_mutex_unlock(&r->lock);
+
+    GInputStream *out = g_subprocess_get_stdout_pipe(proc);
+    GDataInputStream *din = g_data_input_stream_new(out);
+    for (;;) {
+        gsize len = 0;
+        GError *err = NULL;
+        char *line = g_data_input_stream_read_line_utf8(din, &len, NULL, &err);
+        if (!line) {
+            if (err) {
+                /* Not UTF-8 or a read error: report once and stop reading. */
+                jv_web_events_push(
+                    r->events, "log",
+                    json_pack("{s:s, s:s}", "stream", "server", "line", err->message));
+                g_error_free(err);
+            }
+            break;
+        }
+        if (len > JV_LINE_MAX)
+            line[JV_LINE_MAX] = '\0';
+        jv_web_events_push(r->events, "log",
+                           json_pack("{s:s, s:s}", "stream", "child", "line", line));
+        g_free(line);
+    }
+    g_object_unref(din);
+    g_subprocess_wait(proc, NULL, NULL);
+
+    g_mutex_lock(&r->lock);
+    r->running = false;
+    if (g_subprocess_get_if_exited(proc)) {
+        r->exit_status = g_subprocess_get_exit_status(proc);
+    } else if (g_subprocess_get_if_signaled(proc)) {
+        r->term_signal = g_subprocess_get_term_sig(proc);
+        r->exit_status = 128 + r->term_signal;
+    }
+    g_free(r->finished);
+    r->finished = now_iso();
+    json_t *st = state_locked(r);
+    g_mutex_unlock(&r->lock);
+    jv_web_events_push(r->events, "run", st);
+    g_object_unref(proc);
+    return NULL;
+}
+
+int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError **err)
+{
+    int rc = -1;
+    GThread *old = NULL;
+    g_mutex_lock(&r->lock);
+    if (r->running) {
+        g_set_error(err, JV_ERROR, JV_ERR_FAILED, "a run is already going");
+        goto out;
+    }
+    old = r->reader;
+    r->reader = NULL;
+    g_mutex_unlock(&r->lock);
+    if (old)
+        g_thread_join(old);
+    g_mutex_lock(&r->lock);
+    if (r->running) {
+        g_set_error(err, JV_ERROR, JV_ERR_FAILED, "a run is already going");
+        goto out;
+    }
+    GError *e = NULL;
+    GSubprocess *proc = g_subprocess_newv(
+        argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
+    if (!proc) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot start %s: %s", argv[0], e->message);
+        g_error_free(e);
+        goto out;
+    }
+    g_clear_object(&r->proc);
+    r->proc = proc;
+    g_strfreev(r->argv);
+    r->argv = g_strdupv((char **)argv);
+    g_free(r->started);
+    r->started = now_iso();
+    g_clear_pointer(&r->finished, g_free);
+    r->exit_status = -1;
+    r->term_signal = 0;
+    r->running = true;
+    r->cancelled = false;
+    r->reader = g_thread_new("jv-run-reader", reader_main, r);
+    json_t *st = state_locked(r);
+    g_mutex_unlock(&r->lock);
+    jv_web_events_push(r->events, "run", st);
+    return 0;
+out:
+    g_mutex_unlock(&r->lock);
+    return rc;
+}
+
+bool jv_web_runner_cancel(struct jv_web_runner *r)
+{
+    bool sent = false;
+    g_mutex_lock(&r->lock);
+    if (r->running && r->proc) {
+        g_subprocess_send_signal(r->proc, SIGINT);
+        r->cancelled = true;
+        sent = true;
+    }
+    g_mutex_unlock(&r->lock);
+    return sent;
+}
+
+void jv_web_runner_stop(struct jv_web_runner *r, int grace_ms)
+{
+    if (jv_web_runner_cancel(r)) {
+        gint64 deadline = g_get_monotonic_time() + (gint64)grace_ms * 1000;
+        for (;;) {
+            g_mutex_lock(&r->lock);
+            bool running = r->running;
+            g_mutex_unlock(&r->lock);
+            if (!running)
+                break;
+            if (g_get_monotonic_time() > deadline) {
+                g_mutex_lock(&r->lock);
+                if (r->running && r->proc)
+                    g_subprocess_force_exit(r->proc);
+                g_mutex_unlock(&r->lock);
+                break;
+            }
+            g_usleep(20000);
+        }
+    }
+    g_mutex_lock(&r->lock);
+    GThread *t = r->reader;
+    r->reader = NULL;
+    g_mutex_unlock(&r->lock);
+    if (t)
+        g_thread_join(t);
+}
+
+void jv_web_runner_free(struct jv_web_runner *r)
+{
+    if (!r)
+        return;
+    jv_web_runner_stop(r, 10000);
+    g_clear_object(&r->proc);
+    g_strfreev(r->argv);
+    g_free(r->started);
+    g_free(r->finished);
+    g_mutex_clear(&r->lock);
+    g_free(r);
+}

@@ -1,0 +1,58 @@
+/*
+ * runner.h - the judging run the page starts: `judge-vision run` as a child
+ * process (GSubprocess), its output lines and exit pushed to the event hub.
+ *
+ * jv_web_run_argv() turns the page's settings into the child's argv; it is
+ * separate so it can be tested without starting anything. At most one run at
+ * a time; cancel sends SIGINT, after which the pipeline flushes and marks its
+ * manifest interrupted, and a later start resumes it.
+ */
+#ifndef JV_WEB_RUNNER_H
+#define JV_WEB_RUNNER_H
+
+#include <jansson.h>
+
+#include "web/events.h"
+
+/* Where a started run writes (absolute or relative to the server's cwd). */
+#define JV_WEB_PROGRESS_REL "metrics/judge_vision_progress.json"
+
+/*
+ * Builds the argv (owned, g_strfreev) of `self_exe run ...` from `settings`
+ * (borrowed): {inputs: [dir...], competition, stages: {iqa, critique,
+ * playoff}, fast, iqa_service_url, threshold, rounds, concurrency, pipeline,
+ * base_url (whitespace-separated list), model, run_name}. `registry` (may be
+ * NULL) is the resolved registry file, used when a competition is chosen.
+ * Output paths go under `outputs`. Returns NULL with JV_ERR_USAGE naming the
+ * offending setting.
+ */
+char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *registry,
+                       const char *outputs, GError **err);
+
+struct jv_web_runner;
+
+/* `events` is borrowed and must outlive the runner. */
+struct jv_web_runner *jv_web_runner_new(struct jv_web_events *events);
+
+/* Stops a running child (see jv_web_runner_stop) and frees. */
+void jv_web_runner_free(struct jv_web_runner *r);
+
+/*
+ * Starts the child with `argv` (borrowed). Fails with JV_ERR_FAILED when a run
+ * is already going, JV_ERR_IO when it cannot be spawned.
+ */
+int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError **err);
+
+/* Sends SIGINT to the running child. Returns false when none runs. */
+bool jv_web_runner_cancel(struct jv_web_runner *r);
+
+/* {running, pid, argv, started, finished, exit_status, signal, cancelled} (new reference). */
+json_t *jv_web_runner_state(struct jv_web_runner *r);
+
+/*
+ * For shutdown: SIGINT to the child, up to `grace_ms` for it to exit, then
+ * SIGKILL; waits for the reader thread.
+ */
+void jv_web_runner_stop(struct jv_web_runner *r, int grace_ms);
+
+#endif

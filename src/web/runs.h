@@ -1,0 +1,97 @@
+/*
+ * runs.h - the runs the web page can show: results JSONL files found under
+ * the outputs directory, each with its manifest (<stem>.metadata.json),
+ * matches log (<stem>.matches.jsonl) and the page's edits
+ * (<stem>.overrides.json).
+ *
+ * The page names a run only by an opaque id (16 hex digits of the SHA-256 of
+ * the results path relative to the outputs root) that this module assigned
+ * when it listed the runs; no path from the client is ever opened. The
+ * results file is only read; score and award edits go to the overrides file,
+ * replaced atomically, and are applied to the records when they are served.
+ */
+#ifndef JV_WEB_RUNS_H
+#define JV_WEB_RUNS_H
+
+#include <jansson.h>
+
+#define JV_WEB_RUN_ID_LEN 17 /* 16 hex digits + NUL */
+
+/* One run (owned strings, absolute paths). */
+struct jv_web_run {
+    char id[JV_WEB_RUN_ID_LEN];
+    char *name;      /* results path relative to the outputs root, without .jsonl */
+    char *results;   /* <stem>.jsonl */
+    char *manifest;  /* <stem>.metadata.json (may not exist) */
+    char *matches;   /* <stem>.matches.jsonl (may not exist) */
+    char *overrides; /* <stem>.overrides.json (may not exist) */
+};
+
+void jv_web_run_free(struct jv_web_run *run);
+
+struct jv_web_runs;
+
+/* A run index over the outputs directory `root` (borrowed, copied). */
+struct jv_web_runs *jv_web_runs_new(const char *root);
+void jv_web_runs_free(struct jv_web_runs *runs);
+
+/*
+ * Rescans the outputs directory and returns the runs as a JSON array (new
+ * reference), newest results file first: {id, name, mtime, size,
+ * has_manifest, has_matches, has_overrides, manifest: {run_id, status,
+ * started, finished, wall_seconds, images, git_commit, prompt}}.
+ */
+json_t *jv_web_runs_list(struct jv_web_runs *runs);
+
+/* True when `id` has the shape of a run id (16 lowercase hex digits). */
+bool jv_web_run_id_valid(const char *id);
+
+/*
+ * Looks a run up by id (rescanning once when unknown). Returns an owned copy
+ * or NULL with JV_ERR_NOT_FOUND (or JV_ERR_USAGE for a malformed id).
+ */
+struct jv_web_run *jv_web_runs_find(struct jv_web_runs *runs, const char *id, GError **err);
+
+/*
+ * Reads the results file: a JSON array (new reference) of the records in file
+ * order; lines that are not a JSON object (a torn last line) are skipped.
+ */
+json_t *jv_web_run_load_records(const struct jv_web_run *run, GError **err);
+
+/*
+ * The `image` (absolute path, owned) of record `idx` of `run`: the only files
+ * the page may fetch. Keeps the list of the most recent runs' images in
+ * memory while their results file is unchanged. NULL with JV_ERR_NOT_FOUND
+ * when there is no such record or it names no absolute path.
+ */
+char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, size_t idx,
+                        GError **err);
+
+/* The run's overrides object {image: {score, award, updated}} (new reference; empty if none). */
+json_t *jv_web_run_load_overrides(const struct jv_web_run *run, GError **err);
+
+/*
+ * Applies overrides (borrowed) to records (borrowed, modified): a record whose
+ * image has an override gets critique_total / critique_award replaced, the
+ * originals kept in original_critique_total / original_critique_award, and
+ * "override" set to the override object.
+ */
+void jv_web_apply_overrides(json_t *records, json_t *overrides);
+
+/*
+ * Applies edits to the run's overrides file. `body` (borrowed) is one edit or
+ * {"edits": [edit, ...]}; an edit is {"idx": N | "image": path, "score": 0-20
+ * integer or null, "award": string or null}; both null removes the image's
+ * override. The image must be one of the run's records. The file is written
+ * atomically, under a process-wide lock. Returns the new overrides object
+ * (new reference) or NULL with JV_ERR_PARSE (bad edit) or JV_ERR_IO.
+ */
+json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body, GError **err);
+
+/*
+ * The final table as CSV (owned): one row per record, by category, then
+ * score (highest first), then file; overrides already applied to `records`.
+ */
+char *jv_web_export_csv(json_t *records);
+
+#endif

@@ -1,0 +1,746 @@
+/* Judge Vision web page: no framework, charts drawn as inline SVG. */
+'use strict';
+
+const TOKEN = document.querySelector('meta[name="jv-token"]').content;
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function esc(v) {
+  return v === null || v === undefined ? '' : String(v).replace(/[&<>"']/g, (c) => ESC[c]);
+}
+function num(v, digits = 1) {
+  return typeof v === 'number' && isFinite(v) ? v.toFixed(digits) : 'n/a';
+}
+function int(v) {
+  return typeof v === 'number' && isFinite(v) ? Math.round(v).toLocaleString('en-GB') : 'n/a';
+}
+function basename(p) {
+  return p ? String(p).split('/').pop() : '';
+}
+function duration(s) {
+  if (typeof s !== 'number' || !isFinite(s)) return 'n/a';
+  if (s < 60) return s.toFixed(1) + ' s';
+  const m = Math.floor(s / 60);
+  if (m < 60) return m + ' min ' + Math.round(s - m * 60) + ' s';
+  return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {} };
+  if (method !== 'GET') opts.headers['X-JV-Token'] = TOKEN;
+  if (body !== undefined) {
+    opts.headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  const resp = await fetch(path, opts);
+  const type = resp.headers.get('Content-Type') || '';
+  const data = type.includes('json') ? await resp.json() : await resp.text();
+  if (!resp.ok) throw new Error((data && data.error) || resp.status + ' ' + resp.statusText);
+  return data;
+}
+
+/* ---------- rendering hooks for tests and the benchmark ---------- */
+const renderWaiters = {};
+// Marks a tab as drawn for `key` (the run id, or "id/compare-id" on
+// Performance) and wakes jv.whenRendered(tab[, key]) after two frames.
+function rendered(tab, key = '') {
+  document.body.dataset['rendered' + tab] = key;
+  const ws = renderWaiters[tab] || [];
+  const now = ws.filter((w) => !w.key || w.key === key);
+  renderWaiters[tab] = ws.filter((w) => !now.includes(w));
+  requestAnimationFrame(() => requestAnimationFrame(() => now.forEach((w) => w.resolve())));
+}
+window.jv = {
+  whenRendered(tab, key) {
+    return new Promise((resolve) => (renderWaiters[tab] = renderWaiters[tab] || []).push({ key, resolve }));
+  },
+  invalidate() {
+    cache.results.clear();
+    cache.manifests.clear();
+    state.resultsShown = null;
+    state.perfShown = null;
+  },
+};
+
+/* ---------- tabs ---------- */
+const state = { tab: 'brief', runs: [], resultsShown: null, perfShown: null, competitions: [] };
+const cache = { results: new Map(), manifests: new Map(), matches: new Map() };
+
+function showTab(tab) {
+  state.tab = tab;
+  $$('nav [role=tab]').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)));
+  $$('.panel').forEach((p) => (p.hidden = p.id !== 'panel-' + tab));
+  if (location.hash !== '#' + tab) history.replaceState(null, '', '#' + tab);
+  if (tab === 'results') showResults();
+  if (tab === 'perf') showPerf();
+}
+
+/* ---------- settings (Brief & Rules) ---------- */
+const DEFAULTS = {
+  registry: '0', competition: '', inputs: '', run_name: '', stages: { iqa: true, critique: true, playoff: false },
+  fast: false, iqa_service_url: '', threshold: 17, rounds: 0, base_url: '', model: '', concurrency: 1, pipeline: true,
+};
+let settings = structuredClone(DEFAULTS);
+
+function getPath(obj, path) {
+  return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+}
+function setPath(obj, path, v) {
+  const ks = path.split('.');
+  let o = obj;
+  for (const k of ks.slice(0, -1)) o = o[k] = o[k] && typeof o[k] === 'object' ? o[k] : {};
+  o[ks[ks.length - 1]] = v;
+}
+function formToSettings() {
+  for (const el of $$('[data-setting]')) {
+    let v;
+    if (el.type === 'checkbox') v = el.checked;
+    else if (el.type === 'number') v = el.value === '' ? null : Number(el.value);
+    else v = el.value;
+    setPath(settings, el.dataset.setting, v);
+  }
+}
+function settingsToForm() {
+  for (const el of $$('[data-setting]')) {
+    const v = getPath(settings, el.dataset.setting);
+    if (v === undefined || v === null) continue;
+    if (el.type === 'checkbox') el.checked = !!v;
+    else if (el.tagName === 'SELECT') {
+      if (![...el.options].some((o) => o.value === String(v))) el.add(new Option(String(v), String(v)));
+      el.value = String(v);
+    } else el.value = Array.isArray(v) ? v.join('\n') : String(v);
+  }
+}
+let saveTimer = null;
+function saveSettings() {
+  formToSettings();
+  localStorage.setItem('jv-settings', JSON.stringify(settings));
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(async () => {
+    try {
+      await api('PUT', '/api/settings', settings);
+      $('#settings-saved').textContent = 'Saved.';
+    } catch (e) {
+      $('#settings-saved').textContent = 'Not saved: ' + e.message;
+    }
+  }, 250);
+}
+async function loadSettings() {
+  let server = {};
+  try {
+    server = await api('GET', '/api/settings');
+  } catch (e) { /* the page still works from localStorage */ }
+  let local = {};
+  try {
+    local = JSON.parse(localStorage.getItem('jv-settings') || '{}');
+  } catch (e) { local = {}; }
+  const chosen = Object.keys(server).length ? server : local;
+  settings = Object.assign(structuredClone(DEFAULTS), chosen);
+  settings.stages = Object.assign({}, DEFAULTS.stages, chosen.stages || {});
+}
+
+async function loadRegistries() {
+  const sel = $('#f-registry');
+  try {
+    const regs = await api('GET', '/api/registries');
+    sel.innerHTML = regs.map((r) => `<option value="${r.id}">${esc(r.name)}</option>`).join('') ||
+      '<option value="">(no registry file)</option>';
+  } catch (e) {
+    sel.innerHTML = '<option value="">(no registry file)</option>';
+  }
+  if (settings.registry !== undefined && [...sel.options].some((o) => o.value === String(settings.registry)))
+    sel.value = String(settings.registry);
+  await loadCompetitions();
+}
+
+async function loadCompetitions() {
+  const reg = $('#f-registry').value;
+  const sel = $('#f-competition');
+  state.competitions = [];
+  let msg = '';
+  if (reg !== '') {
+    try {
+      const data = await api('GET', '/api/competitions?registry=' + encodeURIComponent(reg));
+      state.competitions = data.competitions || [];
+    } catch (e) {
+      msg = e.message;
+    }
+  }
+  sel.innerHTML = '<option value="">(none: club defaults)</option>' +
+    state.competitions.map((c) => `<option value="${esc(c.id)}">${esc(c.name || c.id)}</option>`).join('');
+  if (settings.competition && state.competitions.some((c) => c.id === settings.competition))
+    sel.value = settings.competition;
+  showCompetition(msg);
+}
+
+function showCompetition(msg) {
+  const id = $('#f-competition').value;
+  const c = state.competitions.find((x) => x.id === id);
+  const box = $('#comp-details');
+  if (!c) {
+    box.innerHTML = msg ? `<p class="error">${esc(msg)}</p>` : '<p class="muted">No competition chosen.</p>';
+    return;
+  }
+  const bands = c.score_bands || c.bands || {};
+  const bandRows = Array.isArray(bands)
+    ? bands.map((b) => `<tr><th>${esc(b.name)}</th><td>${esc((b.scores || b.range || []).join(', '))}</td></tr>`)
+    : Object.entries(bands).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc([].concat(v).join(', '))}</td></tr>`);
+  const rules = c.rules || {};
+  const ruleRows = Object.entries(rules).map(([k, v]) =>
+    `<tr><th>${esc(k.replace(/_/g, ' '))}</th><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`);
+  box.innerHTML = `<h3 data-competition="${esc(c.id)}">${esc(c.name || c.id)}</h3>
+    <p><strong>Categories:</strong> <span id="comp-categories">${esc((c.categories || []).join(', ') || 'n/a')}</span></p>
+    ${c.awards ? `<p><strong>Awards:</strong> ${esc([].concat(c.awards).join(', '))}</p>` : ''}
+    ${c.pairwise_rounds ? `<p><strong>Playoff comparisons:</strong> ${esc(c.pairwise_rounds)}</p>` : ''}
+    <h4>Score bands</h4><table class="kv" id="comp-bands">${bandRows.join('') || '<tr><td>none</td></tr>'}</table>
+    <h4>Rules</h4><table class="kv" id="comp-rules">${ruleRows.join('') || '<tr><td>none</td></tr>'}</table>
+    ${c.notes ? `<h4>Notes</h4><p class="notes">${esc(c.notes)}</p>` : ''}`;
+}
+
+/* ---------- Run Pipeline ---------- */
+const STAGES = [['iqa', 'IQA'], ['critique', 'Critique'], ['pairwise', 'Playoff']];
+let runState = null;
+
+function showRunState(st) {
+  runState = st;
+  const pill = $('#status-pill');
+  $('#run-cancel').disabled = !st.running;
+  $('#run-start').disabled = !!st.running;
+  if (st.running) {
+    pill.textContent = 'running';
+    pill.className = 'pill running';
+    $('#run-state').textContent = 'Running since ' + (st.started || '') + (st.pid ? ' (pid ' + st.pid + ')' : '');
+  } else if (st.exit_status !== null && st.exit_status !== undefined) {
+    const ok = st.exit_status === 0;
+    pill.textContent = st.cancelled ? 'cancelled' : ok ? 'finished' : 'failed';
+    pill.className = 'pill ' + (ok ? 'ok' : 'bad');
+    $('#run-state').textContent = (st.cancelled ? 'Cancelled' : 'Finished') + ' at ' + (st.finished || '') +
+      ', exit status ' + st.exit_status + (st.cancelled ? ' (rerun to resume)' : '');
+    if (!ok && !st.cancelled) addError('The run ended with exit status ' + st.exit_status + '.');
+    refreshRuns();
+  }
+}
+
+function addError(text) {
+  const div = document.createElement('div');
+  div.className = 'error';
+  div.textContent = text;
+  $('#run-errors').append(div);
+}
+
+function showProgress(p) {
+  const pct = (d, t) => (t > 0 ? Math.min(100, (100 * d) / t) : 0);
+  const eta = typeof p.eta_seconds === 'number' ? duration(p.eta_seconds) : 'n/a';
+  $('#run-summary').innerHTML = `
+    <div><span class="label">Status</span> <span id="progress-status">${esc(p.status)}</span></div>
+    <div><span class="label">Phase</span> ${esc(p.phase)}</div>
+    <div><span class="label">Processed</span> <span id="progress-count">${int(p.processed)} / ${int(p.total)}</span></div>
+    <div><span class="label">Current image</span> <span id="progress-current">${esc(basename(p.current_image))}</span></div>
+    <div><span class="label">ETA</span> <span id="progress-eta">${esc(eta)}</span></div>
+    <div class="wide"><span class="label">Message</span> ${esc(p.message)}</div>`;
+  const st = p.stages || {};
+  $('#stage-bars').innerHTML = STAGES.map(([k, label]) => {
+    const s = st[k] || { done: 0, total: 0 };
+    const w = pct(s.done, s.total);
+    return `<div class="stage" data-stage="${k}"><span class="label">${label}</span>
+      <div class="bar"><div style="width:${w.toFixed(1)}%"></div></div>
+      <span class="count">${int(s.done)} / ${int(s.total)}</span></div>`;
+  }).join('');
+  $('#run-history').innerHTML = (p.history || []).map((h) =>
+    `<li><strong>${esc(h.phase)}</strong> ${esc(h.status)} — ${int(h.processed)} / ${int(h.total)}
+      <span class="muted">${esc(h.timestamp)}</span> ${esc(h.message)}</li>`).join('');
+  if (p.status === 'error') addError(p.message || 'The run reported an error.');
+}
+
+function appendLog(line) {
+  const pre = $('#run-log');
+  const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  pre.append(line + '\n');
+  while (pre.childNodes.length > 600) pre.removeChild(pre.firstChild);
+  if (atEnd) pre.scrollTop = pre.scrollHeight;
+  if (/\b(error|fatal)\b/i.test(line)) addError(line);
+}
+
+function connectEvents() {
+  const es = new EventSource('/api/events');
+  es.addEventListener('run', (e) => showRunState(JSON.parse(e.data)));
+  es.addEventListener('progress', (e) => showProgress(JSON.parse(e.data)));
+  es.addEventListener('log', (e) => appendLog(JSON.parse(e.data).line));
+  es.onerror = () => { $('#status-pill').classList.add('stale'); };
+  es.onopen = () => { $('#status-pill').classList.remove('stale'); };
+}
+
+async function startRun() {
+  formToSettings();
+  $('#run-errors').innerHTML = '';
+  $('#run-log').textContent = '';
+  try {
+    showRunState(await api('POST', '/api/run', settings));
+  } catch (e) {
+    addError('Could not start: ' + e.message);
+  }
+}
+
+async function cancelRun() {
+  try {
+    await api('POST', '/api/run/cancel');
+  } catch (e) {
+    addError(e.message);
+  }
+}
+
+/* ---------- runs ---------- */
+async function refreshRuns() {
+  try {
+    state.runs = await api('GET', '/api/runs');
+  } catch (e) {
+    state.runs = [];
+  }
+  const opts = state.runs.map((r) => {
+    const m = r.manifest || {};
+    const when = m.started ? ' — ' + m.started.slice(0, 16).replace('T', ' ') : '';
+    return `<option value="${r.id}">${esc(r.name)}${esc(when)}</option>`;
+  }).join('');
+  for (const id of ['#results-run', '#perf-run']) {
+    const sel = $(id);
+    const old = sel.value;
+    sel.innerHTML = opts || '<option value="">(no runs yet)</option>';
+    if (old && state.runs.some((r) => r.id === old)) sel.value = old;
+  }
+  const cmp = $('#perf-compare');
+  const oldc = cmp.value;
+  cmp.innerHTML = '<option value="">(none)</option>' + opts;
+  if (oldc && state.runs.some((r) => r.id === oldc)) cmp.value = oldc;
+  // A run that finished since: show fresh data.
+  cache.results.clear();
+  state.resultsShown = null;
+  state.perfShown = null;
+  if (state.tab === 'results') showResults();
+  if (state.tab === 'perf') showPerf();
+}
+
+async function getResults(id) {
+  if (!cache.results.has(id)) cache.results.set(id, api('GET', '/api/results?run=' + id));
+  try {
+    return await cache.results.get(id);
+  } catch (e) {
+    cache.results.delete(id);
+    throw e;
+  }
+}
+async function getManifest(id) {
+  const run = state.runs.find((r) => r.id === id);
+  if (!run || !run.has_manifest) return null;
+  if (!cache.manifests.has(id)) cache.manifests.set(id, api('GET', '/api/manifest?run=' + id).catch(() => null));
+  return cache.manifests.get(id);
+}
+async function getMatches(id) {
+  if (!cache.matches.has(id)) cache.matches.set(id, api('GET', '/api/matches?run=' + id).catch(() => []));
+  return cache.matches.get(id);
+}
+
+/* ---------- charts (inline SVG) ---------- */
+function histogram(values, opts) {
+  const { bins, min, max, width = 320, height = 120, label = '', id = '' } = opts;
+  const counts = new Array(bins).fill(0);
+  const span = max - min || 1;
+  for (const v of values) {
+    if (typeof v !== 'number' || !isFinite(v)) continue;
+    let b = Math.floor(((v - min) / span) * bins);
+    if (b >= bins) b = bins - 1;
+    if (b < 0) b = 0;
+    counts[b]++;
+  }
+  const top = Math.max(1, ...counts);
+  const bw = (width - 30) / bins;
+  const h = height - 22;
+  let bars = '';
+  counts.forEach((c, i) => {
+    const bh = (c / top) * h;
+    const lo = min + (span * i) / bins;
+    bars += `<rect x="${(25 + i * bw).toFixed(1)}" y="${(h - bh + 2).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}"
+      height="${bh.toFixed(1)}" data-bin="${lo.toFixed(2)}" data-count="${c}"><title>${lo.toFixed(2)}: ${c}</title></rect>`;
+  });
+  const ticks = opts.ticks || [min, (min + max) / 2, max];
+  const anchor = (i) => (i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle');
+  const tx = ticks.map((t, i) => `<text x="${Math.min(width - 1, 25 + ((t - min) / span) * (width - 30)).toFixed(1)}" y="${height - 4}" text-anchor="${anchor(i)}">${esc(opts.fmt ? opts.fmt(t) : t)}</text>`).join('');
+  const n = values.filter((v) => typeof v === 'number' && isFinite(v)).length;
+  return `<figure class="chart"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"
+    aria-label="${esc(label)}" data-chart="${esc(id)}" data-n="${n}"><text x="2" y="10">${top}</text>${bars}${tx}</svg>
+    <figcaption>${esc(label)} (n = ${n})</figcaption></figure>`;
+}
+
+function sparkline(points, opts) {
+  const { width = 320, height = 60, max = 100, label = '', id = '' } = opts;
+  if (!points.length) return `<p class="muted" data-chart="${esc(id)}" data-n="0">${esc(label)}: no samples.</p>`;
+  const tmax = Math.max(...points.map((p) => p[0])) || 1;
+  const d = points.map((p, i) => `${i ? 'L' : 'M'}${((p[0] / tmax) * (width - 4) + 2).toFixed(1)},${(height - 2 - (p[1] / max) * (height - 4)).toFixed(1)}`).join(' ');
+  const mean = points.reduce((a, p) => a + p[1], 0) / points.length;
+  return `<figure class="chart"><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"
+    aria-label="${esc(label)}" data-chart="${esc(id)}" data-n="${points.length}" data-mean="${mean.toFixed(2)}">
+    <path d="${d}" fill="none" stroke="currentColor" stroke-width="1.5"/></svg>
+    <figcaption>${esc(label)}: mean ${mean.toFixed(0)} % over ${points.length} samples</figcaption></figure>`;
+}
+
+function timeline(manifest, opts = {}) {
+  const stages = (manifest.stages || []).filter((s) => s.started);
+  const width = opts.width || 560;
+  if (!stages.length) return '<p class="muted" data-chart="timeline" data-n="0">No stage timings.</p>';
+  const t0 = Date.parse(manifest.started || stages[0].started);
+  const tEnd = Math.max(Date.parse(manifest.finished || 0) || 0, ...stages.map((s) => Date.parse(s.finished || s.started)));
+  const span = Math.max(1, tEnd - t0);
+  const rowH = 24;
+  const x = (t) => 110 + ((t - t0) / span) * (width - 180);
+  const rows = stages.map((s, i) => {
+    const a = Date.parse(s.started);
+    const b = Date.parse(s.finished || s.started);
+    const d = typeof s.duration_seconds === 'number' ? s.duration_seconds : (b - a) / 1000;
+    return `<text x="4" y="${i * rowH + 16}">${esc(s.name)}</text>
+      <rect x="${x(a).toFixed(1)}" y="${i * rowH + 4}" width="${Math.max(2, x(b) - x(a)).toFixed(1)}" height="${rowH - 8}"
+        class="stage-${esc(s.name)}" data-stage="${esc(s.name)}" data-value="${d}"><title>${esc(s.name)}: ${duration(d)}</title></rect>
+      <text x="${(Math.max(x(b), x(a) + 2) + 4).toFixed(1)}" y="${i * rowH + 16}">${esc(duration(d))}</text>`;
+  }).join('');
+  const h = stages.length * rowH + 6;
+  return `<figure class="chart"><svg viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img"
+    aria-label="Stage timeline" data-chart="timeline" data-n="${stages.length}">${rows}</svg>
+    <figcaption>Stage timeline (bars from the run's start, ${esc(duration(span / 1000))} in all)</figcaption></figure>`;
+}
+
+/* ---------- Results ---------- */
+function category(r) {
+  return r.competition_category || r.critique_category || 'Uncategorised';
+}
+function baseline(r) {
+  if (typeof r.pairwise_score_initial === 'number') return r.pairwise_score_initial;
+  if (typeof r.original_critique_total === 'number') return r.original_critique_total;
+  return null;
+}
+
+function resultsRow(r) {
+  const comp = r.compliance || {};
+  const ts = r.technical_signals || {};
+  const issues = (comp.issues || []).join('; ');
+  const passed = comp.passed === true ? '<span class="ok" title="passed">✓</span>'
+    : comp.passed === false ? `<span class="bad" title="${esc(issues)}">✗ ${esc(issues)}</span>` : '';
+  const title = r.image_title || r.critique_title || '';
+  const edited = r.override ? ' edited' : '';
+  return `<tr data-idx="${r._idx}"><td class="file"><a href="#" class="open">${esc(basename(r.image))}</a></td>
+    <td>${esc(title)}</td><td>${esc(category(r))}</td><td>${esc(r.style_inference)}</td>
+    <td class="score${edited}" data-score="${esc(r.critique_total)}">${esc(r.critique_total)}</td>
+    <td class="num">${esc(baseline(r) ?? '')}</td><td class="award${edited}">${esc(r.critique_award)}</td>
+    <td class="iqa">${esc(ts.notes)}</td><td>${passed}</td></tr>`;
+}
+
+function bucketHtml(run, recs) {
+  let html = '';
+  for (const score of [20, 19, 18]) {
+    const inB = recs.filter((r) => r.critique_total === score);
+    if (!inB.length) continue;
+    const shown = inB.slice(0, 48);
+    html += `<div class="bucket" data-bucket="${score}"><h4>${score} <span class="muted">(${inB.length})</span></h4><div class="thumbs">` +
+      shown.map((r) => `<a href="#" class="open" data-idx="${r._idx}" title="${esc(basename(r.image))}"><img loading="lazy" decoding="async"
+        width="128" height="96" alt="${esc(r.image_title || basename(r.image))}" src="/api/thumb?run=${run}&amp;idx=${r._idx}&amp;size=128"></a>`).join('') +
+      (inB.length > shown.length ? `<span class="muted">+${inB.length - shown.length} more</span>` : '') + '</div></div>';
+  }
+  return html || '<p class="muted">No entries scored 18 or more.</p>';
+}
+
+function playoffHtml(recs, matches, cat) {
+  const ent = recs.filter((r) => typeof r.pairwise_comparisons === 'number' && r.pairwise_comparisons > 0);
+  if (!ent.length) return '';
+  ent.sort((a, b) => (b.pairwise_win_ratio - a.pairwise_win_ratio) || ((b.pairwise_strength || 0) - (a.pairwise_strength || 0)));
+  const nm = matches.filter((m) => m.category === cat).length;
+  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3><table class="playoff"><thead><tr><th>File</th><th>Before</th>
+    <th>Wins</th><th>Comparisons</th><th>Win ratio</th><th>Strength</th><th>After</th></tr></thead><tbody>` +
+    ent.map((r) => `<tr data-idx="${r._idx}"><td><a href="#" class="open">${esc(basename(r.image))}</a></td><td>${esc(baseline(r))}</td>
+      <td>${esc(r.pairwise_wins)}</td><td>${esc(r.pairwise_comparisons)}</td><td>${num(r.pairwise_win_ratio, 2)}</td>
+      <td>${num(r.pairwise_strength, 2)}</td><td>${esc(r.critique_total)}</td></tr>`).join('') + '</tbody></table>';
+}
+
+/*
+ * The table in chunks of CHUNK rows, each its own fixed-layout table (same
+ * column widths) under content-visibility: auto, so the browser lays out
+ * only the chunks on screen: 5,000 rows stay quick.
+ */
+const CHUNK = 200;
+const ROW_PX = 27;
+function resultsTable(rows) {
+  const head = `<thead><tr><th>File</th><th>Title</th><th>Category</th><th>Style</th><th>Score</th>
+    <th>Baseline</th><th>Award</th><th>IQA summary</th><th>Compliance</th></tr></thead>`;
+  let html = `<table class="results">${head}</table>`;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK);
+    html += `<div class="chunk" style="contain-intrinsic-size: auto ${part.length * ROW_PX}px"><table class="results">` +
+      `<tbody>${part.map(resultsRow).join('')}</tbody></table></div>`;
+  }
+  return html;
+}
+
+async function showResults() {
+  const id = $('#results-run').value;
+  const body = $('#results-body');
+  if (!id) {
+    body.innerHTML = '<p class="muted">No results yet: start a run, or point --outputs at a results folder.</p>';
+    rendered('results');
+    return;
+  }
+  if (state.resultsShown === id) {
+    rendered('results', id);
+    return;
+  }
+  $('#export-csv').href = '/api/export.csv?run=' + id;
+  let data, matches;
+  try {
+    [data, matches] = await Promise.all([getResults(id), getMatches(id)]);
+  } catch (e) {
+    body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    rendered('results', id);
+    return;
+  }
+  if ($('#results-run').value !== id) return;
+  const recs = data.records;
+  recs.forEach((r, i) => (r._idx = i));
+  const cats = new Map();
+  for (const r of recs) {
+    const c = category(r);
+    if (!cats.has(c)) cats.set(c, []);
+    cats.get(c).push(r);
+  }
+  const parts = [];
+  for (const [cat, list] of [...cats.entries()].sort()) {
+    const sorted = list.slice().sort((a, b) => (b.critique_total ?? -1) - (a.critique_total ?? -1) ||
+      String(a.image).localeCompare(String(b.image)));
+    const before = list.map((r) => baseline(r) ?? r.critique_total);
+    const after = list.map((r) => r.critique_total);
+    const hopt = { bins: 21, min: -0.5, max: 20.5, ticks: [0, 5, 10, 15, 20] };
+    parts.push(`<section class="category" data-category="${esc(cat)}"><h2>${esc(cat)} <span class="muted">(${list.length} entries)</span></h2>
+      <div class="charts">${histogram(before, { ...hopt, label: 'Scores before the playoff', id: 'hist-before' })}
+      ${histogram(after, { ...hopt, label: 'Scores after the playoff', id: 'hist-after' })}</div>
+      <div class="buckets">${bucketHtml(id, sorted)}</div>
+      ${playoffHtml(list, matches, cat)}
+      ${resultsTable(sorted)}</section>`);
+  }
+  body.innerHTML = parts.join('') || '<p class="muted">This run has no records.</p>';
+  $('#results-count').textContent = recs.length + ' records';
+  state.resultsShown = id;
+  rendered('results', id);
+}
+
+function metricsTable(m) {
+  return Object.entries(m || {}).map(([k, v]) =>
+    `<tr><th>${esc(k.replace(/_/g, ' '))}</th><td>${typeof v === 'number' ? num(v, 3) : esc(v)}</td></tr>`).join('');
+}
+
+async function openViewer(idx) {
+  const id = $('#results-run').value;
+  const data = await getResults(id);
+  const r = data.records[idx];
+  if (!r) return;
+  const comp = r.compliance || {};
+  const ts = r.technical_signals || {};
+  $('#viewer-body').innerHTML = `
+    <header><h2>${esc(r.image_title || r.critique_title || basename(r.image))}</h2><button class="close" aria-label="Close">×</button></header>
+    <div class="viewer-grid">
+      <img src="/api/image?run=${id}&amp;idx=${idx}" alt="${esc(basename(r.image))}">
+      <div>
+        <p class="muted">${esc(r.image)}</p>
+        <p><strong>${esc(category(r))}</strong> · ${esc(r.style_inference)} · status ${esc(r.status)}</p>
+        <form id="edit-form" class="edit">
+          <label>Score <input type="number" min="0" max="20" step="1" name="score" value="${esc(r.critique_total)}"></label>
+          <label>Award <input name="award" value="${esc(r.critique_award)}" list="award-list"></label>
+          <datalist id="award-list"><option>Distinction</option><option>Credit</option><option>Merit</option><option>Highly Commended</option><option>Commended</option></datalist>
+          <button type="submit" class="primary">Save</button>
+          <button type="button" id="edit-reset">Revert to judged</button>
+          <span id="edit-status" class="muted">${r.override ? 'Edited (judged ' + esc(r.original_critique_total ?? '') + ' ' + esc(r.original_critique_award ?? '') + ')' : ''}</span>
+        </form>
+        <h3>Critique</h3><p class="critique">${esc(r.critique)}</p>
+        <h3>Compliance</h3><p>${comp.passed ? 'Passed' : 'Failed'}${(comp.issues || []).length ? ': ' + esc(comp.issues.join('; ')) : ''}</p>
+        ${(comp.warnings || []).length ? `<ul>${comp.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
+        <h3>IQA</h3><p>${esc(ts.notes)}</p><p>${esc(ts.tonal_summary)}</p>
+        <table class="kv metrics">${metricsTable(ts.metrics)}</table>
+      </div></div>`;
+  const dlg = $('#viewer');
+  $('.close', dlg).onclick = () => dlg.close();
+  $('#edit-form').onsubmit = async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const score = f.score.value === '' ? null : Number(f.score.value);
+    const award = f.award.value.trim() || null;
+    await saveEdit(id, idx, score, award);
+  };
+  $('#edit-reset').onclick = () => saveEdit(id, idx, null, null);
+  if (!dlg.open) dlg.showModal();
+}
+
+async function saveEdit(id, idx, score, award) {
+  const status = $('#edit-status');
+  try {
+    await api('POST', '/api/overrides?run=' + id, { idx, score, award });
+    status.textContent = 'Saved.';
+    cache.results.delete(id);
+    state.resultsShown = null;
+    state.perfShown = null;
+    await showResults();
+  } catch (e) {
+    status.textContent = 'Not saved: ' + e.message;
+  }
+}
+
+/* ---------- Performance ---------- */
+function figure(label, value, key, raw) {
+  return `<div class="fig"><span class="label">${esc(label)}</span><span class="value" data-figure="${esc(key)}"
+    data-value="${esc(raw ?? '')}">${esc(value)}</span></div>`;
+}
+
+function gpuLine(snap) {
+  if (snap.name) return `${snap.name}, ${int(snap.memory_total_mb)} MB, driver ${snap.driver || 'n/a'}`;
+  return snap.reason ? 'No GPU figures: ' + snap.reason : 'No GPU recorded.';
+}
+
+function perfPanel(run, manifest, records) {
+  const m = manifest || {};
+  const imgs = m.images || {};
+  const cr = m.critique || {};
+  const pt = cr.prompt_tokens || {};
+  const ct = cr.completion_tokens || {};
+  const ttft = cr.ttft_seconds || cr.ttft || {};
+  const cache_ = m.iqa_cache || {};
+  const pw = m.pairwise || {};
+  const gpu = m.gpu || {};
+  const s2 = records.map((r) => r.stage2_duration_seconds).filter((v) => typeof v === 'number');
+  const s2max = s2.length ? Math.max(...s2) : 1;
+  const samples = (gpu.samples || []).filter((s) => typeof s.util_percent === 'number').map((s) => [s.t, s.util_percent]);
+  const perCat = Object.entries(pw.per_category || {}).map(([k, v]) =>
+    `<tr><th>${esc(k)}</th><td>${int(v.eligible)}</td><td>${int(v.matches)}</td><td>${num(v.mean_seconds, 2)}</td></tr>`).join('');
+  const sm = m.server_metrics || {};
+  const commit = m.git_commit ? m.git_commit.slice(0, 10) + (m.git_dirty ? ' (dirty)' : '') : 'n/a';
+  const prompt = m.prompt || {};
+  return `<div class="perf" data-run="${esc(run.id)}">
+    <h2>${esc(run.name)} <span class="muted">${esc(m.status || '')}</span></h2>
+    <div class="figs">
+      ${figure('Duration', duration(m.wall_seconds), 'wall_seconds', m.wall_seconds)}
+      ${figure('Images', `${int(imgs.processed)} of ${int(imgs.discovered)} (${int(imgs.failed)} failed, ${int(imgs.resumed)} resumed)`, 'images_processed', imgs.processed)}
+      ${figure('Prompt', `${prompt.profile || 'n/a'} ${(prompt.sha256 || '').slice(0, 12)}`, 'prompt_sha256', prompt.sha256)}
+      ${figure('Commit', commit, 'git_commit', m.git_commit)}
+      ${figure('Started', (m.started || 'n/a').replace('T', ' ').slice(0, 19), 'started', m.started)}
+      ${figure('Model', (m.parameters || {}).model || 'n/a', 'model', (m.parameters || {}).model)}
+    </div>
+    <h3>Stages</h3>${timeline(m)}
+    <h3>Stage 2 time per image</h3>
+    ${histogram(s2, { bins: 20, min: 0, max: s2max, label: 'Stage 2 seconds per image', id: 'stage2-durations', fmt: (t) => t.toFixed(1) })}
+    <h3>Tokens</h3><div class="figs">
+      ${figure('Requests', int(cr.requests), 'requests', cr.requests)}
+      ${figure('Retries / errors / parse errors', `${int(cr.retries)} / ${int(cr.errors)} / ${int(cr.parse_errors ?? 0)}`, 'retries', cr.retries)}
+      ${figure('Prompt tokens', `${int(pt.sum)} (mean ${int(pt.mean)}, p95 ${int(pt.p95)})`, 'prompt_tokens_sum', pt.sum)}
+      ${figure('Completion tokens', `${int(ct.sum)} (mean ${int(ct.mean)}, p95 ${int(ct.p95)})`, 'completion_tokens_sum', ct.sum)}
+      ${figure('Truncated', int(cr.truncated), 'truncated', cr.truncated)}
+      ${figure('First token', `p50 ${num(ttft.p50, 2)} s, p95 ${num(ttft.p95, 2)} s`, 'ttft_p50', ttft.p50)}
+    </div>
+    <h3>Caches</h3><div class="figs">
+      ${figure('IQA cache', `${int(cache_.hits)} hits, ${int(cache_.misses)} misses`, 'iqa_hits', cache_.hits)}
+      ${figure('IQA hit ratio', typeof cache_.hit_ratio === 'number' ? (100 * cache_.hit_ratio).toFixed(1) + ' %' : 'n/a', 'iqa_hit_ratio', cache_.hit_ratio)}
+      ${figure('Server prefix cache', typeof sm.prefix_cache_hit_rate === 'number' ? (100 * sm.prefix_cache_hit_rate).toFixed(1) + ' %' : 'n/a', 'prefix_cache_hit_rate', sm.prefix_cache_hit_rate)}
+      ${typeof sm.ttft_mean_seconds === 'number' ? figure('Server first token (mean)', num(sm.ttft_mean_seconds, 3) + ' s', 'server_ttft_mean', sm.ttft_mean_seconds) : ''}
+    </div>
+    <h3>Playoff</h3><div class="figs">
+      ${figure('Matches', `${int(pw.completed)} of ${int(pw.scheduled)}`, 'pairwise_completed', pw.completed)}</div>
+      ${perCat ? `<table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th></tr>${perCat}</table>` : ''}
+    <h3>GPU</h3><p class="muted">${esc(gpuLine(gpu.snapshot || {}))}</p>
+    ${sparkline(samples, { label: 'GPU utilisation', id: 'gpu-util' })}
+    <p class="toolbar"><a class="button" data-download="manifest" href="/api/manifest?run=${run.id}&amp;download=1">Download manifest</a>
+      <a class="button" data-download="metrics" href="/api/metrics.jsonl?run=${run.id}">Download raw metrics</a>
+      <a class="button" href="/api/export.csv?run=${run.id}">Results CSV</a></p>
+  </div>`;
+}
+
+function compareTable(a, b, ma, mb) {
+  const rows = [['Wall clock', ma.wall_seconds, mb.wall_seconds]];
+  const names = new Set([...(ma.stages || []), ...(mb.stages || [])].map((s) => s.name));
+  for (const n of names) {
+    const da = ((ma.stages || []).find((s) => s.name === n) || {}).duration_seconds;
+    const db = ((mb.stages || []).find((s) => s.name === n) || {}).duration_seconds;
+    rows.push(['Stage ' + n, da, db]);
+  }
+  return `<table class="compare" data-chart="compare"><thead><tr><th></th><th>${esc(a.name)}</th><th>${esc(b.name)}</th><th>Ratio</th></tr></thead><tbody>` +
+    rows.map(([k, x, y]) => `<tr><th>${esc(k)}</th><td>${duration(x)}</td><td>${duration(y)}</td>
+      <td data-ratio="${typeof x === 'number' && y ? (x / y).toFixed(3) : ''}">${typeof x === 'number' && y ? (x / y).toFixed(2) + '×' : 'n/a'}</td></tr>`).join('') +
+    '</tbody></table>';
+}
+
+async function showPerf() {
+  const id = $('#perf-run').value;
+  const cid = $('#perf-compare').value;
+  const body = $('#perf-body');
+  if (!id) {
+    body.innerHTML = '<p class="muted">No runs yet.</p>';
+    rendered('perf');
+    return;
+  }
+  const key = id + '/' + cid;
+  if (state.perfShown === key) {
+    rendered('perf', key);
+    return;
+  }
+  try {
+    const ids = cid && cid !== id ? [id, cid] : [id];
+    const loaded = await Promise.all(ids.map(async (x) => [x, await getManifest(x), await getResults(x)]));
+    if ($('#perf-run').value !== id || $('#perf-compare').value !== cid) return;
+    const panels = loaded.map(([x, m, d]) => perfPanel(state.runs.find((r) => r.id === x), m, d.records));
+    let html = '';
+    if (loaded.length === 2) {
+      html = compareTable(state.runs.find((r) => r.id === ids[0]), state.runs.find((r) => r.id === ids[1]),
+        loaded[0][1] || {}, loaded[1][1] || {});
+    }
+    body.innerHTML = html + `<div class="${loaded.length === 2 ? 'side-by-side' : ''}">${panels.join('')}</div>`;
+    state.perfShown = key;
+  } catch (e) {
+    body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+  }
+  rendered('perf', key);
+}
+
+/* ---------- start ---------- */
+async function init() {
+  $$('nav [role=tab]').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+  $('#panel-brief').addEventListener('change', (e) => {
+    if (e.target.id === 'f-registry') {
+      saveSettings();
+      loadCompetitions();
+      return;
+    }
+    if (e.target.id === 'f-competition') showCompetition();
+    saveSettings();
+  });
+  $('#panel-brief').addEventListener('input', (e) => {
+    if (e.target.tagName === 'INPUT' || e.target.tagName === 'TEXTAREA') saveSettings();
+  });
+  $('#go-run').addEventListener('click', () => showTab('run'));
+  $('#run-start').addEventListener('click', startRun);
+  $('#run-cancel').addEventListener('click', cancelRun);
+  $('#results-run').addEventListener('change', () => showResults());
+  $('#perf-run').addEventListener('change', () => showPerf());
+  $('#perf-compare').addEventListener('change', () => showPerf());
+  $('#results-body').addEventListener('click', (e) => {
+    const a = e.target.closest('a.open');
+    if (!a) return;
+    e.preventDefault();
+    const idx = Number(a.dataset.idx ?? a.closest('[data-idx]').dataset.idx);
+    openViewer(idx);
+  });
+  await loadSettings();
+  settingsToForm();
+  await loadRegistries();
+  settingsToForm();
+  showCompetition();
+  connectEvents();
+  await refreshRuns();
+  try {
+    showRunState(await api('GET', '/api/run'));
+  } catch (e) { /* shown by the event stream */ }
+  const tab = location.hash.slice(1);
+  showTab(['brief', 'run', 'results', 'perf'].includes(tab) ? tab : 'brief');
+  document.body.dataset.ready = '1';
+}
+
+init();
