@@ -24,7 +24,6 @@ void jv_job_free(struct jv_job *job)
     json_decref(job->compliance);
     json_decref(job->signals);
     g_free(job->error);
-    json_decref(job->resumed);
     g_free(job);
 }
 

@@ -26,7 +26,7 @@ struct jv_job {
     char *error;        /* why Stage 0-1 failed (unreadable image), nullable */
     bool cache_hit;
     bool needs_store; /* a fresh measurement for the IQA cache */
-    json_t *resumed;  /* the previous run's record, when reused */
+    bool resumed;     /* the previous run's ok record stands */
     double stage1_s;
     double iqa_started, iqa_finished; /* wall clock */
 };

@@ -338,28 +338,41 @@ static void record_stages(struct run *r)
     jv_telemetry_to_manifest(r->telemetry, r->manifest.root);
 }
 
-/* Sorted rewrite of the results, then the playoff if asked for, then the summary. */
+/*
+ * The playoff if asked for, then the final results file (one record per
+ * discovered image, sorted) and the summary. Without a playoff every step
+ * streams the file, so memory stays flat in the number of images; the
+ * playoff holds the records it ranks.
+ */
 static int finish_outputs(struct run *r, GError **err)
 {
-    json_t *records = jv_results_load(r->o->output_jsonl, err);
-    if (!records)
-        return -1;
+    const char *path = r->o->output_jsonl;
     json_t *playoff = NULL;
     int rc = 0;
     if (r->o->pairwise && !r->stopping) {
+        json_t *records = jv_results_load(path, err);
+        if (!records)
+            return -1;
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_start", r->processed);
         rc = jv_stage3_run(records, r->o, r->competition, r->sched, &r->progress, &r->manifest,
                            &playoff, err);
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_end", r->processed);
+        if (rc == 0)
+            rc = jv_results_rewrite(path, records, err);
+        json_decref(records);
     }
-    jv_results_sort(records);
+    if (rc == 0) {
+        /* Images no longer in the input are dropped from the results. */
+        GHashTable *keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (guint i = 0; i < r->paths->len; i++)
+            g_hash_table_add(keep, jv_path_utf8(g_ptr_array_index(r->paths, i)));
+        rc = jv_results_finalize(path, keep, err);
+        g_hash_table_destroy(keep);
+    }
     if (rc == 0)
-        rc = jv_results_rewrite(r->o->output_jsonl, records, err);
-    if (rc == 0)
-        rc = jv_summary_write(r->o->summary, records, playoff, jv_manifest_run_id(&r->manifest),
+        rc = jv_summary_write(r->o->summary, path, playoff, jv_manifest_run_id(&r->manifest),
                               r->competition ? r->competition->name : NULL, err);
     json_decref(playoff);
-    json_decref(records);
     return rc;
 }
 

@@ -9,38 +9,85 @@
 
 #define RESULTS_MAX_BYTES ((size_t)2 << 30)
 
-static json_t *parse_lines(const char *text, size_t len, size_t *bad)
+/* What resume compares for one image. */
+struct kept {
+    char *hash, *sha, *model;
+};
+
+static void kept_free(gpointer p)
 {
-    json_t *arr = json_array();
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *stop = nl ? nl : end;
-        if (stop > p) {
-            json_t *rec = NULL;
-            if (nl) /* a last line without newline is torn: never trusted */
-                rec = json_loadb(p, (size_t)(stop - p), 0, NULL);
-            if (json_is_object(rec))
-                json_array_append_new(arr, rec);
-            else {
-                json_decref(rec);
-                if (bad)
-                    (*bad)++;
-            }
-        }
-        p = nl ? nl + 1 : end;
+    struct kept *k = p;
+    g_free(k->hash);
+    g_free(k->sha);
+    g_free(k->model);
+    g_free(k);
+}
+
+static char *dup_field(const json_t *rec, const char *key)
+{
+    return g_strdup(json_string_value(json_object_get(rec, key)));
+}
+
+int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        g_set_error(err, JV_ERROR, errno == ENOENT ? JV_ERR_NOT_FOUND : JV_ERR_IO,
+                    "cannot open %s: %s", path, g_strerror(errno));
+        return -1;
     }
-    return arr;
+    char *line = NULL;
+    size_t cap = 0;
+    off_t offset = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        /* A last line without its newline is torn: never trusted. */
+        if (line[n - 1] == '\n' && n > 1) {
+            json_t *rec = json_loadb(line, (size_t)n - 1, 0, NULL);
+            if (json_is_object(rec))
+                fn(rec, offset, (size_t)n - 1, user);
+            else
+                fn(NULL, offset, (size_t)n - 1, user);
+            json_decref(rec);
+        } else if (line[n - 1] != '\n') {
+            fn(NULL, offset, (size_t)n, user);
+        }
+        offset += n;
+    }
+    int rc = 0;
+    if (ferror(f)) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path, g_strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+json_t *jv_results_read_at(int fd, off_t offset, size_t len)
+{
+    char *buf = g_malloc(len ? len : 1);
+    ssize_t n = pread(fd, buf, len, offset);
+    json_t *rec = n == (ssize_t)len ? json_loadb(buf, len, 0, NULL) : NULL;
+    g_free(buf);
+    return rec;
+}
+
+static void collect(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    (void)offset;
+    (void)len;
+    if (rec)
+        json_array_append(user, (json_t *)rec);
 }
 
 json_t *jv_results_load(const char *path, GError **err)
 {
-    size_t len = 0;
-    char *text = jv_read_file(path, RESULTS_MAX_BYTES, &len, err);
-    if (!text)
+    json_t *arr = json_array();
+    if (jv_results_scan(path, collect, arr, err) < 0) {
+        json_decref(arr);
         return NULL;
-    json_t *arr = parse_lines(text, len, NULL);
-    g_free(text);
+    }
     return arr;
 }
 
@@ -67,6 +114,95 @@ int jv_results_rewrite(const char *path, const json_t *records, GError **err)
     return rc;
 }
 
+/*
+ * Streams `src` into a temp file beside `path` through `copy`, then renames
+ * it over `path`: readers see the old file or the new one, never a mix.
+ */
+struct rewrite {
+    const char *path;
+    int in_fd, out_fd;
+    GError *err;
+};
+
+static int copy_line(struct rewrite *w, off_t offset, size_t len)
+{
+    if (w->err)
+        return -1;
+    char *buf = g_malloc(len + 1);
+    ssize_t n = pread(w->in_fd, buf, len, offset);
+    int rc = -1;
+    if (n != (ssize_t)len) {
+        g_set_error(&w->err, JV_ERROR, JV_ERR_IO, "cannot read %s: short read", w->path);
+    } else {
+        buf[len] = '\n';
+        rc = jv_write_all(w->out_fd, buf, len + 1, w->path, &w->err);
+    }
+    g_free(buf);
+    return rc;
+}
+
+static int rewrite_begin(struct rewrite *w, const char *path, char **tmp, GError **err)
+{
+    memset(w, 0, sizeof *w);
+    w->path = path;
+    w->in_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (w->in_fd < 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open %s: %s", path, g_strerror(errno));
+        return -1;
+    }
+    *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
+    w->out_fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->out_fd < 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot create %s: %s", *tmp, g_strerror(errno));
+        close(w->in_fd);
+        return -1;
+    }
+    return 0;
+}
+
+static int rewrite_end(struct rewrite *w, const char *tmp, GError **err)
+{
+    int rc = 0;
+    if (w->err) {
+        g_propagate_error(err, w->err);
+        w->err = NULL;
+        rc = -1;
+    } else if (fsync(w->out_fd) != 0 || rename(tmp, w->path) != 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot replace %s: %s", w->path,
+                    g_strerror(errno));
+        rc = -1;
+    }
+    close(w->out_fd);
+    close(w->in_fd);
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+/* Resume: copy the ok lines, remember what they were judged with. */
+struct keep_ok {
+    struct jv_results *r;
+    struct rewrite *w;
+};
+
+static void keep_ok_line(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    struct keep_ok *k = user;
+    const char *image = json_string_value(json_object_get(rec, "image"));
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    if (!image || g_strcmp0(status, "ok") != 0) {
+        k->r->dropped++;
+        return;
+    }
+    if (copy_line(k->w, offset, len) < 0)
+        return;
+    struct kept *kp = g_new0(struct kept, 1);
+    kp->hash = dup_field(rec, "content_hash");
+    kp->sha = dup_field(rec, "prompt_sha256");
+    kp->model = dup_field(rec, "model");
+    g_hash_table_replace(k->r->kept, g_strdup(image), kp);
+}
+
 int jv_results_open(struct jv_results *r, const char *path, int flush_every, bool fresh,
                     GError **err)
 {
@@ -74,7 +210,7 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
     r->fd = -1;
     r->path = g_strdup(path);
     r->flush_every = flush_every > 0 ? flush_every : 1;
-    r->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
+    r->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
     if (fresh && g_file_test(path, G_FILE_TEST_EXISTS)) {
         char *bak = g_strdup_printf("%s.bak", path);
         if (rename(path, bak) != 0) {
@@ -86,42 +222,26 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
         jv_info("--fresh: previous results kept as %s", bak);
         g_free(bak);
     }
-    GError *rerr = NULL;
-    size_t len = 0;
-    char *text = jv_read_file(path, RESULTS_MAX_BYTES, &len, &rerr);
-    if (text) {
-        size_t bad = 0;
-        json_t *all = parse_lines(text, len, &bad);
-        g_free(text);
-        json_t *keep = json_array();
-        size_t i;
-        json_t *rec;
-        json_array_foreach(all, i, rec)
-        {
-            const char *image = json_string_value(json_object_get(rec, "image"));
-            const char *status = json_string_value(json_object_get(rec, "status"));
-            if (image && g_strcmp0(status, "ok") == 0) {
-                g_hash_table_replace(r->kept, g_strdup(image), json_incref(rec));
-            } else {
-                r->dropped++;
-            }
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        struct rewrite w;
+        char *tmp = NULL;
+        if (rewrite_begin(&w, path, &tmp, err) < 0) {
+            g_free(tmp);
+            return -1;
         }
-        r->dropped += bad;
-        /* Later lines win; rewrite the survivors so appends start clean. */
-        GHashTableIter it;
-        gpointer k, v;
-        g_hash_table_iter_init(&it, r->kept);
-        while (g_hash_table_iter_next(&it, &k, &v))
-            json_array_append(keep, v);
-        json_decref(all);
-        int rc = jv_results_rewrite(path, keep, err);
-        json_decref(keep);
+        struct keep_ok k = {.r = r, .w = &w};
+        int rc = jv_results_scan(path, keep_ok_line, &k, err);
+        if (rc == 0)
+            rc = rewrite_end(&w, tmp, err);
+        else {
+            close(w.out_fd);
+            close(w.in_fd);
+            unlink(tmp);
+        }
+        g_free(tmp);
         if (rc < 0)
             return -1;
-    } else if (g_error_matches(rerr, JV_ERROR, JV_ERR_NOT_FOUND)) {
-        g_clear_error(&rerr);
-    } else {
-        g_propagate_prefixed_error(err, rerr, "results: ");
+    } else if (jv_mkdir_parents(path, err) < 0) {
         return -1;
     }
     r->fd = jv_open_append(path, err);
@@ -141,19 +261,15 @@ void jv_results_close(struct jv_results *r)
     r->fd = -1;
 }
 
-json_t *jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
-                                  const char *prompt_sha256, const char *model)
+bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
+                               const char *prompt_sha256, const char *model)
 {
-    json_t *rec = g_hash_table_lookup(r->kept, image);
-    if (!rec)
-        return NULL;
-    if (g_strcmp0(json_string_value(json_object_get(rec, "content_hash")), content_hash) != 0 ||
-        g_strcmp0(json_string_value(json_object_get(rec, "prompt_sha256")), prompt_sha256) != 0 ||
-        g_strcmp0(json_string_value(json_object_get(rec, "model")), model) != 0)
-        return NULL;
-    json_incref(rec);
+    struct kept *k = g_hash_table_lookup(r->kept, image);
+    if (!k || g_strcmp0(k->hash, content_hash) != 0 || g_strcmp0(k->sha, prompt_sha256) != 0 ||
+        g_strcmp0(k->model, model) != 0)
+        return false;
     g_hash_table_remove(r->kept, image);
-    return rec;
+    return true;
 }
 
 size_t jv_results_untaken(const struct jv_results *r)
@@ -181,6 +297,78 @@ void jv_results_sync(struct jv_results *r)
     if (r->fd >= 0)
         fsync(r->fd);
     r->unsynced = 0;
+}
+
+/* Finalize: the latest line of each image, by image path. */
+struct line_ref {
+    char *image;
+    off_t offset;
+    size_t len;
+};
+
+static void line_ref_free(gpointer p)
+{
+    struct line_ref *l = p;
+    g_free(l->image);
+    g_free(l);
+}
+
+struct index {
+    GHashTable *latest; /* image -> struct line_ref (owned) */
+    GHashTable *keep;
+};
+
+static void index_line(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    struct index *ix = user;
+    const char *image = json_string_value(json_object_get(rec, "image"));
+    if (!image || (ix->keep && !g_hash_table_contains(ix->keep, image)))
+        return;
+    struct line_ref *l = g_new0(struct line_ref, 1);
+    l->image = g_strdup(image);
+    l->offset = offset;
+    l->len = len;
+    g_hash_table_replace(ix->latest, l->image, l);
+}
+
+static gint by_ref_image(gconstpointer a, gconstpointer b)
+{
+    const struct line_ref *x = *(struct line_ref *const *)a, *y = *(struct line_ref *const *)b;
+    return strcmp(x->image, y->image);
+}
+
+int jv_results_finalize(const char *path, GHashTable *keep, GError **err)
+{
+    struct index ix = {
+        .latest = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, line_ref_free),
+        .keep = keep,
+    };
+    int rc = jv_results_scan(path, index_line, &ix, err);
+    if (rc < 0) {
+        g_hash_table_destroy(ix.latest);
+        return -1;
+    }
+    GPtrArray *refs = g_ptr_array_sized_new(g_hash_table_size(ix.latest));
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, ix.latest);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        g_ptr_array_add(refs, value);
+    g_ptr_array_sort(refs, by_ref_image);
+    struct rewrite w;
+    char *tmp = NULL;
+    rc = rewrite_begin(&w, path, &tmp, err);
+    if (rc == 0) {
+        for (guint i = 0; i < refs->len; i++) {
+            struct line_ref *l = refs->pdata[i];
+            copy_line(&w, l->offset, l->len);
+        }
+        rc = rewrite_end(&w, tmp, err);
+    }
+    g_free(tmp);
+    g_ptr_array_unref(refs);
+    g_hash_table_destroy(ix.latest);
+    return rc;
 }
 
 static gint by_image(gconstpointer a, gconstpointer b)

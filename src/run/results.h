@@ -3,11 +3,14 @@
  * written with a single write() of a whole line so a killed process loses no
  * finished record; fsync every `flush_every` records and at stage ends.
  *
- * Resume: jv_results_open() reads an existing file, keeps the records with
- * status "ok" (a torn or unparseable line is dropped) and rewrites the file
+ * Resume: jv_results_open() streams an existing file, keeps the lines with
+ * status "ok" (a torn or unparseable line is dropped) and replaces the file
  * atomically with just those, so the redone images append cleanly. A record
  * is reused for an image only when its content hash, prompt hash and model
  * match (jv_results_take_resumable()). `fresh` moves the old file to .bak.
+ *
+ * Memory stays flat in the number of images: records are streamed, never
+ * held together, except by jv_results_load() (the playoff's input).
  */
 #ifndef JV_RESULTS_H
 #define JV_RESULTS_H
@@ -21,7 +24,7 @@ struct jv_results {
     int fd;
     int flush_every;
     int unsynced;
-    GHashTable *kept; /* image path -> json_t record (owned), from the previous run */
+    GHashTable *kept; /* image -> what resume compares, from the previous run */
     size_t dropped;   /* lines not kept: torn, unparseable or not ok */
 };
 
@@ -34,17 +37,14 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
 void jv_results_close(struct jv_results *r);
 
 /*
- * If the previous run left an ok record for `image` with the same content
- * hash, prompt hash and model, returns it (new reference) and removes it from
- * the candidates; else NULL.
+ * True if the previous run left an ok record for `image` with the same
+ * content hash, prompt hash and model; the record stays in the file and the
+ * image needs no new work. Each image is taken at most once.
  */
-json_t *jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
-                                  const char *prompt_sha256, const char *model);
+bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
+                               const char *prompt_sha256, const char *model);
 
-/*
- * Kept records that were not taken by this run (images gone or changed);
- * they are dropped from the file at the final rewrite.
- */
+/* Kept records that were not taken by this run (images gone or changed). */
 size_t jv_results_untaken(const struct jv_results *r);
 
 /* Appends one record as one line (borrows). Syncs every flush_every records. */
@@ -54,18 +54,34 @@ int jv_results_append(struct jv_results *r, const json_t *record, GError **err);
 void jv_results_sync(struct jv_results *r);
 
 /*
+ * Rewrites the file atomically, streaming: one record per image (the last one
+ * written wins), only images in `keep` (a set of image paths; NULL keeps all),
+ * sorted by image path.
+ */
+int jv_results_finalize(const char *path, GHashTable *keep, GError **err);
+
+/*
  * Reads all records of a results file (a torn last line is skipped).
  * Returns a new array or NULL with err.
  */
 json_t *jv_results_load(const char *path, GError **err);
 
-/*
- * Rewrites the whole file atomically with `records` (borrowed array), e.g.
- * sorted after the run or adjusted after the playoff.
- */
+/* Rewrites the whole file atomically with `records` (borrowed array). */
 int jv_results_rewrite(const char *path, const json_t *records, GError **err);
 
 /* Sorts records (an array, in place) by image path. */
 void jv_results_sort(json_t *records);
+
+/*
+ * Streams the complete lines of a results file: calls `fn` with each parsed
+ * record (borrowed), its byte offset and length. A torn last line and
+ * unparseable lines are skipped. Returns 0, or -1 with err if the file cannot
+ * be read.
+ */
+typedef void (*jv_results_line_fn)(const json_t *record, off_t offset, size_t len, void *user);
+int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err);
+
+/* Reads back the record at `offset`/`len` of an open results fd (new reference or NULL). */
+json_t *jv_results_read_at(int fd, off_t offset, size_t len);
 
 #endif

@@ -165,7 +165,7 @@ int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *
     json_t *playoff = NULL;
     if (jv_stage3_run(records, o, c, NULL, &progress, &m, &playoff, &err) < 0 ||
         jv_results_rewrite(o->output_jsonl, records, &err) < 0 ||
-        jv_summary_write(o->summary, records, playoff, jv_manifest_run_id(&m),
+        jv_summary_write(o->summary, o->output_jsonl, playoff, jv_manifest_run_id(&m),
                          c ? c->name : NULL, &err) < 0) {
         jv_error("%s", err->message);
         g_clear_error(&err);

@@ -9,15 +9,12 @@
 #include <jansson.h>
 
 /*
- * Renders the summary of `records` (borrowed array of result records).
- * `playoff` (borrowed, nullable) is the playoff's figures: {per_category:
- * {NAME: {eligible, matches, note}}}. Returns owned Markdown text.
+ * Renders the summary of the results file at `results_path` and writes it
+ * atomically to `path`. Records are streamed from the file (memory stays flat
+ * in the number of images). `playoff` (borrowed, nullable) holds the
+ * playoff's figures: {per_category: {NAME: {eligible, matches, note}}}.
  */
-char *jv_summary_render(const json_t *records, const json_t *playoff, const char *run_id,
-                        const char *competition_name);
-
-/* Renders and writes atomically to `path`. */
-int jv_summary_write(const char *path, const json_t *records, const json_t *playoff,
+int jv_summary_write(const char *path, const char *results_path, const json_t *playoff,
                      const char *run_id, const char *competition_name, GError **err);
 
 #endif

@@ -144,13 +144,11 @@ static void test_results_resume(void **state)
 
     assert_int_equal(jv_results_open(&r, path, 16, false, &err), 0);
     assert_int_equal(r.dropped, 2); /* the error record and the torn line */
-    json_t *kept = jv_results_take_resumable(&r, "/a.jpg", "H", "P", "M");
-    assert_non_null(kept);
-    json_decref(kept);
-    assert_null(jv_results_take_resumable(&r, "/a.jpg", "H", "P", "M"));  /* taken once */
-    assert_null(jv_results_take_resumable(&r, "/b.jpg", "H", "P", "M"));  /* not ok */
-    assert_null(jv_results_take_resumable(&r, "/c.jpg", "H2", "P", "M")); /* changed */
-    assert_null(jv_results_take_resumable(&r, "/c.jpg", "H", "P2", "M")); /* new prompt */
+    assert_true(jv_results_take_resumable(&r, "/a.jpg", "H", "P", "M"));
+    assert_false(jv_results_take_resumable(&r, "/a.jpg", "H", "P", "M"));  /* taken once */
+    assert_false(jv_results_take_resumable(&r, "/b.jpg", "H", "P", "M"));  /* not ok */
+    assert_false(jv_results_take_resumable(&r, "/c.jpg", "H2", "P", "M")); /* changed */
+    assert_false(jv_results_take_resumable(&r, "/c.jpg", "H", "P2", "M")); /* new prompt */
     assert_int_equal(jv_results_untaken(&r), 1);
     jv_results_close(&r);
 
@@ -164,6 +162,42 @@ static void test_results_resume(void **state)
     char *bak = g_strdup_printf("%s.bak", path);
     assert_true(g_file_test(bak, G_FILE_TEST_EXISTS));
     g_free(bak);
+    g_free(path);
+}
+
+static void test_results_finalize(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *path = g_build_filename(tmpdir, "fin", "results.jsonl", NULL);
+    struct jv_results r;
+    assert_int_equal(jv_results_open(&r, path, 1, false, &err), 0);
+    const char *imgs[] = {"/z.jpg", "/a.jpg", "/gone.jpg", "/a.jpg", "/m.jpg"};
+    const char *hashes[] = {"Z", "A1", "G", "A2", "M"};
+    for (int i = 0; i < 5; i++) {
+        json_t *rec = record(imgs[i], hashes[i], "ok");
+        assert_int_equal(jv_results_append(&r, rec, &err), 0);
+        json_decref(rec);
+    }
+    jv_results_close(&r);
+    GHashTable *keep = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_add(keep, (gpointer) "/a.jpg");
+    g_hash_table_add(keep, (gpointer) "/m.jpg");
+    g_hash_table_add(keep, (gpointer) "/z.jpg");
+    assert_int_equal(jv_results_finalize(path, keep, &err), 0);
+    g_hash_table_destroy(keep);
+    json_t *all = jv_results_load(path, &err);
+    /* one record per kept image, the latest one, sorted by path */
+    assert_int_equal(json_array_size(all), 3);
+    const char *want_img[] = {"/a.jpg", "/m.jpg", "/z.jpg"};
+    const char *want_hash[] = {"A2", "M", "Z"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *rec = json_array_get(all, i);
+        assert_string_equal(json_string_value(json_object_get(rec, "image")), want_img[i]);
+        assert_string_equal(json_string_value(json_object_get(rec, "content_hash")),
+                            want_hash[i]);
+    }
+    json_decref(all);
     g_free(path);
 }
 
@@ -184,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_cache_hits_and_misses),
         cmocka_unit_test(test_cache_torn_line),
         cmocka_unit_test(test_results_resume),
+        cmocka_unit_test(test_results_finalize),
         cmocka_unit_test(test_manifest_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
