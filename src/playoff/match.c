@@ -4,6 +4,7 @@
 
 #include "core/fsutil.h"
 #include "critique/techblock.h"
+#include "critique/request.h"
 #include "playoff/match.h"
 
 static const char system_prompt[] =
@@ -58,24 +59,11 @@ char *jv_match_summary(const char *critique, size_t max_chars)
     return g_string_free(out, FALSE);
 }
 
-const char *jv_match_mime(const char *path)
-{
-    const char *dot = path ? strrchr(path, '.') : NULL;
-    if (!dot)
-        return "image/jpeg";
-    if (!g_ascii_strcasecmp(dot, ".png"))
-        return "image/png";
-    if (!g_ascii_strcasecmp(dot, ".webp"))
-        return "image/webp";
-    if (!g_ascii_strcasecmp(dot, ".tif") || !g_ascii_strcasecmp(dot, ".tiff"))
-        return "image/tiff";
-    return "image/jpeg";
-}
-
 void jv_match_images_init(struct jv_match_images *c)
 {
     c->urls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->encodings = 0;
+    c->max_side = 0;
     g_mutex_init(&c->lock);
 }
 
@@ -93,14 +81,9 @@ const char *jv_match_images_get(struct jv_match_images *c, const char *path, GEr
     const char *url = g_hash_table_lookup(c->urls, path);
     if (url)
         goto out;
-    size_t len = 0;
-    char *data = jv_read_file(path, JV_MATCH_IMAGE_MAX, &len, err);
-    if (!data)
+    char *full = jv_image_data_url(path, c->max_side, err);
+    if (!full)
         goto out;
-    char *b64 = g_base64_encode((const guchar *)data, len);
-    char *full = g_strconcat("data:", jv_match_mime(path), ";base64,", b64, NULL);
-    g_free(b64);
-    g_free(data);
     g_hash_table_insert(c->urls, g_strdup(path), full);
     c->encodings++;
     url = full;

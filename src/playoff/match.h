@@ -27,19 +27,19 @@
  */
 char *jv_match_summary(const char *critique, size_t max_chars);
 
-/* MIME type of an image file by its extension ("image/jpeg" by default). */
-const char *jv_match_mime(const char *path);
-
 /*
  * Encoded images for a whole stage: a cache of data URLs keyed by path.
  * jv_match_images_get() returns the borrowed data URL (valid until
  * jv_match_images_release()), reading and encoding the file on first use.
  * `encodings` counts the files actually encoded (it equals the number of
- * distinct images asked for).
+ * distinct images asked for). Encoding is Stage 2's (jv_image_data_url()):
+ * the MIME type from the file's bytes, and images above `max_side` pixels
+ * (--vlm-max-side; 0 = never) downscaled and re-encoded as JPEG.
  */
 struct jv_match_images {
     GHashTable *urls; /* path -> data URL, both owned */
     size_t encodings;
+    int max_side;
     GMutex lock;
 };
 void jv_match_images_init(struct jv_match_images *c);

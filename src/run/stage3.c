@@ -81,6 +81,7 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
     struct jv_match_http mh;
     jv_match_http_init(&mh, sched, pool, o->api_key, o->model, o->timeout_s, o->max_retries);
     mh.cancelled = cancelled;
+    mh.images.max_side = o->vlm_max_side;
     char *log_path = jv_playoff_matches_path(o->output_jsonl);
     struct jv_playoff_params p = {
         .threshold = o->pairwise_threshold,

@@ -166,7 +166,9 @@ static void test_image_cache(void **state)
     char *pb = g_build_filename(dir, "b.png", NULL);
     const unsigned char bytes[] = {0xff, 0xd8, 0xff, 0x00, 0x10, 'J', 'F', 'I', 'F'};
     assert_int_equal(jv_write_file_atomic(pa, bytes, sizeof(bytes), &err), 0);
-    assert_int_equal(jv_write_file_atomic(pb, "png", 3, &err), 0);
+    /* The MIME type comes from the bytes (PNG signature), not the name. */
+    const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d};
+    assert_int_equal(jv_write_file_atomic(pb, png, sizeof(png), &err), 0);
 
     struct jv_match_images c;
     jv_match_images_init(&c);
