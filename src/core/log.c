@@ -82,9 +82,8 @@ void jv_log_event(enum jv_log_level level, const char *event, json_t *fields)
     g_free(buf);
 }
 
-__attribute__((format(printf, 3, 0))) static void emit(enum jv_log_level level,
-                                                      const char *prefix, const char *fmt,
-                                                      va_list ap)
+__attribute__((format(printf, 3, 0))) static void emit(enum jv_log_level level, const char *prefix,
+                                                       const char *fmt, va_list ap)
 {
     char *msg = g_strdup_vprintf(fmt, ap);
     if (!(level == JV_LOG_INFO && log_quiet)) {

@@ -102,8 +102,8 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
         goto out;
     }
     if (st->cache_only) {
-        char *why = g_strdup_printf("no IQA cache entry for %s: run --stage iqa first",
-                                    job->path_utf8);
+        char *why =
+            g_strdup_printf("no IQA cache entry for %s: run --stage iqa first", job->path_utf8);
         fail_job(job, why);
         g_free(why);
         goto out;
@@ -112,7 +112,8 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
         fail_job(job, err->message);
         goto out;
     }
-    json_t *metrics = jv_metrics_compute(rgb, im.width, im.height, (st->groups & JV_IQA_TONAL) != 0);
+    json_t *metrics =
+        jv_metrics_compute(rgb, im.width, im.height, (st->groups & JV_IQA_TONAL) != 0);
     g_free(rgb);
     rgb = NULL;
     job->signals = json_object();
@@ -205,8 +206,9 @@ void jv_iqa_stage_finish_job(struct jv_iqa_stage *st, struct jv_job *job)
     }
     if (job->needs_store) {
         GError *err = NULL;
-        if (jv_iqa_cache_store(st->cache, job->path_utf8, job->size, job->mtime_ns, job->content_hash,
-                               job->groups, job->width, job->height, job->signals, &err) < 0) {
+        if (jv_iqa_cache_store(st->cache, job->path_utf8, job->size, job->mtime_ns,
+                               job->content_hash, job->groups, job->width, job->height,
+                               job->signals, &err) < 0) {
             jv_warn("%s", err->message);
             g_error_free(err);
         }

@@ -21,8 +21,8 @@ struct jv_iqa_stage {
     struct jv_results *results; /* nullable: resume candidates */
     const char *prompt_sha256;  /* for resume matching */
     GMutex results_lock;
-    unsigned groups;   /* metric groups wanted */
-    bool cache_only;   /* --stage critique: a cache miss is an error */
+    unsigned groups; /* metric groups wanted */
+    bool cache_only; /* --stage critique: a cache miss is an error */
     GThreadPool *pool;
     GAsyncQueue *done; /* struct jv_job * */
     volatile gint stop;

@@ -106,10 +106,9 @@ static void on_critique_done(struct jv_job *job, json_t *fields, void *user)
     r->crit_done++;
     r->crit_t1 = jv_clock_wall();
     char *base = g_path_get_basename(job->path_utf8);
-    char *msg = g_strdup_printf("%s: %s, score %s", base, status ? status : "?",
-                                json_is_number(json_object_get(rec, "critique_total"))
-                                    ? "set"
-                                    : "none");
+    char *msg =
+        g_strdup_printf("%s: %s, score %s", base, status ? status : "?",
+                        json_is_number(json_object_get(rec, "critique_total")) ? "set" : "none");
     jv_progress_step(&r->progress, JV_PROG_CRITIQUE, base, msg);
     jv_telemetry_image_done(r->telemetry, r->crit_done);
     g_free(msg);
@@ -142,9 +141,9 @@ static void iqa_complete(struct run *r, struct jv_job *job)
     if (job->error) {
         jv_warn("%s", job->error);
     }
-    char *msg = job->error ? g_strdup_printf("%s failed: %s", base, job->error)
-                           : g_strdup_printf("%s measured%s", base,
-                                             job->cache_hit ? " (cached)" : "");
+    char *msg = job->error
+                    ? g_strdup_printf("%s failed: %s", base, job->error)
+                    : g_strdup_printf("%s measured%s", base, job->cache_hit ? " (cached)" : "");
     jv_progress_step(&r->progress, JV_PROG_IQA, base, msg);
     g_free(msg);
     g_free(base);
@@ -266,8 +265,8 @@ static bool busy(const struct run *r)
     if (r->stopping)
         return r->iqa_out > 0 || r->service_out > 0 ||
                (r->sched && jv_http_sched_pending(r->sched) > 0);
-    return r->next < r->paths->len || r->iqa_out > 0 || r->service_out > 0 ||
-           r->ready.length > 0 || (r->stage2 && jv_stage2_in_flight(r->stage2) > 0);
+    return r->next < r->paths->len || r->iqa_out > 0 || r->service_out > 0 || r->ready.length > 0 ||
+           (r->stage2 && jv_stage2_in_flight(r->stage2) > 0);
 }
 
 /* The main loop: workers, the HTTP scheduler and Stage 2 on one thread. */
@@ -379,8 +378,8 @@ static int finish_outputs(struct run *r, GError **err)
 static void print_final(const struct run *r, double wall)
 {
     printf("%s %zu of %zu images in %.1f s (%zu resumed, %zu failed)\n",
-           r->critique ? "judged" : "measured", r->processed,
-           (size_t)r->paths->len, wall, r->resumed, r->failed);
+           r->critique ? "judged" : "measured", r->processed, (size_t)r->paths->len, wall,
+           r->resumed, r->failed);
     if (r->critique) {
         printf("results: %s\nsummary: %s\n", r->o->output_jsonl, r->o->summary);
     } else {
@@ -397,8 +396,8 @@ static int run_stages(struct run *r, int argc, char **argv)
     int rc = JV_EXIT_FATAL;
     char *manifest_path = jv_manifest_path_for(o->output_jsonl);
 
-    r->critique = o->stage == JV_STAGE_FULL || o->stage == JV_STAGE_CRITIQUE ||
-                  o->stage == JV_STAGE_TWO_PASS;
+    r->critique =
+        o->stage == JV_STAGE_FULL || o->stage == JV_STAGE_CRITIQUE || o->stage == JV_STAGE_TWO_PASS;
     if (o->stage == JV_STAGE_CRITIQUE && !g_file_test(o->iqa_cache, G_FILE_TEST_EXISTS)) {
         jv_error("--stage critique needs the IQA cache %s, which does not exist: run "
                  "--stage iqa first (or --stage full)",
@@ -411,8 +410,8 @@ static int run_stages(struct run *r, int argc, char **argv)
     if (o->iqa_service_url || r->critique)
         r->sched = jv_http_sched_new(o->concurrency * 2 + o->iqa_service_concurrency + 2);
     if (o->iqa_service_url && (!o->disable_nima || !o->disable_musiq)) {
-        r->service = jv_iqa_service_new(o->iqa_service_url, o->iqa_service_concurrency,
-                                        o->timeout_s);
+        r->service =
+            jv_iqa_service_new(o->iqa_service_url, o->iqa_service_concurrency, o->timeout_s);
         GError *herr = NULL;
         if (jv_iqa_service_health(r->service, &herr) < 0) {
             jv_warn("IQA service %s unavailable (%s): NIMA and MUSIQ will be n/a",
@@ -442,8 +441,7 @@ static int run_stages(struct run *r, int argc, char **argv)
     jv_manifest_write(&r->manifest);
 
     if (jv_iqa_stage_start(&r->iqa, o, r->competition, r->cache,
-                           r->results_open ? &r->results : NULL, r->rctx.prompt_sha256,
-                           &err) < 0)
+                           r->results_open ? &r->results : NULL, r->rctx.prompt_sha256, &err) < 0)
         goto fatal;
     r->iqa_started = true;
     jv_progress_set_total(&r->progress, JV_PROG_IQA, r->paths->len);

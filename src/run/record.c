@@ -5,24 +5,42 @@
 
 /* Every SPEC 3 key, in order, so absent ones become null. */
 static const char *const record_keys[] = {
-    "schema_version",         "run_id",
-    "image",                  "content_hash",
-    "image_title",            "competition_category",
-    "critique_category",      "style_inference",
-    "critique_title",         "critique",
-    "critique_subscores",     "critique_total_initial",
-    "critique_total",         "critique_award",
-    "critique_compliance_flag", "technical_signals",
-    "compliance",             "backend",
-    "model",                  "prompt_profile",
-    "prompt_sha256",          "status",
-    "error",                  "usage",
-    "finish_reason",          "duration_seconds",
-    "stage1_duration_seconds", "stage2_duration_seconds",
-    "stage3_duration_seconds", "timestamp_stage2_started",
-    "timestamp_stage2_finished", "ttft_seconds",
-    "pairwise_score_initial", "pairwise_wins",
-    "pairwise_comparisons",   "pairwise_win_ratio",
+    "schema_version",
+    "run_id",
+    "image",
+    "content_hash",
+    "image_title",
+    "competition_category",
+    "critique_category",
+    "style_inference",
+    "critique_title",
+    "critique",
+    "critique_subscores",
+    "critique_total_initial",
+    "critique_total",
+    "critique_award",
+    "critique_compliance_flag",
+    "technical_signals",
+    "compliance",
+    "backend",
+    "model",
+    "prompt_profile",
+    "prompt_sha256",
+    "status",
+    "error",
+    "usage",
+    "finish_reason",
+    "duration_seconds",
+    "stage1_duration_seconds",
+    "stage2_duration_seconds",
+    "stage3_duration_seconds",
+    "timestamp_stage2_started",
+    "timestamp_stage2_finished",
+    "ttft_seconds",
+    "pairwise_score_initial",
+    "pairwise_wins",
+    "pairwise_comparisons",
+    "pairwise_win_ratio",
     "pairwise_strength",
 };
 
@@ -46,9 +64,9 @@ json_t *jv_record_build(const struct jv_job *job, const json_t *critique,
     json_object_set_new(r, "competition_category", str_or_null(job->category));
     json_object_set_new(r, "critique_category", str_or_null(job->category));
     json_object_set_new(r, "technical_signals",
-                        job->signals ? json_deep_copy(job->signals)
-                                     : json_pack("{s:{},s:n,s:n}", "metrics", "notes",
-                                                 "tonal_summary"));
+                        job->signals
+                            ? json_deep_copy(job->signals)
+                            : json_pack("{s:{},s:n,s:n}", "metrics", "notes", "tonal_summary"));
     json_object_set_new(r, "compliance", json_deep_copy(job->compliance));
     bool passed = json_is_true(json_object_get(job->compliance, "passed"));
     json_object_set_new(r, "critique_compliance_flag", json_boolean(!passed));

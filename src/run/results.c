@@ -168,8 +168,7 @@ static int rewrite_end(struct rewrite *w, const char *tmp, GError **err)
         w->err = NULL;
         rc = -1;
     } else if (fsync(w->out_fd) != 0 || rename(tmp, w->path) != 0) {
-        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot replace %s: %s", w->path,
-                    g_strerror(errno));
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot replace %s: %s", w->path, g_strerror(errno));
         rc = -1;
     }
     close(w->out_fd);

@@ -157,8 +157,8 @@ const char *jv_stage2_prompt_sha256(const struct jv_stage2 *s)
 
 json_t *jv_stage2_prompt_json(const struct jv_stage2 *s)
 {
-    return json_pack("{s:s,s:s,s:s,s:s}", "profile", s->prompt->id, "version",
-                     s->prompt->version, "sha256", s->prompt->sha256, "origin", s->prompt->origin);
+    return json_pack("{s:s,s:s,s:s,s:s}", "profile", s->prompt->id, "version", s->prompt->version,
+                     "sha256", s->prompt->sha256, "origin", s->prompt->origin);
 }
 
 void jv_stage2_set_feeder(struct jv_stage2 *s, jv_stage2_feed_fn feed, void *user)

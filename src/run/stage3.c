@@ -112,7 +112,8 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
         json_array_foreach(records, i, rec)
         {
             json_t *d = json_object_get(rec, "stage3_duration_seconds");
-            if (json_is_number(d) && json_integer_value(json_object_get(rec, "pairwise_comparisons")) > 0)
+            if (json_is_number(d) &&
+                json_integer_value(json_object_get(rec, "pairwise_comparisons")) > 0)
                 jv_stats_add(&per, json_number_value(d));
         }
         jv_manifest_stage(manifest, "pairwise", t0, t1, &per);
@@ -152,8 +153,8 @@ int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *
     /* Keep the judging run's figures: this run adds the playoff to them. */
     json_t *old = json_load_file(m.path, 0, NULL);
     if (json_is_object(old)) {
-        const char *keep[] = {"stages", "images", "iqa_cache", "critique", "prompt", "gpu",
-                              "server_metrics"};
+        const char *keep[] = {"stages", "images", "iqa_cache",     "critique",
+                              "prompt", "gpu",    "server_metrics"};
         for (size_t i = 0; i < JV_ARRAY_LEN(keep); i++) {
             json_t *v = json_object_get(old, keep[i]);
             if (v)

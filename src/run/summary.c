@@ -106,7 +106,7 @@ static char *display_name(const json_t *rec)
 static void render_table(GString *out, GPtrArray *items, int fd)
 {
     g_string_append(out, "| # | Image | Style | Score | Baseline | Award | Playoff | Status |\n"
-                          "|---|---|---|---|---|---|---|---|\n");
+                         "|---|---|---|---|---|---|---|---|\n");
     for (guint k = 0; k < items->len; k++) {
         const struct item *it = items->pdata[k];
         json_t *r = jv_results_read_at(fd, it->offset, it->len);
@@ -212,8 +212,8 @@ int jv_summary_write(const char *path, const char *results_path, const json_t *p
 {
     struct groups g = {
         .cats = g_ptr_array_new_with_free_func(g_free),
-        .by_cat = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                        (GDestroyNotify)g_ptr_array_unref),
+        .by_cat =
+            g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref),
     };
     int rc = -1;
     int fd = -1;
@@ -227,8 +227,8 @@ int jv_summary_write(const char *path, const char *results_path, const json_t *p
         goto done;
     }
     out = g_string_new(NULL);
-    g_string_append_printf(out, "# Judge Vision results%s%s\n\n",
-                           competition_name ? " — " : "", competition_name ? competition_name : "");
+    g_string_append_printf(out, "# Judge Vision results%s%s\n\n", competition_name ? " — " : "",
+                           competition_name ? competition_name : "");
     g_string_append_printf(out, "Run `%s`, %zu images.\n\n", run_id ? run_id : "?", g.n);
     for (guint c = 0; c < g.cats->len; c++) {
         const char *cat = g.cats->pdata[c];

@@ -194,8 +194,7 @@ static void test_results_finalize(void **state)
     for (size_t i = 0; i < 3; i++) {
         json_t *rec = json_array_get(all, i);
         assert_string_equal(json_string_value(json_object_get(rec, "image")), want_img[i]);
-        assert_string_equal(json_string_value(json_object_get(rec, "content_hash")),
-                            want_hash[i]);
+        assert_string_equal(json_string_value(json_object_get(rec, "content_hash")), want_hash[i]);
     }
     json_decref(all);
     g_free(path);
@@ -215,10 +214,8 @@ static void test_manifest_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cache_hits_and_misses),
-        cmocka_unit_test(test_cache_torn_line),
-        cmocka_unit_test(test_results_resume),
-        cmocka_unit_test(test_results_finalize),
+        cmocka_unit_test(test_cache_hits_and_misses), cmocka_unit_test(test_cache_torn_line),
+        cmocka_unit_test(test_results_resume),        cmocka_unit_test(test_results_finalize),
         cmocka_unit_test(test_manifest_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
