@@ -199,6 +199,13 @@ static void on_service_done(json_t *metrics, const char *note, void *user)
 static void iqa_returned(struct run *r, struct jv_job *job)
 {
     r->iqa_out--;
+    if (r->stopping) {
+        /* Stopping: keep what was measured (the cache), record nothing unfinished. */
+        if (!job->error)
+            jv_iqa_stage_finish_job(&r->iqa, job);
+        jv_job_free(job);
+        return;
+    }
     bool wants_service = r->service && job->needs_store && !job->error && !job->resumed &&
                          (r->iqa.groups & (JV_IQA_NIMA | JV_IQA_MUSIQ));
     if (!wants_service || r->stopping) {
