@@ -31,6 +31,10 @@ static void on_progress(void *user, const char *category, size_t done, size_t to
             dt = g_new0(size_t, 2);
             g_hash_table_insert(c->per_category, g_strdup(category), dt);
         }
+        if (dt[0] == done && dt[1] == total) {
+            g_free(msg);
+            return; /* nothing new (a category's closing report) */
+        }
         dt[0] = done;
         dt[1] = total;
         size_t all_done = 0, all_total = 0;
@@ -41,8 +45,6 @@ static void on_progress(void *user, const char *category, size_t done, size_t to
             all_done += ((size_t *)v)[0];
             all_total += ((size_t *)v)[1];
         }
-        if (c->progress->stage_started[JV_PROG_PAIRWISE] == 0)
-            jv_progress_set_total(c->progress, JV_PROG_PAIRWISE, all_total);
         c->progress->total[JV_PROG_PAIRWISE] = all_total;
         c->progress->done[JV_PROG_PAIRWISE] = all_done > 0 ? all_done - 1 : 0;
         jv_progress_step(c->progress, JV_PROG_PAIRWISE, category, msg);
@@ -95,8 +97,10 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
         .award_for = award_for,
         .user = &cx,
     };
-    if (progress)
+    if (progress) {
+        jv_progress_set_total(progress, JV_PROG_PAIRWISE, 0);
         jv_progress_phase(progress, "pairwise", "running", "head-to-head playoff");
+    }
     jv_log_event(JV_LOG_INFO, "stage_start", json_pack("{s:s}", "stage", "pairwise"));
     double t0 = jv_clock_wall();
     json_t *stats = NULL;
