@@ -187,5 +187,11 @@ json_t *jv_stage2_stats(const struct jv_stage2 *s)
 {
     json_t *st = jv_critique_engine_stats(s->engine);
     json_object_set_new(st, "endpoints", jv_http_pool_stats(s->pool));
+    /* The share of replies cut at max_tokens: the figure that says whether the limit fits. */
+    json_int_t requests = json_integer_value(json_object_get(st, "requests"));
+    json_int_t truncated = json_integer_value(json_object_get(st, "truncated"));
+    json_object_set_new(st, "truncated_share",
+                        requests > 0 ? json_real((double)truncated / (double)requests)
+                                     : json_null());
     return st;
 }

@@ -18,7 +18,12 @@ OUT="--output-jsonl out/r.jsonl --summary out/s.md --iqa-cache out/iqa.jsonl
 # shellcheck disable=SC2086
 "$JV" run -i photos --base-url "$SIM_URL/v1" --iqa-service-url "$SIM_URL" --quiet \
     --competition-config "$REG" --competition club_dpi_2025 --concurrency 3 \
+    --api-key sk-never-written-4242 \
     --log-level debug $OUT >stdout.txt 2>err.txt || { cat err.txt; fail "full run"; }
+# The API key reaches the server and nothing else.
+if grep -rq "sk-never-written-4242" out stdout.txt err.txt; then
+    fail "the API key was written to an output"
+fi
 grep -q "results: out/r.jsonl" stdout.txt || fail "stdout does not say where the results are"
 
 /usr/bin/python3 - out/r.jsonl out/r.metadata.json out/run.log out/p.json <<'PY' || fail "full run outputs"
@@ -63,6 +68,10 @@ for name, key in (("iqa", "stage1_duration_seconds"), ("critique", "stage2_durat
     assert s["duration_seconds"] >= 0
 c = man["critique"]
 assert c["requests"] >= 9 and c["errors"] == 0, c
+assert c["truncated_share"] == c["truncated"] / c["requests"], c
+for k in ("prompt_tokens", "completion_tokens", "ttft_seconds"):
+    assert c[k]["count"] >= 9 and c[k]["p95"] >= c[k]["p50"] > 0, (k, c[k])
+assert len(c["endpoints"]) == 1 and c["endpoints"][0]["requests"] >= 9, c["endpoints"]
 assert man["images"] == {"discovered": 9, "processed": 9, "resumed": 0, "failed": 0}, man["images"]
 assert man["status"] == "complete" and man["git_commit"]
 assert man["server_metrics"]["requests"] >= 9, man["server_metrics"]
