@@ -396,6 +396,43 @@ static void print_final(const struct run *r, double wall)
     fflush(stdout);
 }
 
+/*
+ * Before judging anything: can any VLM endpoint be reached, and does it take
+ * our key? A server that is down would otherwise cost every image its full
+ * round of retries before the run could say so.
+ */
+static int check_vlm_server(const struct jv_options *o, GError **err)
+{
+    GString *why = g_string_new(NULL);
+    int rc = -1;
+    for (size_t i = 0; o->base_urls && o->base_urls[i]; i++) {
+        char *url = g_strdup_printf("%s/models", o->base_urls[i]);
+        long status = 0;
+        GError *e = NULL;
+        char *body = jv_http_get(url, 10.0, 1 << 20, &status, &e);
+        if (body && (status == 401 || status == 403)) {
+            g_string_append_printf(why, "%s%s answered HTTP %ld (check --api-key)",
+                                   why->len ? "; " : "", o->base_urls[i], status);
+        } else if (body) {
+            rc = 0; /* any other answer: the server is there */
+        } else {
+            g_string_append_printf(why, "%s%s", why->len ? "; " : "", e->message);
+        }
+        g_clear_error(&e);
+        g_free(body);
+        g_free(url);
+        if (rc == 0)
+            break;
+    }
+    if (rc < 0)
+        g_set_error(err, JV_ERROR, JV_ERR_HTTP,
+                    "cannot reach the VLM server: %s. Start it, or point --base-url at it "
+                    "(e.g. http://127.0.0.1:8000/v1 for vLLM)",
+                    why->str);
+    g_string_free(why, TRUE);
+    return rc;
+}
+
 static int run_stages(struct run *r, int argc, char **argv)
 {
     const struct jv_options *o = r->o;
@@ -411,6 +448,8 @@ static int run_stages(struct run *r, int argc, char **argv)
                  o->iqa_cache);
         goto out;
     }
+    if (r->critique && check_vlm_server(o, &err) < 0)
+        goto fatal;
     r->cache = jv_iqa_cache_open(o->iqa_cache, false, &err);
     if (!r->cache)
         goto fatal;

@@ -110,6 +110,11 @@ static void draw_line(struct jv_progress *p, int s)
     char etabuf[32] = "";
     if (eta >= 0)
         snprintf(etabuf, sizeof etabuf, ", ETA %.0fs", eta);
+    /* Plain lines (not a terminal) at most once a second, and at the end. */
+    double now = jv_clock_mono();
+    if (!p->interactive && p->done[s] < p->total[s] && now - p->last_line[s] < 1.0)
+        return;
+    p->last_line[s] = now;
     if (p->interactive) {
         fprintf(stderr, "\r\033[K%s %zu/%zu (%.2f/s%s) %s", stage_keys[s], p->done[s], p->total[s],
                 rate, etabuf, p->current_image ? p->current_image : "");

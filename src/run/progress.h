@@ -22,6 +22,7 @@ struct jv_progress {
     char *current_image;
     size_t done[JV_PROG_NSTAGES], total[JV_PROG_NSTAGES];
     double stage_started[JV_PROG_NSTAGES];
+    double last_line[JV_PROG_NSTAGES]; /* last plain progress line on stderr */
     double started;
     double last_write;
     bool interactive; /* a terminal: one-line display on stderr */

@@ -110,4 +110,13 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 assert len(recs) == 9 and all(r["status"] == "ok" for r in recs)
 PY
+# A server that is not there: said at once, exit 1, no results written.
+set +e
+"$JV" run -i photos --base-url http://127.0.0.1:1/v1 --quiet --output-jsonl out3/r.jsonl \
+    --iqa-cache out3/iqa.jsonl --log-file out3/log --progress-file out3/p.json >/dev/null 2>err.txt
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "unreachable server exited $rc"
+grep -q "cannot reach the VLM server" err.txt || fail "unreachable server not explained"
+[ ! -e out3/r.jsonl ] || fail "results written without a server"
 echo "full_run: ok"
