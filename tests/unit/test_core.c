@@ -92,6 +92,21 @@ static void test_hashes(void **state)
     g_free(sha);
 }
 
+static void test_path_utf8(void **state)
+{
+    (void)state;
+    char *a = jv_path_utf8("/photos/caf\xc3\xa9 'q'.jpg");
+    assert_string_equal(a, "/photos/caf\xc3\xa9 'q'.jpg"); /* valid UTF-8: unchanged */
+    char *b = jv_path_utf8("/photos/latin1_\xe9.jpg");
+    assert_string_equal(b, "/photos/latin1_\\xE9.jpg");
+    assert_true(g_utf8_validate(b, -1, NULL));
+    char *c = jv_path_utf8("/photos/latin1_\xe9.jpg");
+    assert_string_equal(b, c); /* stable: usable as a key */
+    g_free(a);
+    g_free(b);
+    g_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_atomic_write_and_torn_tail),
         cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_path_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
