@@ -7,6 +7,7 @@
 #define JV_TEST_SIM_CHILD_H
 
 #include <gio/gio.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -19,11 +20,11 @@ struct sim_child {
 };
 
 /* Every simulator still running, so that a failed test (which longjmps out) leaves none. */
-static GPtrArray *sim_children;
+G_GNUC_UNUSED static GPtrArray *sim_children;
 
-/* Starts the simulator with the given extra arguments (NULL-terminated); fails the test if it
- * cannot. */
-static void sim_start(struct sim_child *c, ...)
+/* Starts the simulator with the arguments of `extra` (a NULL-terminated array, may be
+ * NULL); fails the test if it cannot. */
+G_GNUC_UNUSED static void sim_start_argv(struct sim_child *c, const char *const *extra)
 {
     const char *build = g_getenv("JV_BUILD_DIR");
     char *bin = g_build_filename(build ? build : "build", "sim", "judge-vision-sim", NULL);
@@ -31,12 +32,8 @@ static void sim_start(struct sim_child *c, ...)
     g_ptr_array_add(argv, bin);
     g_ptr_array_add(argv, (gpointer) "--port");
     g_ptr_array_add(argv, (gpointer) "0");
-    va_list ap;
-    va_start(ap, c);
-    const char *a;
-    while ((a = va_arg(ap, const char *)))
-        g_ptr_array_add(argv, (gpointer)a);
-    va_end(ap);
+    for (size_t i = 0; extra && extra[i]; i++)
+        g_ptr_array_add(argv, (gpointer)extra[i]);
     g_ptr_array_add(argv, NULL);
     GError *err = NULL;
     c->proc =
@@ -58,13 +55,28 @@ static void sim_start(struct sim_child *c, ...)
     g_ptr_array_add(sim_children, g_object_ref(c->proc));
 }
 
-static void sim_kill(GSubprocess *proc)
+/* Starts the simulator with the given extra arguments (NULL-terminated). */
+G_GNUC_UNUSED static void sim_start(struct sim_child *c, ...)
+{
+    GPtrArray *extra = g_ptr_array_new();
+    va_list ap;
+    va_start(ap, c);
+    const char *a;
+    while ((a = va_arg(ap, const char *)))
+        g_ptr_array_add(extra, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(extra, NULL);
+    sim_start_argv(c, (const char *const *)extra->pdata);
+    g_ptr_array_free(extra, TRUE);
+}
+
+G_GNUC_UNUSED static void sim_kill(GSubprocess *proc)
 {
     g_subprocess_send_signal(proc, SIGTERM);
     g_subprocess_wait(proc, NULL, NULL);
 }
 
-static void sim_stop(struct sim_child *c)
+G_GNUC_UNUSED static void sim_stop(struct sim_child *c)
 {
     if (!c->proc)
         return;
@@ -75,7 +87,7 @@ static void sim_stop(struct sim_child *c)
 }
 
 /* cmocka teardown: stops the simulators a failed test left running. */
-static int sim_stop_all(void **state)
+G_GNUC_UNUSED static int sim_stop_all(void **state)
 {
     (void)state;
     while (sim_children && sim_children->len > 0) {
@@ -90,7 +102,7 @@ static int sim_stop_all(void **state)
 }
 
 /* A local port with nothing listening (bound once, then released). */
-static int sim_closed_port(void)
+G_GNUC_UNUSED static int sim_closed_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "sim_child.h"
 #include <gio/gio.h>
 #include <jansson.h>
 #include <vips/vips.h>
@@ -24,51 +26,16 @@
 static char *tmp_dir;
 static char *images[N_IMAGES + 1];
 
-struct sim {
-    GSubprocess *proc;
-    char *root; /* http://127.0.0.1:PORT */
-    char *api;  /* root + /v1 */
-};
-
-static void sim_start(struct sim *s, const char *const *extra)
+/* The simulator with its delays scaled by 0.01, plus `extra` (NULL-terminated, may be NULL). */
+static void sim_start_scaled(struct sim_child *s, const char *const *extra)
 {
-    GError *err = NULL;
-    const char *build = g_getenv("JV_BUILD_DIR");
-    char *bin = g_build_filename(build ? build : "build", "sim", "judge-vision-sim", NULL);
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (gpointer) "--port");
-    g_ptr_array_add(argv, (gpointer) "0");
-    g_ptr_array_add(argv, (gpointer) "--time-scale");
-    g_ptr_array_add(argv, (gpointer) "0.01");
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer) "--time-scale=0.01");
     for (size_t i = 0; extra && extra[i]; i++)
-        g_ptr_array_add(argv, (gpointer)extra[i]);
-    g_ptr_array_add(argv, NULL);
-    s->proc =
-        g_subprocess_newv((const char *const *)argv->pdata,
-                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
-    if (!s->proc)
-        fail_msg("cannot start %s: %s", bin, err->message);
-    GDataInputStream *in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
-    char *line = g_data_input_stream_read_line(in, NULL, NULL, &err);
-    if (!line || !g_str_has_prefix(line, "http://"))
-        fail_msg("the simulator did not start: %s", line ? line : "(no output)");
-    s->root = g_strstrip(line);
-    s->api = g_strconcat(s->root, "/v1", NULL);
-    g_object_unref(in);
-    g_ptr_array_free(argv, TRUE);
-    g_free(bin);
-}
-
-static void sim_stop(struct sim *s)
-{
-    g_subprocess_send_signal(s->proc, SIGTERM);
-    GError *err = NULL;
-    assert_true(g_subprocess_wait(s->proc, NULL, &err));
-    g_object_unref(s->proc);
-    g_free(s->root);
-    g_free(s->api);
-    memset(s, 0, sizeof(*s));
+        g_ptr_array_add(args, (gpointer)extra[i]);
+    g_ptr_array_add(args, NULL);
+    sim_start_argv(s, (const char *const *)args->pdata);
+    g_ptr_array_free(args, TRUE);
 }
 
 /* Sum of the simulator's running and waiting requests (its /metrics). */
@@ -248,8 +215,8 @@ static void check_ok(const json_t *f)
 static void test_all_ok(void **state)
 {
     (void)state;
-    struct sim s;
-    sim_start(&s, NULL);
+    struct sim_child s;
+    sim_start_scaled(&s, NULL);
     struct jv_options o;
     options(&o, 2, true);
     o.structured_output = JV_STRUCTURED_JSON_SCHEMA;
@@ -299,8 +266,8 @@ static void test_all_ok(void **state)
 static void check_fault(const char *flag, bool truncated)
 {
     const char *extra[] = {flag, "1", NULL};
-    struct sim s;
-    sim_start(&s, extra);
+    struct sim_child s;
+    sim_start_scaled(&s, extra);
     struct jv_options o;
     options(&o, 2, true);
     struct run r;
@@ -357,8 +324,8 @@ static void test_retry_recovers(void **state)
 {
     (void)state;
     const char *extra[] = {"--prose", "0.5", "--seed", "3", NULL};
-    struct sim s;
-    sim_start(&s, extra);
+    struct sim_child s;
+    sim_start_scaled(&s, extra);
     struct jv_options o;
     options(&o, 1, false);
     struct run r;
@@ -386,8 +353,8 @@ static void test_errors(void **state)
 {
     (void)state;
     const char *extra[] = {"--fail-500", "1", NULL};
-    struct sim s;
-    sim_start(&s, extra);
+    struct sim_child s;
+    sim_start_scaled(&s, extra);
     struct jv_options o;
     options(&o, 1, true);
     struct run r;
@@ -414,8 +381,8 @@ static void test_cancel(void **state)
 {
     (void)state;
     const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
-    struct sim s;
-    sim_start(&s, extra);
+    struct sim_child s;
+    sim_start_scaled(&s, extra);
     struct jv_options o;
     options(&o, 1, true);
     GError *err = NULL;
@@ -485,14 +452,14 @@ static int overlaps(struct run *r, size_t n)
 static void test_pipelining(void **state)
 {
     (void)state;
-    struct sim s;
-    sim_start(&s, NULL);
+    struct sim_child s;
+    sim_start_scaled(&s, NULL);
     struct jv_options o;
     struct run r;
 
     /* Concurrency 1 with pipelining: the next request overlaps the current decode. */
     options(&o, 1, true);
-    struct watcher w = {.root = s.root};
+    struct watcher w = {.root = s.url};
     GThread *t = g_thread_new("watch", watch_sim, &w);
     run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
     g_atomic_int_set(&w.stop, 1);

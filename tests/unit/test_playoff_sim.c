@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "sim_child.h"
 #include <gio/gio.h>
 #include <vips/vips.h>
 
@@ -18,56 +20,16 @@
 #include "playoff/match_http.h"
 #include "playoff/playoff.h"
 
-struct sim {
-    GSubprocess *proc;
-    char *api; /* http://127.0.0.1:PORT/v1 */
-};
-
-static void sim_start(struct sim *s, const char *const *extra)
+/* The simulator with its delays scaled by 0.001, plus `extra` (NULL-terminated, may be NULL). */
+static void sim_start_scaled(struct sim_child *s, const char *const *extra)
 {
-    const char *build = getenv("JV_BUILD_DIR");
-    char *bin = g_build_filename(build ? build : "build", "sim", "judge-vision-sim", NULL);
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, bin);
-    g_ptr_array_add(argv, (gpointer) "--host=127.0.0.1");
-    g_ptr_array_add(argv, (gpointer) "--port=0");
-    g_ptr_array_add(argv, (gpointer) "--time-scale=0.001");
-    for (const char *const *e = extra; e && *e; e++)
-        g_ptr_array_add(argv, (gpointer)*e);
-    g_ptr_array_add(argv, NULL);
-    GError *err = NULL;
-    s->proc =
-        g_subprocess_newv((const char *const *)argv->pdata,
-                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err);
-    if (!s->proc)
-        fail_msg("cannot start %s: %s", bin, err->message);
-    GDataInputStream *in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(s->proc));
-    char *line = g_data_input_stream_read_line(in, NULL, NULL, &err);
-    if (!line || !g_str_has_prefix(line, "http://"))
-        fail_msg("simulator did not announce its URL");
-    s->api = g_strconcat(line, "/v1", NULL);
-    char *health = g_strconcat(line, "/health", NULL);
-    long status = 0;
-    for (int i = 0; i < 100 && status != 200; i++) {
-        char *body = jv_http_get(health, 2, 4096, &status, NULL);
-        g_free(body);
-        if (status != 200)
-            g_usleep(50000);
-    }
-    assert_int_equal(status, 200);
-    g_free(health);
-    g_free(line);
-    g_object_unref(in);
-    g_ptr_array_free(argv, TRUE);
-    g_free(bin);
-}
-
-static void sim_stop(struct sim *s)
-{
-    g_subprocess_send_signal(s->proc, SIGTERM);
-    g_subprocess_wait(s->proc, NULL, NULL);
-    g_object_unref(s->proc);
-    g_free(s->api);
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer) "--time-scale=0.001");
+    for (size_t i = 0; extra && extra[i]; i++)
+        g_ptr_array_add(args, (gpointer)extra[i]);
+    g_ptr_array_add(args, NULL);
+    sim_start_argv(s, (const char *const *)args->pdata);
+    g_ptr_array_free(args, TRUE);
 }
 
 struct fixture {
@@ -157,8 +119,8 @@ static size_t count_lines(const char *path)
 static void test_against_simulator(void **state)
 {
     struct fixture *f = *state;
-    struct sim s;
-    sim_start(&s, NULL);
+    struct sim_child s;
+    sim_start_scaled(&s, NULL);
     json_t *stats = NULL;
     json_t *out = run(f, s.api, &stats);
     /* Colour: 13 -> 4 rounds of 6 (one bye each); Mono: 5 -> round robin of 10 */
@@ -210,9 +172,9 @@ static void test_against_simulator(void **state)
 static void test_faults(void **state)
 {
     struct fixture *f = *state;
-    struct sim s;
+    struct sim_child s;
     const char *const extra[] = {"--prose=0.3", "--fail-500=0.2", "--seed=3", NULL};
-    sim_start(&s, extra);
+    sim_start_scaled(&s, extra);
     json_t *stats = NULL;
     json_t *out = run(f, s.api, &stats);
     json_int_t scheduled = json_integer_value(json_object_get(stats, "scheduled"));
