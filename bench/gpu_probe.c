@@ -11,7 +11,7 @@
 #include "core/jv.h"
 
 #include "core/clock.h"
-#include "run/gpu.h"
+#include "telemetry/gpu.h"
 
 int main(int argc, char **argv)
 {

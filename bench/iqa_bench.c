@@ -23,7 +23,7 @@
 
 #include "core/clock.h"
 #include "core/stats.h"
-#include "iqa/decode.h"
+#include "image/decode.h"
 #include "iqa/metrics.h"
 
 struct bench {

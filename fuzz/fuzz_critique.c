@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "critique/critique.h"
-#include "critique/reply.h"
+#include "vlm/reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

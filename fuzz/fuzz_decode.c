@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "iqa/decode.h"
+#include "image/decode.h"
 #include "iqa/metrics.h"
 
 static char *input_path;

@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "run/bench.h"
-#include "run/manifest.h"
-#include "run/options.h"
-#include "run/pipeline.h"
+#include "telemetry/bench.h"
+#include "outputs/manifest.h"
+#include "pipeline/run_config.h"
+#include "pipeline/pipeline.h"
 
 static void bench_usage(FILE *out)
 {

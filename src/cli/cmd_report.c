@@ -5,8 +5,8 @@
 #include "core/jv.h"
 
 #include "cli/commands.h"
-#include "run/manifest.h"
-#include "run/report.h"
+#include "outputs/manifest.h"
+#include "telemetry/report.h"
 
 static void report_usage(FILE *out)
 {

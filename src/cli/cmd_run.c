@@ -2,8 +2,8 @@
 
 #include "cli/commands.h"
 #include "core/log.h"
-#include "run/options.h"
-#include "run/pipeline.h"
+#include "pipeline/run_config.h"
+#include "pipeline/pipeline.h"
 
 int cmd_run(int argc, char **argv)
 {

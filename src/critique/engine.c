@@ -7,9 +7,9 @@
 #include "core/stats.h"
 #include "critique/critique.h"
 #include "critique/engine.h"
-#include "critique/reply.h"
-#include "critique/request.h"
-#include "critique/techblock.h"
+#include "vlm/reply.h"
+#include "vlm/request.h"
+#include "iqa/techblock.h"
 
 #define CHAT_PATH "/chat/completions"
 /* The retry after an unusable reply gets this much more room to finish. */

@@ -49,7 +49,7 @@
 
 #include "critique/prompt.h"
 #include "net/http.h"
-#include "run/options.h"
+#include "pipeline/run_config.h"
 
 struct jv_critique_job;
 

@@ -3,8 +3,8 @@
 #include <math.h>
 
 #include "core/fsutil.h"
-#include "critique/techblock.h"
-#include "critique/request.h"
+#include "iqa/techblock.h"
+#include "vlm/request.h"
 #include "playoff/match.h"
 
 static const char system_prompt[] =

@@ -27,7 +27,7 @@
 
 #include <jansson.h>
 
-#include "run/options.h"
+#include "pipeline/run_config.h"
 
 /* One match handed to a judge. */
 struct jv_playoff_job {

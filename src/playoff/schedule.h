@@ -29,7 +29,7 @@
 #ifndef JV_SCHEDULE_H
 #define JV_SCHEDULE_H
 
-#include "run/options.h"
+#include "pipeline/run_config.h"
 
 #define JV_ROUND_ROBIN_MAX 8
 

@@ -29,7 +29,7 @@
 #include "web/events.h"
 #include "web/runner.h"
 #include "web/runs.h"
-#include "web/thumbs.h"
+#include "image/thumbnail.h"
 
 /* Everything the handlers share; owned by the server. */
 struct jv_web_ctx {

@@ -13,7 +13,7 @@
 #include <locale.h>
 #include <vips/vips.h>
 
-#include "iqa/decode.h"
+#include "image/decode.h"
 #include "iqa/metrics.h"
 
 static json_t *measure(const char *path, double max_mp, bool tonal)

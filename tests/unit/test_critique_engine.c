@@ -19,7 +19,7 @@
 #include "critique/engine.h"
 #include "critique/prompt.h"
 #include "net/http.h"
-#include "run/options.h"
+#include "pipeline/run_config.h"
 
 #define N_IMAGES 6
 

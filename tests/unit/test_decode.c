@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <vips/vips.h>
 
-#include "iqa/decode.h"
+#include "image/decode.h"
 
 static char *tmpdir;
 

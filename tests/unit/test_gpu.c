@@ -12,7 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "core/clock.h"
-#include "run/gpu.h"
+#include "telemetry/gpu.h"
 
 static char *tmpdir;
 static char *mode_file;

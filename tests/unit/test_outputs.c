@@ -8,8 +8,8 @@
 
 #include "core/fsutil.h"
 #include "iqa/cache.h"
-#include "run/manifest.h"
-#include "run/results.h"
+#include "outputs/manifest.h"
+#include "outputs/results.h"
 
 static char *tmpdir;
 

@@ -10,8 +10,8 @@
 
 #include "core/fsutil.h"
 #include "critique/prompt.h"
-#include "critique/request.h"
-#include "critique/techblock.h"
+#include "vlm/request.h"
+#include "iqa/techblock.h"
 
 static const char custom_profile[] = "# a comment\n"
                                      "id: my_profile\n"

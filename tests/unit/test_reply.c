@@ -8,7 +8,7 @@
 
 #include "core/fsutil.h"
 #include "critique/critique.h"
-#include "critique/reply.h"
+#include "vlm/reply.h"
 
 static char *data_path(const char *name)
 {

@@ -11,10 +11,10 @@
 
 #include "core/stats.h"
 #include "core/fsutil.h"
-#include "run/bench.h"
-#include "run/manifest.h"
-#include "run/options.h"
-#include "run/report.h"
+#include "telemetry/bench.h"
+#include "outputs/manifest.h"
+#include "pipeline/run_config.h"
+#include "telemetry/report.h"
 
 static char *fixture(const char *name)
 {

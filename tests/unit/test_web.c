@@ -12,7 +12,7 @@
 #include "web/events.h"
 #include "web/runner.h"
 #include "web/runs.h"
-#include "web/thumbs.h"
+#include "image/thumbnail.h"
 
 static bool argv_has(char **argv, const char *s)
 {

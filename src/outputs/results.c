@@ -1,0 +1,391 @@
+#include "core/jv.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "core/log.h"
+#include "outputs/results.h"
+
+#define RESULTS_MAX_BYTES ((size_t)2 << 30)
+
+/* What resume compares for one image. */
+struct kept {
+    char *hash, *sha, *model;
+};
+
+static void kept_free(gpointer p)
+{
+    struct kept *k = p;
+    g_free(k->hash);
+    g_free(k->sha);
+    g_free(k->model);
+    g_free(k);
+}
+
+static char *dup_field(const json_t *rec, const char *key)
+{
+    return g_strdup(json_string_value(json_object_get(rec, key)));
+}
+
+int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        g_set_error(err, JV_ERROR, errno == ENOENT ? JV_ERR_NOT_FOUND : JV_ERR_IO,
+                    "cannot open %s: %s", path, g_strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    off_t offset = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        /* A last line without its newline is torn: never trusted. */
+        if (line[n - 1] == '\n' && n > 1) {
+            json_t *rec = json_loadb(line, (size_t)n - 1, 0, NULL);
+            if (json_is_object(rec))
+                fn(rec, offset, (size_t)n - 1, user);
+            else
+                fn(NULL, offset, (size_t)n - 1, user);
+            json_decref(rec);
+        } else if (line[n - 1] != '\n') {
+            fn(NULL, offset, (size_t)n, user);
+        }
+        offset += n;
+    }
+    int rc = 0;
+    if (ferror(f)) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path, g_strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+json_t *jv_results_read_at(int fd, off_t offset, size_t len)
+{
+    char *buf = g_malloc(len ? len : 1);
+    ssize_t n = pread(fd, buf, len, offset);
+    json_t *rec = n == (ssize_t)len ? json_loadb(buf, len, 0, NULL) : NULL;
+    g_free(buf);
+    return rec;
+}
+
+static void collect(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    (void)offset;
+    (void)len;
+    if (rec)
+        json_array_append(user, (json_t *)rec);
+}
+
+json_t *jv_results_load(const char *path, GError **err)
+{
+    json_t *arr = json_array();
+    if (jv_results_scan(path, collect, arr, err) < 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static char *serialise(const json_t *records)
+{
+    GString *out = g_string_new(NULL);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        char *line = json_dumps(rec, JSON_COMPACT);
+        g_string_append(out, line);
+        g_string_append_c(out, '\n');
+        free(line);
+    }
+    return g_string_free(out, FALSE);
+}
+
+int jv_results_rewrite(const char *path, const json_t *records, GError **err)
+{
+    char *text = serialise(records);
+    int rc = jv_write_file_atomic(path, text, strlen(text), err);
+    g_free(text);
+    return rc;
+}
+
+/*
+ * Streams `src` into a temp file beside `path` through `copy`, then renames
+ * it over `path`: readers see the old file or the new one, never a mix.
+ */
+struct rewrite {
+    const char *path;
+    int in_fd, out_fd;
+    GError *err;
+};
+
+static int copy_line(struct rewrite *w, off_t offset, size_t len)
+{
+    if (w->err)
+        return -1;
+    char *buf = g_malloc(len + 1);
+    ssize_t n = pread(w->in_fd, buf, len, offset);
+    int rc = -1;
+    if (n != (ssize_t)len) {
+        g_set_error(&w->err, JV_ERROR, JV_ERR_IO, "cannot read %s: short read", w->path);
+    } else {
+        buf[len] = '\n';
+        rc = jv_write_all(w->out_fd, buf, len + 1, w->path, &w->err);
+    }
+    g_free(buf);
+    return rc;
+}
+
+static int rewrite_begin(struct rewrite *w, const char *path, char **tmp, GError **err)
+{
+    memset(w, 0, sizeof *w);
+    w->path = path;
+    w->in_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (w->in_fd < 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open %s: %s", path, g_strerror(errno));
+        return -1;
+    }
+    *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
+    w->out_fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->out_fd < 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot create %s: %s", *tmp, g_strerror(errno));
+        close(w->in_fd);
+        return -1;
+    }
+    return 0;
+}
+
+static int rewrite_end(struct rewrite *w, const char *tmp, GError **err)
+{
+    int rc = 0;
+    if (w->err) {
+        g_propagate_error(err, w->err);
+        w->err = NULL;
+        rc = -1;
+    } else if (fsync(w->out_fd) != 0 || rename(tmp, w->path) != 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot replace %s: %s", w->path, g_strerror(errno));
+        rc = -1;
+    }
+    close(w->out_fd);
+    close(w->in_fd);
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+/* Resume: copy the ok lines, remember what they were judged with. */
+struct keep_ok {
+    struct jv_results *r;
+    struct rewrite *w;
+};
+
+static void keep_ok_line(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    struct keep_ok *k = user;
+    const char *image = json_string_value(json_object_get(rec, "image"));
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    if (!image || g_strcmp0(status, "ok") != 0) {
+        k->r->dropped++;
+        return;
+    }
+    if (copy_line(k->w, offset, len) < 0)
+        return;
+    struct kept *kp = g_new0(struct kept, 1);
+    kp->hash = dup_field(rec, "content_hash");
+    kp->sha = dup_field(rec, "prompt_sha256");
+    kp->model = dup_field(rec, "model");
+    g_hash_table_replace(k->r->kept, g_strdup(image), kp);
+}
+
+int jv_results_open(struct jv_results *r, const char *path, int flush_every, bool fresh,
+                    GError **err)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->path = g_strdup(path);
+    r->flush_every = flush_every > 0 ? flush_every : 1;
+    r->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
+    if (fresh && g_file_test(path, G_FILE_TEST_EXISTS)) {
+        char *bak = g_strdup_printf("%s.bak", path);
+        if (rename(path, bak) != 0) {
+            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot move %s to %s: %s", path, bak,
+                        g_strerror(errno));
+            g_free(bak);
+            return -1;
+        }
+        jv_info("--fresh: previous results kept as %s", bak);
+        g_free(bak);
+    }
+    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+        struct rewrite w;
+        char *tmp = NULL;
+        if (rewrite_begin(&w, path, &tmp, err) < 0) {
+            g_free(tmp);
+            return -1;
+        }
+        struct keep_ok k = {.r = r, .w = &w};
+        int rc = jv_results_scan(path, keep_ok_line, &k, err);
+        if (rc == 0)
+            rc = rewrite_end(&w, tmp, err);
+        else {
+            close(w.out_fd);
+            close(w.in_fd);
+            unlink(tmp);
+        }
+        g_free(tmp);
+        if (rc < 0)
+            return -1;
+    } else if (jv_mkdir_parents(path, err) < 0) {
+        return -1;
+    }
+    r->fd = jv_open_append(path, err);
+    return r->fd < 0 ? -1 : 0;
+}
+
+void jv_results_close(struct jv_results *r)
+{
+    if (r->fd >= 0) {
+        fsync(r->fd);
+        close(r->fd);
+    }
+    if (r->kept)
+        g_hash_table_destroy(r->kept);
+    g_free(r->path);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}
+
+bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
+                               const char *prompt_sha256, const char *model)
+{
+    struct kept *k = g_hash_table_lookup(r->kept, image);
+    if (!k || g_strcmp0(k->hash, content_hash) != 0 || g_strcmp0(k->sha, prompt_sha256) != 0 ||
+        g_strcmp0(k->model, model) != 0)
+        return false;
+    g_hash_table_remove(r->kept, image);
+    return true;
+}
+
+size_t jv_results_untaken(const struct jv_results *r)
+{
+    return g_hash_table_size(r->kept);
+}
+
+int jv_results_append(struct jv_results *r, const json_t *record, GError **err)
+{
+    char *line = json_dumps(record, JSON_COMPACT);
+    size_t n = strlen(line);
+    char *buf = g_malloc(n + 1);
+    memcpy(buf, line, n);
+    buf[n] = '\n';
+    free(line);
+    int rc = jv_write_all(r->fd, buf, n + 1, r->path, err);
+    g_free(buf);
+    if (rc == 0 && ++r->unsynced >= r->flush_every)
+        jv_results_sync(r);
+    return rc;
+}
+
+void jv_results_sync(struct jv_results *r)
+{
+    if (r->fd >= 0)
+        fsync(r->fd);
+    r->unsynced = 0;
+}
+
+/* Finalize: the latest line of each image, by image path. */
+struct line_ref {
+    char *image;
+    off_t offset;
+    size_t len;
+};
+
+static void line_ref_free(gpointer p)
+{
+    struct line_ref *l = p;
+    g_free(l->image);
+    g_free(l);
+}
+
+struct index {
+    GHashTable *latest; /* image -> struct line_ref (owned) */
+    GHashTable *keep;
+};
+
+static void index_line(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    struct index *ix = user;
+    const char *image = json_string_value(json_object_get(rec, "image"));
+    if (!image || (ix->keep && !g_hash_table_contains(ix->keep, image)))
+        return;
+    struct line_ref *l = g_new0(struct line_ref, 1);
+    l->image = g_strdup(image);
+    l->offset = offset;
+    l->len = len;
+    g_hash_table_replace(ix->latest, l->image, l);
+}
+
+static gint by_ref_image(gconstpointer a, gconstpointer b)
+{
+    const struct line_ref *x = *(struct line_ref *const *)a, *y = *(struct line_ref *const *)b;
+    return strcmp(x->image, y->image);
+}
+
+int jv_results_finalize(const char *path, GHashTable *keep, GError **err)
+{
+    struct index ix = {
+        .latest = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, line_ref_free),
+        .keep = keep,
+    };
+    int rc = jv_results_scan(path, index_line, &ix, err);
+    if (rc < 0) {
+        g_hash_table_destroy(ix.latest);
+        return -1;
+    }
+    GPtrArray *refs = g_ptr_array_sized_new(g_hash_table_size(ix.latest));
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, ix.latest);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        g_ptr_array_add(refs, value);
+    g_ptr_array_sort(refs, by_ref_image);
+    struct rewrite w;
+    char *tmp = NULL;
+    rc = rewrite_begin(&w, path, &tmp, err);
+    if (rc == 0) {
+        for (guint i = 0; i < refs->len; i++) {
+            struct line_ref *l = refs->pdata[i];
+            copy_line(&w, l->offset, l->len);
+        }
+        rc = rewrite_end(&w, tmp, err);
+    }
+    g_free(tmp);
+    g_ptr_array_unref(refs);
+    g_hash_table_destroy(ix.latest);
+    return rc;
+}
+
+static gint by_image(gconstpointer a, gconstpointer b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return g_strcmp0(json_string_value(json_object_get(x, "image")),
+                     json_string_value(json_object_get(y, "image")));
+}
+
+void jv_results_sort(json_t *records)
+{
+    size_t n = json_array_size(records);
+    GPtrArray *tmp = g_ptr_array_sized_new((guint)n);
+    for (size_t i = 0; i < n; i++)
+        g_ptr_array_add(tmp, json_incref(json_array_get(records, i)));
+    g_ptr_array_sort(tmp, by_image);
+    json_array_clear(records);
+    for (guint i = 0; i < tmp->len; i++)
+        json_array_append_new(records, tmp->pdata[i]);
+    g_ptr_array_free(tmp, TRUE);
+}

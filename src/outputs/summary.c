@@ -1,0 +1,260 @@
+#include "core/jv.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "outputs/results.h"
+#include "outputs/summary.h"
+
+static const char *str(const json_t *rec, const char *key)
+{
+    const char *s = json_string_value(json_object_get(rec, key));
+    return s ? s : NULL;
+}
+
+static double num(const json_t *rec, const char *key, double dflt)
+{
+    const json_t *v = json_object_get(rec, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/* Markdown table cells must not break the table. */
+static void cell(GString *out, const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '|')
+            g_string_append(out, "\\|");
+        else if (*p == '\n' || *p == '\r')
+            g_string_append_c(out, ' ');
+        else
+            g_string_append_c(out, *p);
+    }
+}
+
+/* What the summary keeps of each record until it renders it: memory stays flat. */
+struct item {
+    char *category;
+    char *image;
+    double score, ratio;
+    off_t offset;
+    size_t len;
+};
+
+static void item_free(gpointer p)
+{
+    struct item *it = p;
+    g_free(it->category);
+    g_free(it->image);
+    g_free(it);
+}
+
+static gint by_score_desc(gconstpointer a, gconstpointer b)
+{
+    const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    if (x->ratio != y->ratio)
+        return x->ratio < y->ratio ? 1 : -1;
+    return g_strcmp0(x->image, y->image);
+}
+
+struct groups {
+    GPtrArray *cats;    /* category names in first-seen order (owned) */
+    GHashTable *by_cat; /* name -> GPtrArray of struct item */
+    size_t n;
+};
+
+static void index_record(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    struct groups *g = user;
+    if (!rec)
+        return;
+    const char *cat = str(rec, "competition_category");
+    if (!cat)
+        cat = "Uncategorised";
+    GPtrArray *items = g_hash_table_lookup(g->by_cat, cat);
+    if (!items) {
+        char *key = g_strdup(cat);
+        g_ptr_array_add(g->cats, key);
+        items = g_ptr_array_new_with_free_func(item_free);
+        g_hash_table_insert(g->by_cat, key, items);
+    }
+    struct item *it = g_new0(struct item, 1);
+    it->category = g_strdup(cat);
+    it->image = g_strdup(str(rec, "image"));
+    it->score = num(rec, "critique_total", -1);
+    it->ratio = num(rec, "pairwise_win_ratio", -1);
+    it->offset = offset;
+    it->len = len;
+    g_ptr_array_add(items, it);
+    g->n++;
+}
+
+static char *display_name(const json_t *rec)
+{
+    const char *title = str(rec, "image_title");
+    if (!title || !*title)
+        title = str(rec, "critique_title");
+    char *base = g_path_get_basename(str(rec, "image") ? str(rec, "image") : "?");
+    char *name = title && *title ? g_strdup_printf("%s (%s)", title, base) : g_strdup(base);
+    g_free(base);
+    return name;
+}
+
+static void render_table(GString *out, GPtrArray *items, int fd)
+{
+    g_string_append(out, "| # | Image | Style | Score | Baseline | Award | Playoff | Status |\n"
+                         "|---|---|---|---|---|---|---|---|\n");
+    for (guint k = 0; k < items->len; k++) {
+        const struct item *it = items->pdata[k];
+        json_t *r = jv_results_read_at(fd, it->offset, it->len);
+        if (!r)
+            continue;
+        char *name = display_name(r);
+        g_string_append_printf(out, "| %u | ", k + 1);
+        cell(out, name);
+        g_string_append(out, " | ");
+        cell(out, str(r, "style_inference") ? str(r, "style_inference") : "—");
+        double score = num(r, "critique_total", NAN);
+        double base = num(r, "pairwise_score_initial", NAN);
+        if (isnan(score))
+            g_string_append(out, " | — | ");
+        else
+            g_string_append_printf(out, " | %.0f | ", score);
+        if (isnan(base))
+            g_string_append(out, "— | ");
+        else
+            g_string_append_printf(out, "%.0f | ", base);
+        cell(out, str(r, "critique_award") ? str(r, "critique_award") : "—");
+        double comps = num(r, "pairwise_comparisons", 0);
+        if (comps > 0)
+            g_string_append_printf(out, " | %.0f/%.0f wins | ", num(r, "pairwise_wins", 0), comps);
+        else
+            g_string_append(out, " | — | ");
+        cell(out, str(r, "status") ? str(r, "status") : "—");
+        g_string_append(out, " |\n");
+        g_free(name);
+        json_decref(r);
+    }
+    g_string_append(out, "\n");
+}
+
+static void render_entry(GString *out, const json_t *r)
+{
+    char *name = display_name(r);
+    g_string_append_printf(out, "### %s\n\n", name);
+    g_free(name);
+    double score = num(r, "critique_total", NAN);
+    if (!isnan(score))
+        g_string_append_printf(out, "- Score: **%.0f**/20", score);
+    else
+        g_string_append(out, "- Score: none");
+    if (str(r, "critique_award"))
+        g_string_append_printf(out, " — %s", str(r, "critique_award"));
+    g_string_append(out, "\n");
+    if (str(r, "style_inference"))
+        g_string_append_printf(out, "- Style: %s\n", str(r, "style_inference"));
+    const json_t *ts = json_object_get(r, "technical_signals");
+    const char *notes = json_string_value(json_object_get(ts, "notes"));
+    const char *tonal = json_string_value(json_object_get(ts, "tonal_summary"));
+    if (notes)
+        g_string_append_printf(out, "- IQA: %s\n", notes);
+    if (tonal)
+        g_string_append_printf(out, "- Tonal: %s\n", tonal);
+    const json_t *comp = json_object_get(r, "compliance");
+    if (json_is_false(json_object_get(comp, "passed"))) {
+        g_string_append(out, "- Compliance issues:");
+        size_t j;
+        json_t *issue;
+        json_array_foreach(json_object_get(comp, "issues"), j, issue)
+            g_string_append_printf(out, " %s;", json_string_value(issue));
+        g_string_append(out, "\n");
+    }
+    if (num(r, "pairwise_comparisons", 0) > 0)
+        g_string_append_printf(out,
+                               "- Playoff: %.0f wins of %.0f (ratio %.2f, strength %.3f), "
+                               "score before playoff %.0f\n",
+                               num(r, "pairwise_wins", 0), num(r, "pairwise_comparisons", 0),
+                               num(r, "pairwise_win_ratio", 0), num(r, "pairwise_strength", 0),
+                               num(r, "pairwise_score_initial", 0));
+    if (str(r, "error"))
+        g_string_append_printf(out, "- Error: %s\n", str(r, "error"));
+    if (str(r, "critique"))
+        g_string_append_printf(out, "\n> %s\n", str(r, "critique"));
+    g_string_append(out, "\n");
+}
+
+static void render_playoff(GString *out, const json_t *playoff)
+{
+    g_string_append(out, "## Playoff\n\n");
+    const json_t *pc = json_object_get(playoff, "per_category");
+    const char *cat;
+    json_t *v;
+    if (json_object_size(pc) == 0)
+        g_string_append(out, "No category had entries for a playoff.\n");
+    json_object_foreach((json_t *)pc, cat, v)
+    {
+        g_string_append_printf(out, "- %s: %lld eligible, %lld matches", cat,
+                               (long long)json_integer_value(json_object_get(v, "eligible")),
+                               (long long)json_integer_value(json_object_get(v, "matches")));
+        const char *note = json_string_value(json_object_get(v, "note"));
+        if (note)
+            g_string_append_printf(out, " — %s", note);
+        g_string_append(out, "\n");
+    }
+    g_string_append(out, "\n");
+}
+
+int jv_summary_write(const char *path, const char *results_path, const json_t *playoff,
+                     const char *run_id, const char *competition_name, GError **err)
+{
+    struct groups g = {
+        .cats = g_ptr_array_new_with_free_func(g_free),
+        .by_cat =
+            g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref),
+    };
+    int rc = -1;
+    int fd = -1;
+    GString *out = NULL;
+    if (jv_results_scan(results_path, index_record, &g, err) < 0)
+        goto done;
+    fd = open(results_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open %s: %s", results_path,
+                    g_strerror(errno));
+        goto done;
+    }
+    out = g_string_new(NULL);
+    g_string_append_printf(out, "# Judge Vision results%s%s\n\n", competition_name ? " — " : "",
+                           competition_name ? competition_name : "");
+    g_string_append_printf(out, "Run `%s`, %zu images.\n\n", run_id ? run_id : "?", g.n);
+    for (guint c = 0; c < g.cats->len; c++) {
+        const char *cat = g.cats->pdata[c];
+        GPtrArray *items = g_hash_table_lookup(g.by_cat, cat);
+        g_ptr_array_sort(items, by_score_desc);
+        g_string_append_printf(out, "## %s (%u)\n\n", cat, items->len);
+        render_table(out, items, fd);
+        for (guint k = 0; k < items->len; k++) {
+            const struct item *it = items->pdata[k];
+            json_t *r = jv_results_read_at(fd, it->offset, it->len);
+            if (r)
+                render_entry(out, r);
+            json_decref(r);
+        }
+    }
+    if (playoff)
+        render_playoff(out, playoff);
+    g_string_append(out, "_Scores and critiques come from the model named in the results; "
+                         "check the run manifest for the settings._\n");
+    rc = jv_write_file_atomic(path, out->str, out->len, err);
+done:
+    if (out)
+        g_string_free(out, TRUE);
+    if (fd >= 0)
+        close(fd);
+    g_hash_table_destroy(g.by_cat);
+    g_ptr_array_free(g.cats, TRUE);
+    return rc;
+}

@@ -1,0 +1,195 @@
+#include "core/jv.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/stats.h"
+#include "input/registry.h"
+#include "playoff/match_http.h"
+#include "playoff/playoff.h"
+#include "outputs/results.h"
+#include "pipeline/playoff_step.h"
+#include "outputs/summary.h"
+
+struct ctx {
+    struct jv_progress *progress;
+    const struct jv_competition *competition;
+    GHashTable *per_category; /* category -> size_t[2] {done, total} */
+};
+
+static void on_progress(void *user, const char *category, size_t done, size_t total,
+                        const char *message)
+{
+    struct ctx *c = user;
+    char *msg = message ? g_strdup_printf("%s: %s", category, message)
+                        : g_strdup_printf("%s: match %zu of %zu", category, done, total);
+    if (message)
+        jv_info("playoff %s", msg);
+    if (c->progress && !message) {
+        /* Totals grow as categories start (Swiss rounds are scheduled as they go). */
+        size_t *dt = g_hash_table_lookup(c->per_category, category);
+        if (!dt) {
+            dt = g_new0(size_t, 2);
+            g_hash_table_insert(c->per_category, g_strdup(category), dt);
+        }
+        if (dt[0] == done && dt[1] == total) {
+            g_free(msg);
+            return; /* nothing new (a category's closing report) */
+        }
+        dt[0] = done;
+        dt[1] = total;
+        size_t all_done = 0, all_total = 0;
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, c->per_category);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            all_done += ((size_t *)v)[0];
+            all_total += ((size_t *)v)[1];
+        }
+        c->progress->total[JV_PROG_PAIRWISE] = all_total;
+        c->progress->done[JV_PROG_PAIRWISE] = all_done > 0 ? all_done - 1 : 0;
+        jv_progress_step(c->progress, JV_PROG_PAIRWISE, category, msg);
+    } else if (c->progress) {
+        g_free(c->progress->message);
+        c->progress->message = g_strdup(msg);
+        jv_progress_write(c->progress);
+    }
+    g_free(msg);
+}
+
+static char *award_for(void *user, int score)
+{
+    struct ctx *c = user;
+    if (!c->competition)
+        return NULL;
+    return g_strdup(jv_competition_award_for(c->competition, score));
+}
+
+static bool cancelled(void *user)
+{
+    (void)user;
+    return jv_pipeline_interrupted();
+}
+
+int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_competition *c,
+                  struct jv_http_sched *sched, struct jv_progress *progress,
+                  struct jv_manifest *manifest, json_t **playoff_out, GError **err)
+{
+    struct ctx cx = {.progress = progress, .competition = c};
+    cx.per_category = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    struct jv_http_sched *own = NULL;
+    if (!sched)
+        sched = own = jv_http_sched_new(o->concurrency * 2 + 2);
+    struct jv_http_pool *pool = jv_http_pool_new((const char *const *)o->base_urls);
+    struct jv_match_http mh;
+    jv_match_http_init(&mh, sched, pool, o->api_key, o->model, o->timeout_s, o->max_retries);
+    mh.cancelled = cancelled;
+    mh.images.max_side = o->vlm_max_side;
+    char *log_path = jv_playoff_matches_path(o->output_jsonl);
+    struct jv_playoff_params p = {
+        .threshold = o->pairwise_threshold,
+        .rounds = o->pairwise_rounds,
+        .competition_rounds = c ? c->pairwise_rounds : 0,
+        .seed = o->pairwise_seed,
+        .schedule = o->pairwise_schedule,
+        .matches_log = log_path,
+        .judge = jv_match_http_judge(&mh),
+        .progress = on_progress,
+        .award_for = award_for,
+        .user = &cx,
+    };
+    if (progress) {
+        jv_progress_set_total(progress, JV_PROG_PAIRWISE, 0);
+        jv_progress_phase(progress, "pairwise", "running", "head-to-head playoff");
+    }
+    jv_log_event(JV_LOG_INFO, "stage_start", json_pack("{s:s}", "stage", "pairwise"));
+    double t0 = jv_clock_wall();
+    json_t *stats = NULL;
+    int rc = jv_playoff_run(records, &p, &stats, err);
+    double t1 = jv_clock_wall();
+    jv_log_event(JV_LOG_INFO, "stage_end",
+                 json_pack("{s:s,s:O?}", "stage", "pairwise", "figures", stats));
+    if (manifest) {
+        struct jv_stats per;
+        jv_stats_init(&per);
+        size_t i;
+        json_t *rec;
+        json_array_foreach(records, i, rec)
+        {
+            json_t *d = json_object_get(rec, "stage3_duration_seconds");
+            if (json_is_number(d) &&
+                json_integer_value(json_object_get(rec, "pairwise_comparisons")) > 0)
+                jv_stats_add(&per, json_number_value(d));
+        }
+        jv_manifest_stage(manifest, "pairwise", t0, t1, &per);
+        jv_stats_release(&per);
+        jv_manifest_set(manifest, "pairwise", stats ? json_incref(stats) : json_null());
+        jv_manifest_write(manifest);
+    }
+    if (playoff_out)
+        *playoff_out = stats ? json_incref(stats) : NULL;
+    json_decref(stats);
+    g_free(log_path);
+    g_hash_table_destroy(cx.per_category);
+    jv_match_http_release(&mh);
+    jv_http_pool_free(pool);
+    jv_http_sched_free(own);
+    return rc;
+}
+
+int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *c, int argc,
+                       char **argv)
+{
+    GError *err = NULL;
+    int rc = JV_EXIT_FATAL;
+    json_t *records = jv_results_load(o->output_jsonl, &err);
+    struct jv_manifest m;
+    struct jv_progress progress;
+    memset(&m, 0, sizeof m);
+    jv_progress_init(&progress, o->progress_file, o->quiet);
+    if (!records) {
+        jv_error("--stage pairwise needs an existing results file: %s", err->message);
+        g_clear_error(&err);
+        goto out;
+    }
+    char *mpath = jv_manifest_path_for(o->output_jsonl);
+    jv_manifest_init(&m, mpath, o, argc, argv);
+    g_free(mpath);
+    /* Keep the judging run's figures: this run adds the playoff to them. */
+    json_t *old = json_load_file(m.path, 0, NULL);
+    if (json_is_object(old)) {
+        const char *keep[] = {"stages", "images", "iqa_cache",     "critique",
+                              "prompt", "gpu",    "server_metrics"};
+        for (size_t i = 0; i < JV_ARRAY_LEN(keep); i++) {
+            json_t *v = json_object_get(old, keep[i]);
+            if (v)
+                json_object_set(m.root, keep[i], v);
+        }
+        json_object_set(m.root, "judging_run_id", json_object_get(old, "run_id"));
+    }
+    json_decref(old);
+    jv_manifest_write(&m);
+    json_t *playoff = NULL;
+    if (jv_stage3_run(records, o, c, NULL, &progress, &m, &playoff, &err) < 0 ||
+        jv_results_rewrite(o->output_jsonl, records, &err) < 0 ||
+        jv_summary_write(o->summary, o->output_jsonl, playoff, jv_manifest_run_id(&m),
+                         c ? c->name : NULL, &err) < 0) {
+        jv_error("%s", err->message);
+        g_clear_error(&err);
+        json_decref(playoff);
+        jv_manifest_finish(&m, jv_pipeline_interrupted() ? "interrupted" : "failed");
+        jv_progress_phase(&progress, "error", "error", "playoff failed");
+        rc = jv_pipeline_interrupted() ? JV_EXIT_SIGINT : JV_EXIT_FATAL;
+        goto out;
+    }
+    json_decref(playoff);
+    jv_manifest_finish(&m, "complete");
+    jv_progress_phase(&progress, "complete", "complete", "playoff complete");
+    printf("playoff complete: %s\nsummary: %s\n", o->output_jsonl, o->summary);
+    rc = JV_EXIT_OK;
+out:
+    json_decref(records);
+    if (m.root)
+        jv_manifest_release(&m);
+    jv_progress_release(&progress);
+    return rc;
+}

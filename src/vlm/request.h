@@ -1,0 +1,62 @@
+/*
+ * request.h - the body of a Stage 2 chat-completions request (SPEC 2.6) and
+ * the image as a data: URL.
+ */
+#ifndef JV_REQUEST_H
+#define JV_REQUEST_H
+
+#include <jansson.h>
+
+#include "pipeline/run_config.h"
+
+/* Everything one critique request carries. All strings borrowed. */
+struct jv_critique_request_params {
+    const char *model;
+    const char *system;    /* the profile's system text */
+    const char *user_text; /* the rendered user template */
+    const char *image_url; /* "data:<mime>;base64,..." (or any URL the server fetches) */
+    int max_tokens;
+    double temperature;
+    double top_p;
+    bool stream; /* adds stream_options {"include_usage": true} */
+    enum jv_structured_output structured;
+};
+
+/*
+ * Returns the JSON request body (owned, g_free):
+ *   {"model", "messages": [{"role": "system", "content": system},
+ *     {"role": "user", "content": [{"type": "text", "text": user_text},
+ *       {"type": "image_url", "image_url": {"url": image_url}}]}],
+ *    "max_tokens", "temperature", "top_p", "stream",
+ *    "stream_options": {"include_usage": true}   (only when stream),
+ *    "response_format": {...}                    (only when structured)}
+ * json_schema asks for jv_critique_reply_schema(); json_object for
+ * {"type": "json_object"}.
+ */
+char *jv_critique_request_body(const struct jv_critique_request_params *p);
+
+/*
+ * The JSON schema of a critique reply: {"title": string|null, "style": one of
+ * the style labels, "critique": string, "score": integer 0..20}, all required
+ * (new reference).
+ */
+json_t *jv_critique_reply_schema(void);
+
+/*
+ * MIME type of an image by its first bytes: "image/jpeg", "image/png",
+ * "image/tiff", "image/webp", or NULL for anything else (static string).
+ */
+const char *jv_image_mime_sniff(const void *data, size_t len);
+
+/*
+ * Reads the image at `path` and returns "data:<mime>;base64,<...>" (owned).
+ * The file's own bytes and MIME type are sent as they are, unless
+ * `max_side` > 0 and the image's longer side exceeds it: then it is shrunk
+ * with vips_thumbnail (EXIF orientation applied, alpha flattened on white,
+ * 16-bit made 8-bit) to fit max_side x max_side and re-encoded as JPEG at
+ * quality 90. libvips must be initialised. Returns NULL with err
+ * (JV_ERR_IO, or JV_ERR_IMAGE for an unsupported or undecodable file).
+ */
+char *jv_image_data_url(const char *path, int max_side, GError **err);
+
+#endif
