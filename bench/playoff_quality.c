@@ -68,7 +68,7 @@ struct bench {
 
 /* One cohort under one scheme: adds its taus and comparisons to `t`. */
 static void one_run(struct bench *b, const size_t *members, const int *scores, size_t n,
-                    uint64_t seed, enum jv_pairwise_schedule scheme, int rounds, struct tally *t)
+                    uint64_t seed, enum jv_playoff_schedule scheme, int rounds, struct tally *t)
 {
     struct jv_model_judge m;
     struct jv_match_http mh;

@@ -115,27 +115,27 @@ static GPtrArray *variant_args(GPtrArray *user, const char *dir, const char *iqa
 /* Runs one variant; returns the pipeline's exit code (or usage error). */
 static int run_variant(const char *label, GPtrArray *argv_arr, bool baseline)
 {
-    struct jv_options o;
+    struct jv_run_config o;
     GError *err = NULL;
     bool help = false;
-    jv_options_init(&o);
+    jv_run_config_init(&o);
     int argc = (int)argv_arr->len - 1;
     char **argv = (char **)argv_arr->pdata;
     int rc;
-    if (jv_options_parse(&o, argc, argv, &help, &err) < 0) {
+    if (jv_run_config_parse(&o, argc, argv, &help, &err) < 0) {
         fprintf(stderr, "judge-vision bench: %s run: %s\n", label, err->message);
         g_error_free(err);
         rc = JV_EXIT_USAGE;
     } else {
         if (baseline) {
             /* the baseline judges with the built-in club_judge_v1 wording */
-            g_clear_pointer(&o.prompt_file, g_free);
+            g_clear_pointer(&o.critique.prompt_file, g_free);
             o.baseline_io = true;
         }
         fprintf(stderr, "judge-vision bench: %s run\n", label);
         rc = jv_pipeline_run(&o, argc, argv);
     }
-    jv_options_release(&o);
+    jv_run_config_release(&o);
     return rc;
 }
 
@@ -169,14 +169,14 @@ int cmd_bench(int argc, char **argv)
     }
 
     /* the user's options as given: validates them and gives the defaults */
-    struct jv_options o;
+    struct jv_run_config o;
     GError *err = NULL;
     bool help = false;
     int rc = JV_EXIT_OK;
-    jv_options_init(&o);
+    jv_run_config_init(&o);
     g_ptr_array_add(user, NULL);
     int uargc = (int)user->len - 1;
-    if (jv_options_parse(&o, uargc, (char **)user->pdata, &help, &err) < 0) {
+    if (jv_run_config_parse(&o, uargc, (char **)user->pdata, &help, &err) < 0) {
         fprintf(stderr, "judge-vision bench: %s\n", err->message);
         g_error_free(err);
         rc = JV_EXIT_USAGE;
@@ -185,11 +185,11 @@ int cmd_bench(int argc, char **argv)
     g_ptr_array_remove_index(user, user->len - 1); /* the NULL */
     if (help) {
         bench_usage(stdout);
-        jv_options_print_help(stdout, "judge-vision");
+        jv_run_config_print_help(stdout, "judge-vision");
         goto out;
     }
     if (!bench_dir)
-        bench_dir = default_bench_dir(o.output_jsonl);
+        bench_dir = default_bench_dir(o.outputs.results);
 
     char *base_dir = g_build_filename(bench_dir, "baseline", NULL);
     char *opt_dir = g_build_filename(bench_dir, "optimised", NULL);
@@ -271,7 +271,7 @@ done:
     g_free(base_cache);
     g_free(opt_cache);
 out:
-    jv_options_release(&o);
+    jv_run_config_release(&o);
     g_ptr_array_free(user, TRUE);
     g_free(bench_dir);
     return rc;

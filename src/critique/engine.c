@@ -16,7 +16,8 @@
 #define RETRY_TOKEN_FACTOR 1.5
 
 struct jv_critique_engine {
-    const struct jv_options *o;
+    const struct jv_vlm_config *vlm;
+    const struct jv_critique_config *c;
     const struct jv_prompt *p;
     struct jv_http_sched *sched;
     struct jv_http_pool *pool;
@@ -65,7 +66,7 @@ static void pump(struct jv_critique_engine *e);
 static bool slot_free(const struct jv_critique_engine *e)
 {
     size_t n = (size_t)e->concurrency;
-    if (e->o->pipeline)
+    if (e->c->pipeline)
         return e->awaiting < n && e->in_flight < 2 * n;
     return e->in_flight < n;
 }
@@ -123,21 +124,21 @@ static char *user_text(const struct jv_critique_engine *e, const struct jv_criti
 static char *build_body(struct flight *f, GError **err)
 {
     struct jv_critique_engine *e = f->e;
-    char *url = jv_image_data_url(f->job->image_path, e->o->vlm_max_side, err);
+    char *url = jv_image_data_url(f->job->image_path, e->vlm->max_side, err);
     if (!url)
         return NULL;
     char *text = user_text(e, f->job);
     bool retry = f->request_no > 1;
     struct jv_critique_request_params rp = {
-        .model = e->o->model,
+        .model = e->vlm->model,
         .system = e->p->system,
         .user_text = text,
         .image_url = url,
         .max_tokens = retry ? (int)ceil(e->max_tokens * RETRY_TOKEN_FACTOR) : e->max_tokens,
-        .temperature = retry ? 0.0 : e->o->temperature,
-        .top_p = e->o->top_p,
-        .stream = e->o->stream,
-        .structured = e->o->structured_output,
+        .temperature = retry ? 0.0 : e->c->temperature,
+        .top_p = e->c->top_p,
+        .stream = e->c->stream,
+        .structured = e->c->structured_output,
     };
     char *body = jv_critique_request_body(&rp);
     g_free(text);
@@ -277,10 +278,10 @@ static int send_request(struct flight *f, GError **err)
     jv_reply_reset(&f->reply);
     g_clear_pointer(&f->stream_error, g_free);
     struct jv_http_request *req =
-        jv_http_request_new(e->pool, CHAT_PATH, body, e->o->api_key, e->o->stream, &e->cb, f);
+        jv_http_request_new(e->pool, CHAT_PATH, body, e->vlm->api_key, e->c->stream, &e->cb, f);
     g_free(body);
-    jv_http_request_set_timeout(req, e->o->timeout_s);
-    jv_http_request_set_max_retries(req, e->o->max_retries);
+    jv_http_request_set_timeout(req, e->vlm->timeout_s);
+    jv_http_request_set_max_retries(req, e->vlm->max_retries);
     f->awaiting = true;
     e->awaiting++;
     e->in_flight++;
@@ -513,18 +514,20 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
 
 /* ---- lifetime and counters --------------------------------------------- */
 
-struct jv_critique_engine *jv_critique_engine_new(const struct jv_options *o,
+struct jv_critique_engine *jv_critique_engine_new(const struct jv_vlm_config *vlm,
+                                                  const struct jv_critique_config *c,
                                                   const struct jv_prompt *p,
                                                   struct jv_http_sched *sched,
                                                   struct jv_http_pool *pool)
 {
     struct jv_critique_engine *e = g_new0(struct jv_critique_engine, 1);
-    e->o = o;
+    e->vlm = vlm;
+    e->c = c;
     e->p = p;
     e->sched = sched;
     e->pool = pool;
-    e->concurrency = MAX(o->concurrency, 1);
-    e->max_tokens = o->max_new_tokens > 0 ? o->max_new_tokens : p->max_tokens;
+    e->concurrency = MAX(vlm->concurrency, 1);
+    e->max_tokens = c->max_new_tokens > 0 ? c->max_new_tokens : p->max_tokens;
     e->cb.on_sse_event = on_sse_event;
     e->cb.on_first_token = on_first_token;
     e->cb.on_retry = on_retry;

@@ -49,7 +49,20 @@
 
 #include "critique/prompt.h"
 #include "net/http.h"
-#include "pipeline/run_config.h"
+#include "vlm/request.h"
+
+/* Stage 2's own settings; the server connection is struct jv_vlm_config. */
+struct jv_critique_config {
+    int max_new_tokens; /* reply limit; <= 0: the profile's max_tokens */
+    double temperature;
+    double top_p;
+    char *prompt_profile; /* built-in profile id */
+    char *prompt_file;    /* a profile file of the user's; wins over prompt_profile */
+    enum jv_structured_output structured_output;
+    bool pipeline; /* release the next request at the first token */
+    bool stream;
+    char *notes; /* --critique-notes, added to the competition's notes */
+};
 
 struct jv_critique_job;
 
@@ -95,13 +108,13 @@ struct jv_critique_job {
 struct jv_critique_engine;
 
 /*
- * Creates an engine. Borrows `o` (model, max_new_tokens, temperature, top_p,
- * stream, structured_output, concurrency, pipeline, timeout_s, max_retries,
- * api_key, vlm_max_side), `p`, `sched` and `pool`; all must outlive the
- * engine. The reply limit is o->max_new_tokens when > 0, else the profile's
+ * Creates an engine. Borrows `vlm` (model, api_key, timeout_s, max_retries,
+ * concurrency, max_side), `c`, `p`, `sched` and `pool`; all must outlive the
+ * engine. The reply limit is c->max_new_tokens when > 0, else the profile's
  * max_tokens. Requests go to "<base url>/chat/completions".
  */
-struct jv_critique_engine *jv_critique_engine_new(const struct jv_options *o,
+struct jv_critique_engine *jv_critique_engine_new(const struct jv_vlm_config *vlm,
+                                                  const struct jv_critique_config *c,
                                                   const struct jv_prompt *p,
                                                   struct jv_http_sched *sched,
                                                   struct jv_http_pool *pool);

@@ -27,14 +27,14 @@ void jv_job_free(struct jv_job *job)
     g_free(job);
 }
 
-unsigned jv_iqa_stage_groups(const struct jv_options *o)
+unsigned jv_iqa_stage_groups(const struct jv_iqa_config *o)
 {
     unsigned g = JV_IQA_BASIC;
     if (!o->disable_tonal)
         g |= JV_IQA_TONAL;
-    if (o->iqa_service_url && !o->disable_nima)
+    if (o->service_url && !o->disable_nima)
         g |= JV_IQA_NIMA;
-    if (o->iqa_service_url && !o->disable_musiq)
+    if (o->service_url && !o->disable_musiq)
         g |= JV_IQA_MUSIQ;
     return g;
 }
@@ -48,7 +48,7 @@ static void fail_job(struct jv_job *job, const char *why)
 /* Stage 0 + 1 of one image, on a worker thread. */
 static void measure(struct jv_iqa_stage *st, struct jv_job *job)
 {
-    const struct jv_options *o = st->opts;
+    const struct jv_iqa_config *o = st->cfg;
     GError *err = NULL;
     struct jv_image im = {0};
     uint8_t *rgb = NULL;
@@ -58,7 +58,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
 
     const char *const *cats =
         st->competition ? (const char *const *)st->competition->categories : NULL;
-    job->category = jv_category_for(job->path, o->critique_category, cats);
+    job->category = jv_category_for(job->path, o->category_override, cats);
 
     struct stat sb;
     if (stat(job->path, &sb) != 0) {
@@ -77,7 +77,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
     if (st->results) {
         g_mutex_lock(&st->results_lock);
         job->resumed = jv_results_take_resumable(st->results, job->path_utf8, job->content_hash,
-                                                 st->prompt_sha256, o->model);
+                                                 st->prompt_sha256, st->model);
         g_mutex_unlock(&st->results_lock);
         if (job->resumed)
             goto out;
@@ -141,21 +141,23 @@ static void worker(gpointer data, gpointer user)
     g_async_queue_push(st->done, job);
 }
 
-int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_options *o,
-                       const struct jv_competition *competition, struct jv_iqa_cache *cache,
-                       struct jv_results *results, const char *prompt_sha256, GError **err)
+int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *o, bool cache_only,
+                       const char *model, const struct jv_competition *competition,
+                       struct jv_iqa_cache *cache, struct jv_results *results,
+                       const char *prompt_sha256, GError **err)
 {
     memset(st, 0, sizeof *st);
-    st->opts = o;
+    st->cfg = o;
+    st->model = model;
     st->competition = competition;
     st->cache = cache;
     st->results = results;
     st->prompt_sha256 = prompt_sha256;
     g_mutex_init(&st->results_lock);
     st->groups = jv_iqa_stage_groups(o);
-    st->cache_only = o->stage == JV_STAGE_CRITIQUE;
+    st->cache_only = cache_only;
     st->done = g_async_queue_new();
-    st->pool = g_thread_pool_new(worker, st, o->iqa_workers, FALSE, err);
+    st->pool = g_thread_pool_new(worker, st, o->workers, FALSE, err);
     return st->pool ? 0 : -1;
 }
 

@@ -9,13 +9,22 @@
 
 #include "iqa/cache.h"
 #include "pipeline/job.h"
-#include "pipeline/run_config.h"
+/* Stage 0-1's settings. Strings are owned by whoever fills the struct. */
+struct jv_iqa_config {
+    int workers;           /* images measured in parallel */
+    double max_megapixels; /* larger images are refused before decoding */
+    bool disable_musiq, disable_nima, disable_tonal;
+    char *service_url; /* NIMA/MUSIQ service; NULL = none */
+    int service_concurrency;
+    char *category_override; /* --critique-category: this category for every image */
+};
 #include "outputs/results.h"
 
 struct jv_competition;
 
 struct jv_iqa_stage {
-    const struct jv_options *opts;
+    const struct jv_iqa_config *cfg;
+    const char *model;                        /* for resume matching */
     const struct jv_competition *competition; /* nullable */
     struct jv_iqa_cache *cache;
     struct jv_results *results; /* nullable: resume candidates */
@@ -29,11 +38,12 @@ struct jv_iqa_stage {
 };
 
 /* Metric groups a run wants from its options (NIMA/MUSIQ only with a source). */
-unsigned jv_iqa_stage_groups(const struct jv_options *o);
+unsigned jv_iqa_stage_groups(const struct jv_iqa_config *cfg);
 
-int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_options *o,
-                       const struct jv_competition *competition, struct jv_iqa_cache *cache,
-                       struct jv_results *results, const char *prompt_sha256, GError **err);
+int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *cfg, bool cache_only,
+                       const char *model, const struct jv_competition *competition,
+                       struct jv_iqa_cache *cache, struct jv_results *results,
+                       const char *prompt_sha256, GError **err);
 /* Queues a job (takes it); it comes back on st->done. */
 void jv_iqa_stage_push(struct jv_iqa_stage *st, struct jv_job *job);
 /* Jobs queued and not yet picked up by a worker. */

@@ -29,7 +29,7 @@ static char *new_run_id(void)
     return g_strdup_printf("%sZ-%06x", compact, g_random_int() & 0xffffff);
 }
 
-void jv_manifest_init(struct jv_manifest *m, const char *path, const struct jv_options *o, int argc,
+void jv_manifest_init(struct jv_manifest *m, const char *path, json_t *parameters, int argc,
                       char **argv)
 {
     char ts[JV_ISO8601_LEN];
@@ -56,7 +56,7 @@ void jv_manifest_init(struct jv_manifest *m, const char *path, const struct jv_o
             json_array_append_new(cmd, json_string(argv[i]));
     }
     json_object_set_new(m->root, "command", cmd);
-    json_object_set_new(m->root, "parameters", jv_options_to_json(o));
+    json_object_set_new(m->root, "parameters", parameters);
     json_object_set_new(m->root, "stages", json_array());
     json_object_set_new(m->root, "started", json_string(jv_clock_iso8601(m->started_wall, ts)));
     json_object_set_new(m->root, "finished", json_null());

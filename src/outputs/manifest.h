@@ -11,7 +11,6 @@
 #include <jansson.h>
 
 #include "core/stats.h"
-#include "pipeline/run_config.h"
 
 struct jv_manifest {
     char *path;
@@ -24,9 +23,10 @@ char *jv_manifest_path_for(const char *results_path);
 
 /*
  * Starts a manifest: run_id, tool_version, git identity, command (argv),
- * parameters (no API key), started, status "running".
+ * parameters (taken: the settings, never the API key), started, status
+ * "running".
  */
-void jv_manifest_init(struct jv_manifest *m, const char *path, const struct jv_options *o, int argc,
+void jv_manifest_init(struct jv_manifest *m, const char *path, json_t *parameters, int argc,
                       char **argv);
 void jv_manifest_release(struct jv_manifest *m);
 

@@ -15,7 +15,7 @@ struct pending {
 };
 
 struct jv_stage2 {
-    const struct jv_options *o;
+    const struct jv_run_config *o;
     const struct jv_competition *competition;
     struct jv_prompt *prompt;
     struct jv_http_pool *pool;
@@ -49,10 +49,10 @@ static char *rules_text(const struct jv_competition *c)
     return g_string_free(out, FALSE);
 }
 
-static char *notes_text(const struct jv_options *o, const struct jv_competition *c)
+static char *notes_text(const struct jv_run_config *o, const struct jv_competition *c)
 {
     const char *a = c && c->notes ? c->notes : NULL;
-    const char *b = o->critique_notes;
+    const char *b = o->critique.notes;
     if (a && b) {
         char *trimmed = g_strstrip(g_strdup(a));
         char *both = g_strdup_printf("%s\n%s", trimmed, b);
@@ -117,11 +117,12 @@ static struct jv_critique_job *feed_engine(void *user)
     return job ? &wrap(s, job)->cj : NULL;
 }
 
-struct jv_stage2 *jv_stage2_new(const struct jv_options *o, const struct jv_competition *c,
+struct jv_stage2 *jv_stage2_new(const struct jv_run_config *o, const struct jv_competition *c,
                                 struct jv_http_sched *sched, jv_stage2_done_fn done, void *user,
                                 GError **err)
 {
-    struct jv_prompt *prompt = jv_prompt_load(o->prompt_profile, o->prompt_file, err);
+    struct jv_prompt *prompt =
+        jv_prompt_load(o->critique.prompt_profile, o->critique.prompt_file, err);
     if (!prompt)
         return NULL;
     struct jv_stage2 *s = g_new0(struct jv_stage2, 1);
@@ -130,8 +131,8 @@ struct jv_stage2 *jv_stage2_new(const struct jv_options *o, const struct jv_comp
     s->prompt = prompt;
     s->done = done;
     s->user = user;
-    s->pool = jv_http_pool_new((const char *const *)o->base_urls);
-    s->engine = jv_critique_engine_new(o, prompt, sched, s->pool);
+    s->pool = jv_http_pool_new((const char *const *)o->vlm.base_urls);
+    s->engine = jv_critique_engine_new(&o->vlm, &o->critique, prompt, sched, s->pool);
     s->competition_notes = notes_text(o, c);
     s->rules = rules_text(c);
     return s;

@@ -23,7 +23,7 @@ typedef void (*jv_stage2_done_fn)(struct jv_job *job, json_t *fields, void *user
  * Loads the prompt profile and prepares the engine. Borrows everything; the
  * scheduler is shared with the IQA service client.
  */
-struct jv_stage2 *jv_stage2_new(const struct jv_options *o, const struct jv_competition *c,
+struct jv_stage2 *jv_stage2_new(const struct jv_run_config *o, const struct jv_competition *c,
                                 struct jv_http_sched *sched, jv_stage2_done_fn done, void *user,
                                 GError **err);
 void jv_stage2_free(struct jv_stage2 *s);

@@ -48,7 +48,7 @@ static void install_signals(void)
 }
 
 struct run {
-    const struct jv_options *o;
+    const struct jv_run_config *o;
     struct jv_competition *competition;
     GPtrArray *paths;
     struct jv_manifest manifest;
@@ -223,11 +223,11 @@ static void iqa_returned(struct run *r, struct jv_job *job)
 /* How many jobs may be between discovery and Stage 2 at once: keeps memory flat. */
 static size_t window(const struct run *r)
 {
-    size_t w = (size_t)r->o->iqa_workers * 2 + 2;
+    size_t w = (size_t)r->o->iqa.workers * 2 + 2;
     if (r->critique)
-        w += (size_t)r->o->concurrency * 2;
+        w += (size_t)r->o->vlm.concurrency * 2;
     if (r->service)
-        w += (size_t)r->o->iqa_service_concurrency;
+        w += (size_t)r->o->iqa.service_concurrency;
     return w;
 }
 
@@ -288,8 +288,8 @@ static void main_loop(struct run *r)
             jv_progress_phase(&r->progress, "interrupted", "running",
                               "stopping: finishing requests in flight");
             jv_warn("signal received: finishing requests in flight (up to %.0f s)",
-                    r->o->timeout_s);
-            stop_deadline = jv_clock_mono() + r->o->timeout_s;
+                    r->o->vlm.timeout_s);
+            stop_deadline = jv_clock_mono() + r->o->vlm.timeout_s;
             while (!g_queue_is_empty(&r->ready))
                 jv_job_free(g_queue_pop_head(&r->ready));
             if (r->stage2)
@@ -313,7 +313,7 @@ static void main_loop(struct run *r)
 
 static int load_competition(struct run *r, GError **err)
 {
-    const struct jv_options *o = r->o;
+    const struct jv_run_config *o = r->o;
     if (!o->competition_config)
         return 0;
     r->competition = jv_competition_load(o->competition_config, o->competition_id, err);
@@ -352,10 +352,10 @@ static void record_stages(struct run *r)
  */
 static int finish_outputs(struct run *r, GError **err)
 {
-    const char *path = r->o->output_jsonl;
+    const char *path = r->o->outputs.results;
     json_t *playoff = NULL;
     int rc = 0;
-    if (r->o->pairwise && !r->stopping) {
+    if (r->o->playoff.enabled && !r->stopping) {
         json_t *records = jv_results_load(path, err);
         if (!records)
             return -1;
@@ -376,8 +376,9 @@ static int finish_outputs(struct run *r, GError **err)
         g_hash_table_destroy(keep);
     }
     if (rc == 0)
-        rc = jv_summary_write(r->o->summary, path, playoff, jv_manifest_run_id(&r->manifest),
-                              r->competition ? r->competition->name : NULL, err);
+        rc =
+            jv_summary_write(r->o->outputs.summary, path, playoff, jv_manifest_run_id(&r->manifest),
+                             r->competition ? r->competition->name : NULL, err);
     json_decref(playoff);
     return rc;
 }
@@ -388,9 +389,9 @@ static void print_final(const struct run *r, double wall)
            r->critique ? "judged" : "measured", r->processed, (size_t)r->paths->len, wall,
            r->resumed, r->failed);
     if (r->critique) {
-        printf("results: %s\nsummary: %s\n", r->o->output_jsonl, r->o->summary);
+        printf("results: %s\nsummary: %s\n", r->o->outputs.results, r->o->outputs.summary);
     } else {
-        printf("IQA cache: %s\n", r->o->iqa_cache);
+        printf("IQA cache: %s\n", r->o->outputs.iqa_cache);
     }
     printf("manifest: %s\n", r->manifest.path);
     fflush(stdout);
@@ -401,18 +402,18 @@ static void print_final(const struct run *r, double wall)
  * our key? A server that is down would otherwise cost every image its full
  * round of retries before the run could say so.
  */
-static int check_vlm_server(const struct jv_options *o, GError **err)
+static int check_vlm_server(const struct jv_run_config *o, GError **err)
 {
     GString *why = g_string_new(NULL);
     int rc = -1;
-    for (size_t i = 0; o->base_urls && o->base_urls[i]; i++) {
-        char *url = g_strdup_printf("%s/models", o->base_urls[i]);
+    for (size_t i = 0; o->vlm.base_urls && o->vlm.base_urls[i]; i++) {
+        char *url = g_strdup_printf("%s/models", o->vlm.base_urls[i]);
         long status = 0;
         GError *e = NULL;
         char *body = jv_http_get(url, 10.0, 1 << 20, &status, &e);
         if (body && (status == 401 || status == 403)) {
             g_string_append_printf(why, "%s%s answered HTTP %ld (check --api-key)",
-                                   why->len ? "; " : "", o->base_urls[i], status);
+                                   why->len ? "; " : "", o->vlm.base_urls[i], status);
         } else if (body) {
             rc = 0; /* any other answer: the server is there */
         } else {
@@ -435,33 +436,33 @@ static int check_vlm_server(const struct jv_options *o, GError **err)
 
 static int run_stages(struct run *r, int argc, char **argv)
 {
-    const struct jv_options *o = r->o;
+    const struct jv_run_config *o = r->o;
     GError *err = NULL;
     int rc = JV_EXIT_FATAL;
-    char *manifest_path = jv_manifest_path_for(o->output_jsonl);
+    char *manifest_path = jv_manifest_path_for(o->outputs.results);
 
     r->critique =
         o->stage == JV_STAGE_FULL || o->stage == JV_STAGE_CRITIQUE || o->stage == JV_STAGE_TWO_PASS;
-    if (o->stage == JV_STAGE_CRITIQUE && !g_file_test(o->iqa_cache, G_FILE_TEST_EXISTS)) {
+    if (o->stage == JV_STAGE_CRITIQUE && !g_file_test(o->outputs.iqa_cache, G_FILE_TEST_EXISTS)) {
         jv_error("--stage critique needs the IQA cache %s, which does not exist: run "
                  "--stage iqa first (or --stage full)",
-                 o->iqa_cache);
+                 o->outputs.iqa_cache);
         goto out;
     }
     if (r->critique && check_vlm_server(o, &err) < 0)
         goto fatal;
-    r->cache = jv_iqa_cache_open(o->iqa_cache, false, &err);
+    r->cache = jv_iqa_cache_open(o->outputs.iqa_cache, false, &err);
     if (!r->cache)
         goto fatal;
-    if (o->iqa_service_url || r->critique)
-        r->sched = jv_http_sched_new(o->concurrency * 2 + o->iqa_service_concurrency + 2);
-    if (o->iqa_service_url && (!o->disable_nima || !o->disable_musiq)) {
+    if (o->iqa.service_url || r->critique)
+        r->sched = jv_http_sched_new(o->vlm.concurrency * 2 + o->iqa.service_concurrency + 2);
+    if (o->iqa.service_url && (!o->iqa.disable_nima || !o->iqa.disable_musiq)) {
         r->service =
-            jv_iqa_service_new(o->iqa_service_url, o->iqa_service_concurrency, o->timeout_s);
+            jv_iqa_service_new(o->iqa.service_url, o->iqa.service_concurrency, o->vlm.timeout_s);
         GError *herr = NULL;
         if (jv_iqa_service_health(r->service, &herr) < 0) {
             jv_warn("IQA service %s unavailable (%s): NIMA and MUSIQ will be n/a",
-                    o->iqa_service_url, herr->message);
+                    o->iqa.service_url, herr->message);
             g_error_free(herr);
             jv_iqa_service_free(r->service);
             r->service = NULL;
@@ -472,22 +473,25 @@ static int run_stages(struct run *r, int argc, char **argv)
         if (!r->stage2)
             goto fatal;
         jv_stage2_set_feeder(r->stage2, next_ready, r);
-        if (jv_results_open(&r->results, o->output_jsonl, o->flush_every, o->fresh, &err) < 0)
+        if (jv_results_open(&r->results, o->outputs.results, o->outputs.flush_every,
+                            o->outputs.fresh, &err) < 0)
             goto fatal;
         r->results_open = true;
     }
-    jv_manifest_init(&r->manifest, manifest_path, o, argc, argv);
+    jv_manifest_init(&r->manifest, manifest_path, jv_run_config_to_json(o), argc, argv);
     r->rctx.run_id = jv_manifest_run_id(&r->manifest);
-    r->rctx.backend = o->backend;
-    r->rctx.model = o->model;
-    r->rctx.prompt_profile = o->prompt_file ? o->prompt_file : o->prompt_profile;
+    r->rctx.backend = o->vlm.backend;
+    r->rctx.model = o->vlm.model;
+    r->rctx.prompt_profile =
+        o->critique.prompt_file ? o->critique.prompt_file : o->critique.prompt_profile;
     r->rctx.prompt_sha256 = r->stage2 ? jv_stage2_prompt_sha256(r->stage2) : NULL;
-    r->telemetry = jv_telemetry_new(o, r->critique);
+    r->telemetry = jv_telemetry_new(&o->telemetry, r->critique ? o->vlm.base_urls[0] : NULL);
     record_stages(r);
     jv_manifest_write(&r->manifest);
 
-    if (jv_iqa_stage_start(&r->iqa, o, r->competition, r->cache,
-                           r->results_open ? &r->results : NULL, r->rctx.prompt_sha256, &err) < 0)
+    if (jv_iqa_stage_start(&r->iqa, &o->iqa, o->stage == JV_STAGE_CRITIQUE, o->vlm.model,
+                           r->competition, r->cache, r->results_open ? &r->results : NULL,
+                           r->rctx.prompt_sha256, &err) < 0)
         goto fatal;
     r->iqa_started = true;
     jv_progress_set_total(&r->progress, JV_PROG_IQA, r->paths->len);
@@ -572,7 +576,7 @@ static void run_release(struct run *r)
     jv_stats_release(&r->crit_s);
 }
 
-int jv_pipeline_run(const struct jv_options *o, int argc, char **argv)
+int jv_pipeline_run(const struct jv_run_config *o, int argc, char **argv)
 {
     struct run r;
     GError *err = NULL;
@@ -585,12 +589,12 @@ int jv_pipeline_run(const struct jv_options *o, int argc, char **argv)
     jv_stats_init(&r.crit_s);
     stop_signal = 0;
     install_signals();
-    jv_log_set_quiet(o->quiet);
-    if (jv_log_open(o->log_file, (enum jv_log_level)o->log_level, &err) < 0) {
+    jv_log_set_quiet(o->outputs.quiet);
+    if (jv_log_open(o->outputs.log_file, (enum jv_log_level)o->outputs.log_level, &err) < 0) {
         jv_warn("log: %s (continuing without a log file)", err->message);
         g_clear_error(&err);
     }
-    jv_progress_init(&r.progress, o->progress_file, o->quiet);
+    jv_progress_init(&r.progress, o->outputs.progress, o->outputs.quiet);
 
     if (load_competition(&r, &err) < 0) {
         jv_error("%s", err->message);

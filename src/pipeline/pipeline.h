@@ -12,6 +12,6 @@
  * Runs the pipeline with the given options. argc/argv are the command line
  * recorded in the manifest. Returns the process exit code (enum jv_exit).
  */
-int jv_pipeline_run(const struct jv_options *o, int argc, char **argv);
+int jv_pipeline_run(const struct jv_run_config *o, int argc, char **argv);
 
 #endif

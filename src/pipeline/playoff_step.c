@@ -70,7 +70,7 @@ static bool cancelled(void *user)
     return jv_pipeline_interrupted();
 }
 
-int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_competition *c,
+int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct jv_competition *c,
                   struct jv_http_sched *sched, struct jv_progress *progress,
                   struct jv_manifest *manifest, json_t **playoff_out, GError **err)
 {
@@ -78,19 +78,20 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
     cx.per_category = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     struct jv_http_sched *own = NULL;
     if (!sched)
-        sched = own = jv_http_sched_new(o->concurrency * 2 + 2);
-    struct jv_http_pool *pool = jv_http_pool_new((const char *const *)o->base_urls);
+        sched = own = jv_http_sched_new(o->vlm.concurrency * 2 + 2);
+    struct jv_http_pool *pool = jv_http_pool_new((const char *const *)o->vlm.base_urls);
     struct jv_match_http mh;
-    jv_match_http_init(&mh, sched, pool, o->api_key, o->model, o->timeout_s, o->max_retries);
+    jv_match_http_init(&mh, sched, pool, o->vlm.api_key, o->vlm.model, o->vlm.timeout_s,
+                       o->vlm.max_retries);
     mh.cancelled = cancelled;
-    mh.images.max_side = o->vlm_max_side;
-    char *log_path = jv_playoff_matches_path(o->output_jsonl);
+    mh.images.max_side = o->vlm.max_side;
+    char *log_path = jv_playoff_matches_path(o->outputs.results);
     struct jv_playoff_params p = {
-        .threshold = o->pairwise_threshold,
-        .rounds = o->pairwise_rounds,
+        .threshold = o->playoff.threshold,
+        .rounds = o->playoff.rounds,
         .competition_rounds = c ? c->pairwise_rounds : 0,
-        .seed = o->pairwise_seed,
-        .schedule = o->pairwise_schedule,
+        .seed = o->playoff.seed,
+        .schedule = o->playoff.schedule,
         .matches_log = log_path,
         .judge = jv_match_http_judge(&mh),
         .progress = on_progress,
@@ -136,23 +137,23 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
     return rc;
 }
 
-int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *c, int argc,
+int jv_stage3_run_only(const struct jv_run_config *o, const struct jv_competition *c, int argc,
                        char **argv)
 {
     GError *err = NULL;
     int rc = JV_EXIT_FATAL;
-    json_t *records = jv_results_load(o->output_jsonl, &err);
+    json_t *records = jv_results_load(o->outputs.results, &err);
     struct jv_manifest m;
     struct jv_progress progress;
     memset(&m, 0, sizeof m);
-    jv_progress_init(&progress, o->progress_file, o->quiet);
+    jv_progress_init(&progress, o->outputs.progress, o->outputs.quiet);
     if (!records) {
         jv_error("--stage pairwise needs an existing results file: %s", err->message);
         g_clear_error(&err);
         goto out;
     }
-    char *mpath = jv_manifest_path_for(o->output_jsonl);
-    jv_manifest_init(&m, mpath, o, argc, argv);
+    char *mpath = jv_manifest_path_for(o->outputs.results);
+    jv_manifest_init(&m, mpath, jv_run_config_to_json(o), argc, argv);
     g_free(mpath);
     /* Keep the judging run's figures: this run adds the playoff to them. */
     json_t *old = json_load_file(m.path, 0, NULL);
@@ -170,8 +171,8 @@ int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *
     jv_manifest_write(&m);
     json_t *playoff = NULL;
     if (jv_stage3_run(records, o, c, NULL, &progress, &m, &playoff, &err) < 0 ||
-        jv_results_rewrite(o->output_jsonl, records, &err) < 0 ||
-        jv_summary_write(o->summary, o->output_jsonl, playoff, jv_manifest_run_id(&m),
+        jv_results_rewrite(o->outputs.results, records, &err) < 0 ||
+        jv_summary_write(o->outputs.summary, o->outputs.results, playoff, jv_manifest_run_id(&m),
                          c ? c->name : NULL, &err) < 0) {
         jv_error("%s", err->message);
         g_clear_error(&err);
@@ -184,7 +185,7 @@ int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *
     json_decref(playoff);
     jv_manifest_finish(&m, "complete");
     jv_progress_phase(&progress, "complete", "complete", "playoff complete");
-    printf("playoff complete: %s\nsummary: %s\n", o->output_jsonl, o->summary);
+    printf("playoff complete: %s\nsummary: %s\n", o->outputs.results, o->outputs.summary);
     rc = JV_EXIT_OK;
 out:
     json_decref(records);

@@ -20,7 +20,7 @@ struct jv_competition;
  * `sched` may be NULL (one is made). Sets *playoff_out to the playoff's
  * figures (new reference) and records them in the manifest.
  */
-int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_competition *c,
+int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct jv_competition *c,
                   struct jv_http_sched *sched, struct jv_progress *progress,
                   struct jv_manifest *manifest, json_t **playoff_out, GError **err);
 
@@ -29,7 +29,7 @@ int jv_stage3_run(json_t *records, const struct jv_options *o, const struct jv_c
  * rewrites it atomically, rewrites the summary and updates the manifest.
  * Returns the exit code.
  */
-int jv_stage3_run_only(const struct jv_options *o, const struct jv_competition *c, int argc,
+int jv_stage3_run_only(const struct jv_run_config *o, const struct jv_competition *c, int argc,
                        char **argv);
 
 /* True once SIGINT/SIGTERM asked the run to stop (pipeline.c). */

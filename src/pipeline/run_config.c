@@ -18,63 +18,63 @@ const char *jv_stage_mode_name(enum jv_stage_mode m)
     return stage_names[m];
 }
 
-void jv_options_init(struct jv_options *o)
+void jv_run_config_init(struct jv_run_config *o)
 {
     memset(o, 0, sizeof *o);
     o->recursive = true;
     o->stage = JV_STAGE_FULL;
-    o->output_jsonl = g_strdup(JV_DEFAULT_RESULTS);
-    o->summary = g_strdup(JV_DEFAULT_SUMMARY);
-    o->progress_file = g_strdup(JV_DEFAULT_PROGRESS);
-    o->iqa_cache = g_strdup(JV_DEFAULT_IQA);
-    o->log_file = g_strdup(JV_DEFAULT_LOG);
-    o->log_level = JV_LOG_INFO;
+    o->outputs.results = g_strdup(JV_DEFAULT_RESULTS);
+    o->outputs.summary = g_strdup(JV_DEFAULT_SUMMARY);
+    o->outputs.progress = g_strdup(JV_DEFAULT_PROGRESS);
+    o->outputs.iqa_cache = g_strdup(JV_DEFAULT_IQA);
+    o->outputs.log_file = g_strdup(JV_DEFAULT_LOG);
+    o->outputs.log_level = JV_LOG_INFO;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    o->iqa_workers = cpus > 0 ? (int)cpus : 1;
-    o->max_megapixels = 250;
-    o->iqa_service_concurrency = 4;
-    o->backend = g_strdup("vllm");
-    o->model = g_strdup("Qwen/Qwen3-VL-8B-Instruct-FP8");
-    o->timeout_s = 120;
-    o->max_retries = 3;
-    o->max_new_tokens = 320;
-    o->temperature = 0.2;
-    o->top_p = 0.9;
-    o->prompt_profile = g_strdup("club_judge_compact");
-    o->structured_output = JV_STRUCTURED_NONE;
-    o->concurrency = 1;
-    o->pipeline = true;
-    o->stream = true;
-    o->vlm_max_side = 0;
-    o->pairwise = false;
-    o->pairwise_threshold = 17;
-    o->pairwise_seed = 42;
-    o->pairwise_schedule = JV_SCHEDULE_SWISS;
-    o->flush_every = 16;
-    o->gpu_sample_every = 10;
+    o->iqa.workers = cpus > 0 ? (int)cpus : 1;
+    o->iqa.max_megapixels = 250;
+    o->iqa.service_concurrency = 4;
+    o->vlm.backend = g_strdup("vllm");
+    o->vlm.model = g_strdup("Qwen/Qwen3-VL-8B-Instruct-FP8");
+    o->vlm.timeout_s = 120;
+    o->vlm.max_retries = 3;
+    o->critique.max_new_tokens = 320;
+    o->critique.temperature = 0.2;
+    o->critique.top_p = 0.9;
+    o->critique.prompt_profile = g_strdup("club_judge_compact");
+    o->critique.structured_output = JV_STRUCTURED_NONE;
+    o->vlm.concurrency = 1;
+    o->critique.pipeline = true;
+    o->critique.stream = true;
+    o->vlm.max_side = 0;
+    o->playoff.enabled = false;
+    o->playoff.threshold = 17;
+    o->playoff.seed = 42;
+    o->playoff.schedule = JV_SCHEDULE_SWISS;
+    o->outputs.flush_every = 16;
+    o->telemetry.gpu_sample_every = 10;
 }
 
-void jv_options_release(struct jv_options *o)
+void jv_run_config_release(struct jv_run_config *o)
 {
     g_strfreev(o->input_dirs);
     g_free(o->competition_config);
     g_free(o->competition_id);
-    g_free(o->critique_category);
-    g_free(o->critique_notes);
-    g_free(o->output_jsonl);
-    g_free(o->summary);
-    g_free(o->progress_file);
-    g_free(o->iqa_cache);
-    g_free(o->log_file);
-    g_free(o->iqa_service_url);
-    g_free(o->backend);
-    g_strfreev(o->base_urls);
-    if (o->api_key)
-        memset(o->api_key, 0, strlen(o->api_key));
-    g_free(o->api_key);
-    g_free(o->model);
-    g_free(o->prompt_profile);
-    g_free(o->prompt_file);
+    g_free(o->iqa.category_override);
+    g_free(o->critique.notes);
+    g_free(o->outputs.results);
+    g_free(o->outputs.summary);
+    g_free(o->outputs.progress);
+    g_free(o->outputs.iqa_cache);
+    g_free(o->outputs.log_file);
+    g_free(o->iqa.service_url);
+    g_free(o->vlm.backend);
+    g_strfreev(o->vlm.base_urls);
+    if (o->vlm.api_key)
+        memset(o->vlm.api_key, 0, strlen(o->vlm.api_key));
+    g_free(o->vlm.api_key);
+    g_free(o->vlm.model);
+    g_free(o->critique.prompt_profile);
+    g_free(o->critique.prompt_file);
     memset(o, 0, sizeof *o);
 }
 
@@ -185,7 +185,7 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-void jv_options_print_help(FILE *out, const char *prog)
+void jv_run_config_print_help(FILE *out, const char *prog)
 {
     fprintf(out,
             "Usage: %s run [options]\n"
@@ -303,7 +303,8 @@ static void push_str(char ***vec, const char *v)
     (*vec)[n + 1] = NULL;
 }
 
-int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_help, GError **err)
+int jv_run_config_parse(struct jv_run_config *o, int argc, char **argv, bool *want_help,
+                        GError **err)
 {
     *want_help = false;
     optind = 0; /* full re-initialisation of getopt (GNU) */
@@ -349,60 +350,60 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
             set_str(&o->competition_id, optarg);
             break;
         case OPT_CRIT_CATEGORY:
-            set_str(&o->critique_category, optarg);
+            set_str(&o->iqa.category_override, optarg);
             break;
         case OPT_CRIT_NOTES:
-            set_str(&o->critique_notes, optarg);
+            set_str(&o->critique.notes, optarg);
             break;
         case OPT_OUTPUT_JSONL:
-            set_str(&o->output_jsonl, optarg);
+            set_str(&o->outputs.results, optarg);
             break;
         case OPT_SUMMARY:
-            set_str(&o->summary, optarg);
+            set_str(&o->outputs.summary, optarg);
             break;
         case OPT_PROGRESS:
-            set_str(&o->progress_file, optarg);
+            set_str(&o->outputs.progress, optarg);
             break;
         case OPT_IQA_CACHE:
-            set_str(&o->iqa_cache, optarg);
+            set_str(&o->outputs.iqa_cache, optarg);
             break;
         case OPT_LOG_FILE:
-            set_str(&o->log_file, optarg);
+            set_str(&o->outputs.log_file, optarg);
             break;
         case OPT_LOG_LEVEL:
-            o->log_level = jv_log_level_parse(optarg);
-            if (o->log_level < 0) {
+            o->outputs.log_level = jv_log_level_parse(optarg);
+            if (o->outputs.log_level < 0) {
                 g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                             "--log-level: expected debug, info, warn or error, got '%s'", optarg);
                 return -1;
             }
             break;
         case OPT_IQA_WORKERS:
-            if (parse_int(name, optarg, 1, 256, &o->iqa_workers, err) < 0)
+            if (parse_int(name, optarg, 1, 256, &o->iqa.workers, err) < 0)
                 return -1;
             break;
         case OPT_MAX_MP:
-            if (parse_double(name, optarg, 0.01, 100000, &o->max_megapixels, err) < 0)
+            if (parse_double(name, optarg, 0.01, 100000, &o->iqa.max_megapixels, err) < 0)
                 return -1;
             break;
         case OPT_NO_MUSIQ:
-            o->disable_musiq = true;
+            o->iqa.disable_musiq = true;
             break;
         case OPT_NO_NIMA:
-            o->disable_nima = true;
+            o->iqa.disable_nima = true;
             break;
         case OPT_NO_TONAL:
-            o->disable_tonal = true;
+            o->iqa.disable_tonal = true;
             break;
         case OPT_FAST:
-            o->disable_musiq = true;
-            o->disable_tonal = true;
+            o->iqa.disable_musiq = true;
+            o->iqa.disable_tonal = true;
             break;
         case OPT_IQA_URL:
-            set_str(&o->iqa_service_url, optarg);
+            set_str(&o->iqa.service_url, optarg);
             break;
         case OPT_IQA_CONC:
-            if (parse_int(name, optarg, 1, 64, &o->iqa_service_concurrency, err) < 0)
+            if (parse_int(name, optarg, 1, 64, &o->iqa.service_concurrency, err) < 0)
                 return -1;
             break;
         case OPT_BACKEND:
@@ -413,50 +414,50 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
                             optarg);
                 return -1;
             }
-            set_str(&o->backend, optarg);
+            set_str(&o->vlm.backend, optarg);
             break;
         case OPT_BASE_URL:
-            push_str(&o->base_urls, optarg);
+            push_str(&o->vlm.base_urls, optarg);
             break;
         case OPT_API_KEY:
-            set_str(&o->api_key, optarg);
+            set_str(&o->vlm.api_key, optarg);
             break;
         case OPT_MODEL:
-            set_str(&o->model, optarg);
+            set_str(&o->vlm.model, optarg);
             break;
         case OPT_TIMEOUT:
-            if (parse_double(name, optarg, 0.001, 86400, &o->timeout_s, err) < 0)
+            if (parse_double(name, optarg, 0.001, 86400, &o->vlm.timeout_s, err) < 0)
                 return -1;
             break;
         case OPT_MAX_RETRIES:
-            if (parse_int(name, optarg, 0, 100, &o->max_retries, err) < 0)
+            if (parse_int(name, optarg, 0, 100, &o->vlm.max_retries, err) < 0)
                 return -1;
             break;
         case OPT_MAX_TOKENS:
-            if (parse_int(name, optarg, 1, 1000000, &o->max_new_tokens, err) < 0)
+            if (parse_int(name, optarg, 1, 1000000, &o->critique.max_new_tokens, err) < 0)
                 return -1;
             break;
         case OPT_TEMPERATURE:
-            if (parse_double(name, optarg, 0, 5, &o->temperature, err) < 0)
+            if (parse_double(name, optarg, 0, 5, &o->critique.temperature, err) < 0)
                 return -1;
             break;
         case OPT_TOP_P:
-            if (parse_double(name, optarg, 0, 1, &o->top_p, err) < 0)
+            if (parse_double(name, optarg, 0, 1, &o->critique.top_p, err) < 0)
                 return -1;
             break;
         case OPT_PROFILE:
-            set_str(&o->prompt_profile, optarg);
+            set_str(&o->critique.prompt_profile, optarg);
             break;
         case OPT_PROMPT_FILE:
-            set_str(&o->prompt_file, optarg);
+            set_str(&o->critique.prompt_file, optarg);
             break;
         case OPT_STRUCTURED:
             if (strcmp(optarg, "json_schema") == 0)
-                o->structured_output = JV_STRUCTURED_JSON_SCHEMA;
+                o->critique.structured_output = JV_STRUCTURED_JSON_SCHEMA;
             else if (strcmp(optarg, "json_object") == 0)
-                o->structured_output = JV_STRUCTURED_JSON_OBJECT;
+                o->critique.structured_output = JV_STRUCTURED_JSON_OBJECT;
             else if (strcmp(optarg, "none") == 0)
-                o->structured_output = JV_STRUCTURED_NONE;
+                o->critique.structured_output = JV_STRUCTURED_NONE;
             else {
                 g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                             "--structured-output: expected json_schema, json_object or none, "
@@ -466,34 +467,34 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
             }
             break;
         case OPT_CONCURRENCY:
-            if (parse_int(name, optarg, 1, 1024, &o->concurrency, err) < 0)
+            if (parse_int(name, optarg, 1, 1024, &o->vlm.concurrency, err) < 0)
                 return -1;
             break;
         case OPT_PIPELINE:
-            o->pipeline = true;
+            o->critique.pipeline = true;
             break;
         case OPT_NO_PIPELINE:
-            o->pipeline = false;
+            o->critique.pipeline = false;
             break;
         case OPT_NO_STREAM:
-            o->stream = false;
+            o->critique.stream = false;
             break;
         case OPT_MAX_SIDE:
-            if (parse_int(name, optarg, 0, 100000, &o->vlm_max_side, err) < 0)
+            if (parse_int(name, optarg, 0, 100000, &o->vlm.max_side, err) < 0)
                 return -1;
             break;
         case OPT_PAIRWISE:
-            o->pairwise = true;
+            o->playoff.enabled = true;
             break;
         case OPT_NO_PAIRWISE:
-            o->pairwise = false;
+            o->playoff.enabled = false;
             break;
         case OPT_PW_ROUNDS:
-            if (parse_int(name, optarg, 1, 1000, &o->pairwise_rounds, err) < 0)
+            if (parse_int(name, optarg, 1, 1000, &o->playoff.rounds, err) < 0)
                 return -1;
             break;
         case OPT_PW_THRESHOLD:
-            if (parse_double(name, optarg, 0, 20, &o->pairwise_threshold, err) < 0)
+            if (parse_double(name, optarg, 0, 20, &o->playoff.threshold, err) < 0)
                 return -1;
             break;
         case OPT_PW_SEED: {
@@ -505,14 +506,14 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
                             "--pairwise-seed: expected a non-negative integer, got '%s'", optarg);
                 return -1;
             }
-            o->pairwise_seed = v;
+            o->playoff.seed = v;
             break;
         }
         case OPT_PW_SCHEDULE:
             if (strcmp(optarg, "swiss") == 0)
-                o->pairwise_schedule = JV_SCHEDULE_SWISS;
+                o->playoff.schedule = JV_SCHEDULE_SWISS;
             else if (strcmp(optarg, "random") == 0)
-                o->pairwise_schedule = JV_SCHEDULE_RANDOM;
+                o->playoff.schedule = JV_SCHEDULE_RANDOM;
             else {
                 g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                             "--pairwise-schedule: expected swiss or random, got '%s'", optarg);
@@ -520,19 +521,19 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
             }
             break;
         case OPT_FLUSH_EVERY:
-            if (parse_int(name, optarg, 1, 1000000, &o->flush_every, err) < 0)
+            if (parse_int(name, optarg, 1, 1000000, &o->outputs.flush_every, err) < 0)
                 return -1;
             break;
         case OPT_FRESH:
-            o->fresh = true;
+            o->outputs.fresh = true;
             break;
         case OPT_GPU_EVERY:
             if (parse_int(name, optarg, 1, 1000000, &iv, err) < 0)
                 return -1;
-            o->gpu_sample_every = iv;
+            o->telemetry.gpu_sample_every = iv;
             break;
         case OPT_QUIET:
-            o->quiet = true;
+            o->outputs.quiet = true;
             break;
         case OPT_BASELINE_IO:
             o->baseline_io = true;
@@ -561,15 +562,15 @@ int jv_options_parse(struct jv_options *o, int argc, char **argv, bool *want_hel
                     "--competition-config and --competition must be given together");
         return -1;
     }
-    if (!o->api_key) {
+    if (!o->vlm.api_key) {
         const char *k = g_getenv("JUDGE_VISION_API_KEY");
         if (!k || !*k)
             k = g_getenv("OPENAI_API_KEY");
         if (k && *k)
-            o->api_key = g_strdup(k);
+            o->vlm.api_key = g_strdup(k);
     }
-    if (!o->base_urls)
-        push_str(&o->base_urls, "http://127.0.0.1:8000/v1");
+    if (!o->vlm.base_urls)
+        push_str(&o->vlm.base_urls, "http://127.0.0.1:8000/v1");
     return 0;
 }
 
@@ -586,7 +587,7 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-json_t *jv_options_to_json(const struct jv_options *o)
+json_t *jv_run_config_to_json(const struct jv_run_config *o)
 {
     static const char *const structured[] = {"none", "json_schema", "json_object"};
     json_t *j = json_object();
@@ -595,46 +596,46 @@ json_t *jv_options_to_json(const struct jv_options *o)
     json_object_set_new(j, "stage", json_string(jv_stage_mode_name(o->stage)));
     json_object_set_new(j, "competition_config", str_or_null(o->competition_config));
     json_object_set_new(j, "competition", str_or_null(o->competition_id));
-    json_object_set_new(j, "critique_category", str_or_null(o->critique_category));
-    json_object_set_new(j, "critique_notes", str_or_null(o->critique_notes));
-    json_object_set_new(j, "output_jsonl", json_string(o->output_jsonl));
-    json_object_set_new(j, "summary", json_string(o->summary));
-    json_object_set_new(j, "progress_file", json_string(o->progress_file));
-    json_object_set_new(j, "iqa_cache", json_string(o->iqa_cache));
-    json_object_set_new(j, "log_file", json_string(o->log_file));
-    json_object_set_new(j, "iqa_workers", json_integer(o->iqa_workers));
-    json_object_set_new(j, "max_megapixels", json_real(o->max_megapixels));
-    json_object_set_new(j, "disable_musiq", json_boolean(o->disable_musiq));
-    json_object_set_new(j, "disable_nima", json_boolean(o->disable_nima));
-    json_object_set_new(j, "disable_tonal", json_boolean(o->disable_tonal));
-    json_object_set_new(j, "iqa_service_url", str_or_null(o->iqa_service_url));
-    json_object_set_new(j, "iqa_service_concurrency", json_integer(o->iqa_service_concurrency));
-    json_object_set_new(j, "backend", json_string(o->backend));
-    json_object_set_new(j, "base_urls", strv_json(o->base_urls));
-    json_object_set_new(j, "api_key_set", json_boolean(o->api_key != NULL));
-    json_object_set_new(j, "model", json_string(o->model));
-    json_object_set_new(j, "timeout", json_real(o->timeout_s));
-    json_object_set_new(j, "max_retries", json_integer(o->max_retries));
-    json_object_set_new(j, "max_new_tokens", json_integer(o->max_new_tokens));
-    json_object_set_new(j, "temperature", json_real(o->temperature));
-    json_object_set_new(j, "top_p", json_real(o->top_p));
-    json_object_set_new(j, "prompt_profile", json_string(o->prompt_profile));
-    json_object_set_new(j, "prompt_file", str_or_null(o->prompt_file));
-    json_object_set_new(j, "structured_output", json_string(structured[o->structured_output]));
-    json_object_set_new(j, "concurrency", json_integer(o->concurrency));
-    json_object_set_new(j, "pipeline", json_boolean(o->pipeline));
-    json_object_set_new(j, "stream", json_boolean(o->stream));
-    json_object_set_new(j, "vlm_max_side", json_integer(o->vlm_max_side));
-    json_object_set_new(j, "pairwise", json_boolean(o->pairwise));
-    json_object_set_new(j, "pairwise_rounds", json_integer(o->pairwise_rounds));
-    json_object_set_new(j, "pairwise_threshold", json_real(o->pairwise_threshold));
-    json_object_set_new(j, "pairwise_seed", json_integer((json_int_t)o->pairwise_seed));
-    json_object_set_new(
-        j, "pairwise_schedule",
-        json_string(o->pairwise_schedule == JV_SCHEDULE_SWISS ? "swiss" : "random"));
-    json_object_set_new(j, "flush_every", json_integer(o->flush_every));
-    json_object_set_new(j, "fresh", json_boolean(o->fresh));
-    json_object_set_new(j, "gpu_sample_every", json_integer(o->gpu_sample_every));
+    json_object_set_new(j, "critique_category", str_or_null(o->iqa.category_override));
+    json_object_set_new(j, "critique_notes", str_or_null(o->critique.notes));
+    json_object_set_new(j, "output_jsonl", json_string(o->outputs.results));
+    json_object_set_new(j, "summary", json_string(o->outputs.summary));
+    json_object_set_new(j, "progress_file", json_string(o->outputs.progress));
+    json_object_set_new(j, "iqa_cache", json_string(o->outputs.iqa_cache));
+    json_object_set_new(j, "log_file", json_string(o->outputs.log_file));
+    json_object_set_new(j, "iqa_workers", json_integer(o->iqa.workers));
+    json_object_set_new(j, "max_megapixels", json_real(o->iqa.max_megapixels));
+    json_object_set_new(j, "disable_musiq", json_boolean(o->iqa.disable_musiq));
+    json_object_set_new(j, "disable_nima", json_boolean(o->iqa.disable_nima));
+    json_object_set_new(j, "disable_tonal", json_boolean(o->iqa.disable_tonal));
+    json_object_set_new(j, "iqa_service_url", str_or_null(o->iqa.service_url));
+    json_object_set_new(j, "iqa_service_concurrency", json_integer(o->iqa.service_concurrency));
+    json_object_set_new(j, "backend", json_string(o->vlm.backend));
+    json_object_set_new(j, "base_urls", strv_json(o->vlm.base_urls));
+    json_object_set_new(j, "api_key_set", json_boolean(o->vlm.api_key != NULL));
+    json_object_set_new(j, "model", json_string(o->vlm.model));
+    json_object_set_new(j, "timeout", json_real(o->vlm.timeout_s));
+    json_object_set_new(j, "max_retries", json_integer(o->vlm.max_retries));
+    json_object_set_new(j, "max_new_tokens", json_integer(o->critique.max_new_tokens));
+    json_object_set_new(j, "temperature", json_real(o->critique.temperature));
+    json_object_set_new(j, "top_p", json_real(o->critique.top_p));
+    json_object_set_new(j, "prompt_profile", json_string(o->critique.prompt_profile));
+    json_object_set_new(j, "prompt_file", str_or_null(o->critique.prompt_file));
+    json_object_set_new(j, "structured_output",
+                        json_string(structured[o->critique.structured_output]));
+    json_object_set_new(j, "concurrency", json_integer(o->vlm.concurrency));
+    json_object_set_new(j, "pipeline", json_boolean(o->critique.pipeline));
+    json_object_set_new(j, "stream", json_boolean(o->critique.stream));
+    json_object_set_new(j, "vlm_max_side", json_integer(o->vlm.max_side));
+    json_object_set_new(j, "pairwise", json_boolean(o->playoff.enabled));
+    json_object_set_new(j, "pairwise_rounds", json_integer(o->playoff.rounds));
+    json_object_set_new(j, "pairwise_threshold", json_real(o->playoff.threshold));
+    json_object_set_new(j, "pairwise_seed", json_integer((json_int_t)o->playoff.seed));
+    json_object_set_new(j, "pairwise_schedule",
+                        json_string(o->playoff.schedule == JV_SCHEDULE_SWISS ? "swiss" : "random"));
+    json_object_set_new(j, "flush_every", json_integer(o->outputs.flush_every));
+    json_object_set_new(j, "fresh", json_boolean(o->outputs.fresh));
+    json_object_set_new(j, "gpu_sample_every", json_integer(o->telemetry.gpu_sample_every));
     json_object_set_new(j, "baseline_io", json_boolean(o->baseline_io));
     return j;
 }

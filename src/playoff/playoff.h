@@ -27,7 +27,16 @@
 
 #include <jansson.h>
 
-#include "pipeline/run_config.h"
+#include "playoff/schedule.h"
+
+/* The playoff's settings (--pairwise, --pairwise-*). */
+struct jv_playoff_config {
+    bool enabled;     /* --pairwise */
+    int rounds;       /* comparisons per image; 0 = the competition's or by cohort size */
+    double threshold; /* eligible: critique_total >= threshold */
+    uint64_t seed;    /* pairings and sides */
+    enum jv_playoff_schedule schedule;
+};
 
 /* One match handed to a judge. */
 struct jv_playoff_job {
@@ -65,7 +74,7 @@ struct jv_playoff_params {
     int rounds;             /* --pairwise-rounds; 0 = competition's or by cohort size */
     int competition_rounds; /* the competition's pairwise_rounds; 0 = none */
     uint64_t seed;          /* --pairwise-seed */
-    enum jv_pairwise_schedule schedule;
+    enum jv_playoff_schedule schedule;
     const char *matches_log;              /* NULL = no log and no resume */
     const struct jv_playoff_judge *judge; /* required */
     /* optional callbacks, all given `user` */

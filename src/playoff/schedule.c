@@ -87,7 +87,7 @@ const char *jv_schedule_kind_name(enum jv_schedule_kind k)
 }
 
 struct jv_swiss *jv_swiss_new(size_t n, const double *initial, int rounds,
-                              enum jv_pairwise_schedule scheme, uint64_t seed)
+                              enum jv_playoff_schedule scheme, uint64_t seed)
 {
     struct jv_swiss *s = g_new0(struct jv_swiss, 1);
     s->n = n;

@@ -29,7 +29,8 @@
 #ifndef JV_SCHEDULE_H
 #define JV_SCHEDULE_H
 
-#include "pipeline/run_config.h"
+/* --pairwise-schedule */
+enum jv_playoff_schedule { JV_SCHEDULE_SWISS = 0, JV_SCHEDULE_RANDOM };
 
 #define JV_ROUND_ROBIN_MAX 8
 
@@ -71,7 +72,7 @@ struct jv_swiss;
  * scheme is swiss and n <= JV_ROUND_ROBIN_MAX.
  */
 struct jv_swiss *jv_swiss_new(size_t n, const double *initial, int rounds,
-                              enum jv_pairwise_schedule scheme, uint64_t seed);
+                              enum jv_playoff_schedule scheme, uint64_t seed);
 void jv_swiss_free(struct jv_swiss *s);
 
 enum jv_schedule_kind jv_swiss_kind(const struct jv_swiss *s);

@@ -14,15 +14,14 @@ struct jv_telemetry {
     json_t *metrics_before, *metrics_after;
 };
 
-struct jv_telemetry *jv_telemetry_new(const struct jv_options *o, bool critique)
+struct jv_telemetry *jv_telemetry_new(const struct jv_telemetry_config *o, const char *metrics_base)
 {
     struct jv_telemetry *t = g_new0(struct jv_telemetry, 1);
     t->t0 = jv_clock_mono();
     t->every = o->gpu_sample_every > 0 ? o->gpu_sample_every : 10;
     t->gpu = jv_gpu_open();
     t->gpu_snapshot = jv_gpu_snapshot(t->gpu);
-    if (critique && o->base_urls && o->base_urls[0])
-        t->metrics_base = g_strdup(o->base_urls[0]);
+    t->metrics_base = g_strdup(metrics_base);
     return t;
 }
 

@@ -9,11 +9,15 @@
 
 #include <jansson.h>
 
-#include "pipeline/run_config.h"
+struct jv_telemetry_config {
+    int gpu_sample_every; /* a GPU sample every N images */
+};
 
 struct jv_telemetry;
 
-struct jv_telemetry *jv_telemetry_new(const struct jv_options *o, bool critique);
+/* `metrics_base` (nullable, copied): the VLM server whose /metrics are read. */
+struct jv_telemetry *jv_telemetry_new(const struct jv_telemetry_config *cfg,
+                                      const char *metrics_base);
 void jv_telemetry_free(struct jv_telemetry *t);
 
 /* One more image judged: samples the GPU every N images. */

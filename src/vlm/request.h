@@ -7,7 +7,27 @@
 
 #include <jansson.h>
 
-#include "pipeline/run_config.h"
+enum jv_structured_output {
+    JV_STRUCTURED_NONE = 0,
+    JV_STRUCTURED_JSON_SCHEMA,
+    JV_STRUCTURED_JSON_OBJECT,
+};
+
+/*
+ * The VLM server a run talks to, shared by the critique and the playoff.
+ * Strings and the NULL-terminated base_urls are owned by whoever fills the
+ * struct (the run config releases its own).
+ */
+struct jv_vlm_config {
+    char *backend;    /* vllm|ollama|llamacpp|openai */
+    char **base_urls; /* one or more API bases, e.g. http://127.0.0.1:8000/v1 */
+    char *api_key;    /* never logged or written; may be NULL */
+    char *model;
+    double timeout_s; /* per request */
+    int max_retries;  /* transport retries (errors, 429, 5xx) */
+    int concurrency;  /* requests in flight */
+    int max_side;     /* downscale images above this many pixels before sending; 0 = never */
+};
 
 /* Everything one critique request carries. All strings borrowed. */
 struct jv_critique_request_params {

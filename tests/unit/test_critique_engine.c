@@ -19,7 +19,6 @@
 #include "critique/engine.h"
 #include "critique/prompt.h"
 #include "net/http.h"
-#include "pipeline/run_config.h"
 
 #define N_IMAGES 6
 
@@ -105,23 +104,36 @@ static struct jv_critique_job *next_job(void *user)
     return r->next < r->n ? &r->jobs[r->next++] : NULL;
 }
 
+/* Only what the engine reads: the server connection and Stage 2's settings. */
+struct engine_config {
+    struct jv_vlm_config vlm;
+    struct jv_critique_config critique;
+};
+
+static void config_release(struct engine_config *o)
+{
+    g_free(o->vlm.model);
+    g_free(o->critique.prompt_profile);
+    memset(o, 0, sizeof *o);
+}
+
 /*
  * Runs `n` jobs through a fresh engine against `api` with options `o`,
  * driving the scheduler's loop as the pipeline does.
  */
-static void run_jobs(struct run *r, struct jv_options *o, const char *api, const char **paths,
+static void run_jobs(struct run *r, struct engine_config *o, const char *api, const char **paths,
                      size_t n, enum feeding feeding)
 {
     GError *err = NULL;
     memset(r, 0, sizeof(*r));
     r->n = n;
-    struct jv_prompt *p = jv_prompt_load(o->prompt_profile, NULL, &err);
+    struct jv_prompt *p = jv_prompt_load(o->critique.prompt_profile, NULL, &err);
     assert_non_null(p);
     const char *urls[] = {api, NULL};
     struct jv_http_pool *pool = jv_http_pool_new(urls);
     struct jv_http_sched *sched = jv_http_sched_new(8);
     jv_http_sched_set_backoff(sched, 0.01, 0.05);
-    struct jv_critique_engine *e = jv_critique_engine_new(o, p, sched, pool);
+    struct jv_critique_engine *e = jv_critique_engine_new(&o->vlm, &o->critique, p, sched, pool);
     json_t *metrics = json_pack("{s:f, s:f, s:f}", "musiq_mos", 61.5, "dynamic_range", 0.71,
                                 "mean_luminance", 0.48);
     for (size_t i = 0; i < n; i++) {
@@ -179,13 +191,19 @@ static const char *field_str(const json_t *f, const char *key)
     return json_string_value(json_object_get(f, key));
 }
 
-static void options(struct jv_options *o, int concurrency, bool pipeline)
+static void options(struct engine_config *o, int concurrency, bool pipeline)
 {
-    jv_options_init(o);
-    o->concurrency = concurrency;
-    o->pipeline = pipeline;
-    o->max_retries = 1;
-    o->timeout_s = 20;
+    memset(o, 0, sizeof *o);
+    o->vlm.model = g_strdup("Qwen/Qwen3-VL-8B-Instruct-FP8");
+    o->critique.max_new_tokens = 320;
+    o->critique.temperature = 0.2;
+    o->critique.top_p = 0.9;
+    o->critique.prompt_profile = g_strdup("club_judge_compact");
+    o->critique.stream = true;
+    o->vlm.concurrency = concurrency;
+    o->critique.pipeline = pipeline;
+    o->vlm.max_retries = 1;
+    o->vlm.timeout_s = 20;
 }
 
 static void check_ok(const json_t *f)
@@ -217,10 +235,10 @@ static void test_all_ok(void **state)
     (void)state;
     struct sim_child s;
     sim_start_scaled(&s, NULL);
-    struct jv_options o;
+    struct engine_config o;
     options(&o, 2, true);
-    o.structured_output = JV_STRUCTURED_JSON_SCHEMA;
-    o.vlm_max_side = 128; /* the larger images are shrunk, the smaller go as they are */
+    o.critique.structured_output = JV_STRUCTURED_JSON_SCHEMA;
+    o.vlm.max_side = 128; /* the larger images are shrunk, the smaller go as they are */
     struct run r;
     run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
     for (size_t i = 0; i < N_IMAGES; i++) {
@@ -240,8 +258,8 @@ static void test_all_ok(void **state)
     run_release(&r, N_IMAGES);
 
     /* Without streaming: the same records from whole bodies (no TTFT). */
-    o.stream = false;
-    o.structured_output = JV_STRUCTURED_NONE;
+    o.critique.stream = false;
+    o.critique.structured_output = JV_STRUCTURED_NONE;
     run_jobs(&r, &o, s.api, (const char **)images, 3, FEED_EAGER);
     for (size_t i = 0; i < 3; i++) {
         check_ok(r.fields[i]);
@@ -250,15 +268,15 @@ static void test_all_ok(void **state)
     run_release(&r, 3);
 
     /* The baseline profile (verbose block, 512 tokens) works the same way. */
-    o.stream = true;
-    g_free(o.prompt_profile);
-    o.prompt_profile = g_strdup("club_judge_v1");
-    o.max_new_tokens = 0;
+    o.critique.stream = true;
+    g_free(o.critique.prompt_profile);
+    o.critique.prompt_profile = g_strdup("club_judge_v1");
+    o.critique.max_new_tokens = 0;
     run_jobs(&r, &o, s.api, (const char **)images, 2, FEED_ACCEPT);
     for (size_t i = 0; i < 2; i++)
         check_ok(r.fields[i]);
     run_release(&r, 2);
-    jv_options_release(&o);
+    config_release(&o);
     sim_stop(&s);
 }
 
@@ -268,7 +286,7 @@ static void check_fault(const char *flag, bool truncated)
     const char *extra[] = {flag, "1", NULL};
     struct sim_child s;
     sim_start_scaled(&s, extra);
-    struct jv_options o;
+    struct engine_config o;
     options(&o, 2, true);
     struct run r;
     const size_t n = 3;
@@ -297,7 +315,7 @@ static void check_fault(const char *flag, bool truncated)
     assert_int_equal(stat_int(r.stats, "ok"), 0);
     assert_int_equal(stat_int(r.stats, "truncated"), truncated ? (long)(2 * n) : 0);
     run_release(&r, n);
-    jv_options_release(&o);
+    config_release(&o);
     sim_stop(&s);
 }
 
@@ -326,7 +344,7 @@ static void test_retry_recovers(void **state)
     const char *extra[] = {"--prose", "0.5", "--seed", "3", NULL};
     struct sim_child s;
     sim_start_scaled(&s, extra);
-    struct jv_options o;
+    struct engine_config o;
     options(&o, 1, false);
     struct run r;
     run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
@@ -344,7 +362,7 @@ static void test_retry_recovers(void **state)
     assert_true(recovered >= 1);
     assert_int_equal(stat_int(r.stats, "requests"), N_IMAGES + stat_int(r.stats, "parse_retries"));
     run_release(&r, N_IMAGES);
-    jv_options_release(&o);
+    config_release(&o);
     sim_stop(&s);
 }
 
@@ -355,7 +373,7 @@ static void test_errors(void **state)
     const char *extra[] = {"--fail-500", "1", NULL};
     struct sim_child s;
     sim_start_scaled(&s, extra);
-    struct jv_options o;
+    struct engine_config o;
     options(&o, 1, true);
     struct run r;
     const char *paths[] = {images[0], images[N_IMAGES]};
@@ -372,7 +390,7 @@ static void test_errors(void **state)
     assert_int_equal(stat_int(r.stats, "errors"), 2);
     assert_int_equal(stat_int(r.stats, "requests"), 1);
     run_release(&r, 2);
-    jv_options_release(&o);
+    config_release(&o);
     sim_stop(&s);
 }
 
@@ -383,14 +401,14 @@ static void test_cancel(void **state)
     const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
     struct sim_child s;
     sim_start_scaled(&s, extra);
-    struct jv_options o;
+    struct engine_config o;
     options(&o, 1, true);
     GError *err = NULL;
-    struct jv_prompt *p = jv_prompt_load(o.prompt_profile, NULL, &err);
+    struct jv_prompt *p = jv_prompt_load(o.critique.prompt_profile, NULL, &err);
     const char *urls[] = {s.api, NULL};
     struct jv_http_pool *pool = jv_http_pool_new(urls);
     struct jv_http_sched *sched = jv_http_sched_new(8);
-    struct jv_critique_engine *e = jv_critique_engine_new(&o, p, sched, pool);
+    struct jv_critique_engine *e = jv_critique_engine_new(&o.vlm, &o.critique, p, sched, pool);
     struct run r;
     memset(&r, 0, sizeof(r));
     r.n = 3;
@@ -423,7 +441,7 @@ static void test_cancel(void **state)
     jv_http_sched_free(sched);
     jv_http_pool_free(pool);
     jv_prompt_free(p);
-    jv_options_release(&o);
+    config_release(&o);
     sim_stop(&s);
 }
 
@@ -454,7 +472,7 @@ static void test_pipelining(void **state)
     (void)state;
     struct sim_child s;
     sim_start_scaled(&s, NULL);
-    struct jv_options o;
+    struct engine_config o;
     struct run r;
 
     /* Concurrency 1 with pipelining: the next request overlaps the current decode. */
@@ -472,7 +490,7 @@ static void test_pipelining(void **state)
     assert_true(w.samples > 0 && w.max_busy >= 1); /* the watcher saw the requests */
     assert_true(w.max_busy <= 2);
     run_release(&r, N_IMAGES);
-    jv_options_release(&o);
+    config_release(&o);
 
     /* Without: one at a time, each starts after the previous one finished. */
     options(&o, 1, false);
@@ -482,7 +500,7 @@ static void test_pipelining(void **state)
     assert_int_equal(stat_int(r.stats, "max_in_flight"), 1);
     assert_int_equal(overlaps(&r, N_IMAGES), 0);
     run_release(&r, N_IMAGES);
-    jv_options_release(&o);
+    config_release(&o);
     sim_stop(&s);
 }
 

@@ -230,7 +230,7 @@ static json_t *run_once(struct fixture *f, json_t *records, const char *log, int
         jv_model_judge_set(&m, g_ptr_array_index(f->paths, i), (double)(i % 17) / 5.0);
     struct jv_playoff_params p;
     params_for(&p, &m, log);
-    p.schedule = (enum jv_pairwise_schedule)schedule;
+    p.schedule = (enum jv_playoff_schedule)schedule;
     GError *err = NULL;
     json_t *copy = json_deep_copy(records);
     assert_int_equal(jv_playoff_run(copy, &p, stats, &err), 0);

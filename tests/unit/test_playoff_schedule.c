@@ -26,7 +26,7 @@ static void test_rounds_table(void **state)
  * Plays a whole schedule with random results and checks its invariants;
  * returns a digest of the pairs (order and sides) for determinism checks.
  */
-static uint64_t play(size_t n, int rounds, enum jv_pairwise_schedule scheme, uint64_t seed,
+static uint64_t play(size_t n, int rounds, enum jv_playoff_schedule scheme, uint64_t seed,
                      size_t *sides_a_lower, size_t *total_pairs)
 {
     struct jv_swiss *s = jv_swiss_new(n, NULL, rounds, scheme, seed);

@@ -88,13 +88,13 @@ static void test_validate(void **state)
 static void test_pipeline_manifest_validates(void **state)
 {
     (void)state;
-    struct jv_options o;
-    jv_options_init(&o);
+    struct jv_run_config o;
+    jv_run_config_init(&o);
     struct jv_manifest man;
     char *argv[] = {(char *)"run", (char *)"-i", (char *)"x", NULL};
     char *dir = g_dir_make_tmp("jvrep-XXXXXX", NULL);
     char *path = g_build_filename(dir, "r.metadata.json", NULL);
-    jv_manifest_init(&man, path, &o, 3, argv);
+    jv_manifest_init(&man, path, jv_run_config_to_json(&o), 3, argv);
     GError *err = NULL;
     if (jv_manifest_validate(man.root, &err) < 0)
         fail_msg("fresh manifest: %s", err->message);
@@ -110,7 +110,7 @@ static void test_pipeline_manifest_validates(void **state)
     assert_int_equal(jv_report_print(stdout, m, NULL, &err), 0);
     json_decref(m);
     jv_manifest_release(&man);
-    jv_options_release(&o);
+    jv_run_config_release(&o);
     remove(path);
     remove(dir);
     g_free(path);
