@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#define JV_RESULTS_SCHEMA_VERSION 1
+#include "outputs/record.h"
 
 struct jv_results {
     char *path;

@@ -1,48 +1,7 @@
 #include "core/jv.h"
 
 #include "pipeline/record.h"
-#include "outputs/results.h"
-
-/* Every SPEC 3 key, in order, so absent ones become null. */
-static const char *const record_keys[] = {
-    "schema_version",
-    "run_id",
-    "image",
-    "content_hash",
-    "image_title",
-    "competition_category",
-    "critique_category",
-    "style_inference",
-    "critique_title",
-    "critique",
-    "critique_subscores",
-    "critique_total_initial",
-    "critique_total",
-    "critique_award",
-    "critique_compliance_flag",
-    "technical_signals",
-    "compliance",
-    "backend",
-    "model",
-    "prompt_profile",
-    "prompt_sha256",
-    "status",
-    "error",
-    "usage",
-    "finish_reason",
-    "duration_seconds",
-    "stage1_duration_seconds",
-    "stage2_duration_seconds",
-    "stage3_duration_seconds",
-    "timestamp_stage2_started",
-    "timestamp_stage2_finished",
-    "ttft_seconds",
-    "pairwise_score_initial",
-    "pairwise_wins",
-    "pairwise_comparisons",
-    "pairwise_win_ratio",
-    "pairwise_strength",
-};
+#include "outputs/record.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -52,9 +11,7 @@ static json_t *str_or_null(const char *s)
 json_t *jv_record_build(const struct jv_job *job, const json_t *critique,
                         const struct jv_record_context *ctx)
 {
-    json_t *r = json_object();
-    for (size_t i = 0; i < JV_ARRAY_LEN(record_keys); i++)
-        json_object_set_new(r, record_keys[i], json_null());
+    json_t *r = jv_record_new();
     json_object_set_new(r, "schema_version", json_integer(JV_RESULTS_SCHEMA_VERSION));
     json_object_set_new(r, "run_id", str_or_null(ctx->run_id));
     json_object_set_new(r, "image", json_string(job->path_utf8));

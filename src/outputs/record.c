@@ -1,0 +1,98 @@
+/* record.c - the results record's schema (JV_RECORD_FIELDS) and typed access. */
+#include "core/jv.h"
+
+#include "outputs/record.h"
+
+static const char *const keys[JV_REC_COUNT] = {
+#define JV_REC_KEY(name, key, type) [JV_REC_##name] = key,
+    JV_RECORD_FIELDS(JV_REC_KEY)
+#undef JV_REC_KEY
+};
+
+const char *jv_record_key(enum jv_rec f)
+{
+    return (unsigned)f < JV_REC_COUNT ? keys[f] : NULL;
+}
+
+int jv_record_field_for(const char *key)
+{
+    for (int i = 0; key && i < JV_REC_COUNT; i++)
+        if (strcmp(keys[i], key) == 0)
+            return i;
+    return -1;
+}
+
+json_t *jv_record_keys_json(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < JV_REC_COUNT; i++)
+        json_array_append_new(a, json_string(keys[i]));
+    return a;
+}
+
+json_t *jv_record_new(void)
+{
+    json_t *r = json_object();
+    for (size_t i = 0; i < JV_REC_COUNT; i++)
+        json_object_set_new(r, keys[i], json_null());
+    return r;
+}
+
+json_t *jv_record_get(const json_t *rec, enum jv_rec f)
+{
+    return json_object_get(rec, jv_record_key(f));
+}
+
+const char *jv_record_str(const json_t *rec, enum jv_rec f)
+{
+    return json_string_value(jv_record_get(rec, f));
+}
+
+bool jv_record_num(const json_t *rec, enum jv_rec f, double *out)
+{
+    json_t *v = jv_record_get(rec, f);
+    if (!json_is_number(v))
+        return false;
+    *out = json_number_value(v);
+    return true;
+}
+
+long long jv_record_int(const json_t *rec, enum jv_rec f, long long dflt)
+{
+    json_t *v = jv_record_get(rec, f);
+    if (json_is_integer(v))
+        return json_integer_value(v);
+    if (json_is_real(v))
+        return (long long)json_real_value(v);
+    return dflt;
+}
+
+bool jv_record_true(const json_t *rec, enum jv_rec f)
+{
+    return json_is_true(jv_record_get(rec, f));
+}
+
+void jv_record_set(json_t *rec, enum jv_rec f, json_t *value)
+{
+    json_object_set_new(rec, jv_record_key(f), value ? value : json_null());
+}
+
+void jv_record_set_str(json_t *rec, enum jv_rec f, const char *s)
+{
+    jv_record_set(rec, f, s ? json_string(s) : json_null());
+}
+
+void jv_record_set_int(json_t *rec, enum jv_rec f, long long v)
+{
+    jv_record_set(rec, f, json_integer((json_int_t)v));
+}
+
+void jv_record_set_num(json_t *rec, enum jv_rec f, double v)
+{
+    jv_record_set(rec, f, json_real(v));
+}
+
+bool jv_record_is_ok(const json_t *rec)
+{
+    return g_strcmp0(jv_record_str(rec, JV_REC_STATUS), JV_STATUS_OK) == 0;
+}
