@@ -169,151 +169,179 @@ static bool is_marker(const char *line, const char *marker)
     return same;
 }
 
-struct jv_prompt *jv_prompt_parse(const char *text, size_t len, const char *origin, GError **err)
+/* One "key: value" header line (already stripped); line_no is 1-based. */
+static int parse_header_line(struct jv_prompt *p, char *line, size_t line_no, const char *origin,
+                             GError **err)
 {
-    struct jv_prompt *p = g_new0(struct jv_prompt, 1);
-    char *copy = g_strndup(text, len);
-    char **lines = NULL;
-    size_t nlines, sys_at = 0, user_at = 0;
-    int sys_line = 0, user_line = 0;
-    char *sys_raw = NULL, *user_raw = NULL;
-
-    p->origin = g_strdup(origin);
-    p->max_tokens = JV_PROMPT_DEFAULT_MAX_TOKENS;
-    if (strlen(copy) != len || !g_utf8_validate(copy, -1, NULL)) {
+    char *colon = strchr(line, ':');
+    if (!colon) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                    "%s: a prompt profile must be UTF-8 text without NUL bytes", origin);
-        goto fail;
+                    "%s:%zu: expected 'key: value' or '" SYSTEM_MARKER "', got '%s'", origin,
+                    line_no, line);
+        return -1;
     }
-    lines = g_strsplit(copy, "\n", -1);
-    nlines = g_strv_length(lines);
-    for (size_t i = 0; i < nlines; i++) {
-        size_t l = strlen(lines[i]);
-        if (l && lines[i][l - 1] == '\r')
-            lines[i][l - 1] = '\0';
+    *colon = '\0';
+    char *key = g_strstrip(line);
+    char *value = g_strstrip(colon + 1);
+    int bad = 0;
+    if (strcmp(key, "id") == 0) {
+        g_free(p->id);
+        p->id = g_strdup(value);
+        bad = !valid_id(value);
+    } else if (strcmp(key, "version") == 0) {
+        g_free(p->version);
+        p->version = g_strdup(value);
+        bad = value[0] == '\0';
+    } else if (strcmp(key, "max_tokens") == 0) {
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        bad = errno != 0 || end == value || *end != '\0' || v < 1 || v > 1000000;
+        if (!bad)
+            p->max_tokens = (int)v;
+    } else if (strcmp(key, "technical_analysis") == 0) {
+        bad = strcmp(value, "compact") != 0 && strcmp(value, "verbose") != 0;
+        p->verbose_analysis = strcmp(value, "verbose") == 0;
+    } else {
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE,
+                    "%s:%zu: unknown header key '%s' (expected id, version, max_tokens, "
+                    "technical_analysis)",
+                    origin, line_no, key);
+        return -1;
     }
+    if (bad) {
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s:%zu: invalid value '%s' for '%s'", origin,
+                    line_no, value, key);
+        return -1;
+    }
+    return 0;
+}
 
-    /* Header: "key: value" lines and comments up to the system marker. */
-    size_t i = 0;
-    for (; i < nlines; i++) {
+/*
+ * The header: "key: value" lines and comments up to the system marker.
+ * Returns the index of the marker line, or -1 with err.
+ */
+static ssize_t parse_header(struct jv_prompt *p, char **lines, size_t nlines, const char *origin,
+                            GError **err)
+{
+    for (size_t i = 0; i < nlines; i++) {
         char *line = g_strstrip(g_strdup(lines[i]));
-        if (strcmp(line, SYSTEM_MARKER) == 0) {
-            g_free(line);
-            break;
-        }
-        if (line[0] == '\0' || line[0] == '#') {
-            g_free(line);
-            continue;
-        }
-        char *colon = strchr(line, ':');
-        if (!colon) {
-            g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                        "%s:%zu: expected 'key: value' or '" SYSTEM_MARKER "', got '%s'", origin,
-                        i + 1, line);
-            g_free(line);
-            goto fail;
-        }
-        *colon = '\0';
-        char *key = g_strstrip(line);
-        char *value = g_strstrip(colon + 1);
-        int bad = 0;
-        if (strcmp(key, "id") == 0) {
-            g_free(p->id);
-            p->id = g_strdup(value);
-            bad = !valid_id(value);
-        } else if (strcmp(key, "version") == 0) {
-            g_free(p->version);
-            p->version = g_strdup(value);
-            bad = value[0] == '\0';
-        } else if (strcmp(key, "max_tokens") == 0) {
-            char *end = NULL;
-            errno = 0;
-            long v = strtol(value, &end, 10);
-            bad = errno != 0 || end == value || *end != '\0' || v < 1 || v > 1000000;
-            if (!bad)
-                p->max_tokens = (int)v;
-        } else if (strcmp(key, "technical_analysis") == 0) {
-            bad = strcmp(value, "compact") != 0 && strcmp(value, "verbose") != 0;
-            p->verbose_analysis = strcmp(value, "verbose") == 0;
-        } else {
-            g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                        "%s:%zu: unknown header key '%s' (expected id, version, max_tokens, "
-                        "technical_analysis)",
-                        origin, i + 1, key);
-            g_free(line);
-            goto fail;
-        }
-        if (bad) {
-            g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s:%zu: invalid value '%s' for '%s'", origin,
-                        i + 1, value, key);
-            g_free(line);
-            goto fail;
-        }
+        int rc = 0;
+        bool marker = strcmp(line, SYSTEM_MARKER) == 0;
+        if (!marker && line[0] != '\0' && line[0] != '#')
+            rc = parse_header_line(p, line, i + 1, origin, err);
         g_free(line);
+        if (rc < 0)
+            return -1;
+        if (marker)
+            return (ssize_t)i;
     }
-    if (i == nlines) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s: no '" SYSTEM_MARKER "' section", origin);
-        goto fail;
-    }
-    sys_at = i + 1;
-    for (i = sys_at; i < nlines; i++) {
+    g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s: no '" SYSTEM_MARKER "' section", origin);
+    return -1;
+}
+
+/*
+ * After the system marker at `sys_marker`: finds the user marker and checks
+ * that no other marker follows. Returns the user marker's index or -1 with err.
+ */
+static ssize_t find_user_marker(char **lines, size_t nlines, size_t sys_marker, const char *origin,
+                                GError **err)
+{
+    size_t i;
+    for (i = sys_marker + 1; i < nlines; i++) {
         if (is_marker(lines[i], SYSTEM_MARKER)) {
             g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s:%zu: a second '" SYSTEM_MARKER "'", origin,
                         i + 1);
-            goto fail;
+            return -1;
         }
         if (is_marker(lines[i], USER_MARKER))
             break;
     }
     if (i == nlines) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s: no '" USER_MARKER "' section", origin);
-        goto fail;
+        return -1;
     }
-    user_at = i + 1;
-    for (i = user_at; i < nlines; i++) {
-        if (is_marker(lines[i], SYSTEM_MARKER) || is_marker(lines[i], USER_MARKER)) {
+    for (size_t k = i + 1; k < nlines; k++) {
+        if (is_marker(lines[k], SYSTEM_MARKER) || is_marker(lines[k], USER_MARKER)) {
             g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                        "%s:%zu: a section marker after '" USER_MARKER "'", origin, i + 1);
-            goto fail;
+                        "%s:%zu: a section marker after '" USER_MARKER "'", origin, k + 1);
+            return -1;
         }
     }
-    if (!p->id || !p->version) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s: the header must give 'id' and 'version'",
-                    origin);
-        goto fail;
-    }
+    return (ssize_t)i;
+}
 
-    sys_raw = join_section(lines, sys_at, user_at - 1, &sys_line);
-    user_raw = join_section(lines, user_at, nlines, &user_line);
+/* The system and user texts between the markers, checked, into p. */
+static int parse_sections(struct jv_prompt *p, char **lines, size_t nlines, size_t sys_at,
+                          size_t user_at, const char *origin, GError **err)
+{
+    int sys_line = 0, user_line = 0, rc = -1;
+    char *sys_raw = join_section(lines, sys_at, user_at - 1, &sys_line);
+    char *user_raw = join_section(lines, user_at, nlines, &user_line);
     if (!sys_raw[0] || !user_raw[0]) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s: the %s text is empty", origin,
                     !sys_raw[0] ? "system" : "user");
-        goto fail;
+        goto out;
     }
     p->system = check_section(sys_raw, false, true, origin, sys_line, err);
     if (!p->system)
-        goto fail;
+        goto out;
     p->user_template = check_section(user_raw, true, false, origin, user_line, err);
-    if (!p->user_template)
-        goto fail;
+    if (p->user_template)
+        rc = 0;
+out:
+    g_free(sys_raw);
+    g_free(user_raw);
+    return rc;
+}
 
+struct jv_prompt *jv_prompt_parse(const char *text, size_t len, const char *origin, GError **err)
+{
+    struct jv_prompt *p = g_new0(struct jv_prompt, 1);
+    char *copy = g_strndup(text, len);
+    char **lines = NULL;
+    int rc = -1;
+
+    p->origin = g_strdup(origin);
+    p->max_tokens = JV_PROMPT_DEFAULT_MAX_TOKENS;
+    if (strlen(copy) != len || !g_utf8_validate(copy, -1, NULL)) {
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE,
+                    "%s: a prompt profile must be UTF-8 text without NUL bytes", origin);
+        goto out;
+    }
+    lines = g_strsplit(copy, "\n", -1);
+    size_t nlines = g_strv_length(lines);
+    for (size_t i = 0; i < nlines; i++) {
+        size_t l = strlen(lines[i]);
+        if (l && lines[i][l - 1] == '\r')
+            lines[i][l - 1] = '\0';
+    }
+    ssize_t sys_marker = parse_header(p, lines, nlines, origin, err);
+    if (sys_marker < 0)
+        goto out;
+    ssize_t user_marker = find_user_marker(lines, nlines, (size_t)sys_marker, origin, err);
+    if (user_marker < 0)
+        goto out;
+    if (!p->id || !p->version) {
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "%s: the header must give 'id' and 'version'",
+                    origin);
+        goto out;
+    }
+    if (parse_sections(p, lines, nlines, (size_t)sys_marker + 1, (size_t)user_marker + 1, origin,
+                       err) < 0)
+        goto out;
     char *canon = canonical_text(p);
     p->sha256 = jv_sha256_hex(canon, strlen(canon));
     g_free(canon);
-
-    g_free(sys_raw);
-    g_free(user_raw);
+    rc = 0;
+out:
     g_strfreev(lines);
     g_free(copy);
+    if (rc < 0) {
+        jv_prompt_free(p);
+        return NULL;
+    }
     return p;
-
-fail:
-    g_free(sys_raw);
-    g_free(user_raw);
-    g_strfreev(lines);
-    g_free(copy);
-    jv_prompt_free(p);
-    return NULL;
 }
 
 static int compare_str_ptr(gconstpointer a, gconstpointer b)
