@@ -283,8 +283,11 @@ static const json_t *stage_named(const json_t *m, const char *name)
 
 /* ---- one run ------------------------------------------------------------- */
 
-static void print_one(FILE *out, const json_t *m, struct pool *p)
+/* Run id, status, tool, times, command and prompt. */
+static void print_identity(FILE *out, const json_t *m, struct pool *p)
 {
+    size_t i;
+    json_t *v;
     const char *commit = S(m, "git_commit");
     fprintf(out, "Run %s - %s\n", S(m, "run_id"), S(m, "status"));
     fprintf(out, "  tool %s, commit %.12s%s\n", S(m, "tool_version"), commit,
@@ -293,8 +296,6 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
             json_is_string(json_object_get(m, "finished")) ? S(m, "finished") : "n/a",
             F(p, m, "wall_seconds", K_SEC));
     GString *cmd = g_string_new(NULL);
-    size_t i;
-    json_t *v;
     json_array_foreach(json_object_get(m, "command"), i, v)
     {
         if (json_is_string(v))
@@ -309,7 +310,12 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
                 S(m, "prompt.sha256"));
     else
         fprintf(out, "  prompt: n/a\n");
+}
 
+/* Images and the per-stage table. */
+static void print_stages(FILE *out, const json_t *m, struct pool *p)
+{
+    size_t i;
     if (section(m, "images"))
         fprintf(out, "Images: discovered %s, processed %s, resumed %s, failed %s\n",
                 F(p, m, "images.discovered", K_INT), F(p, m, "images.processed", K_INT),
@@ -331,7 +337,13 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
                     F(p, s, "mean", K_SEC), F(p, s, "p50", K_SEC), F(p, s, "p95", K_SEC));
         }
     }
+}
 
+/* Stage 2: requests, tokens, TTFT, latency, endpoints. */
+static void print_critique(FILE *out, const json_t *m, struct pool *p)
+{
+    size_t i;
+    json_t *v;
     if (section(m, "critique")) {
         const char *share = F(p, m, "critique.truncated_share", K_RATIO_PCT);
         double tr, rq;
@@ -379,7 +391,11 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
     } else {
         fprintf(out, "Critique: n/a\n");
     }
+}
 
+/* IQA cache and the playoff. */
+static void print_pairwise(FILE *out, const json_t *m, struct pool *p)
+{
     if (section(m, "iqa_cache"))
         fprintf(out, "IQA cache: hits %s, misses %s, hit ratio %s\n",
                 F(p, m, "iqa_cache.hits", K_INT), F(p, m, "iqa_cache.misses", K_INT),
@@ -412,7 +428,13 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
     } else {
         fprintf(out, "Pairwise: n/a\n");
     }
+}
 
+/* The GPU snapshot and samples. */
+static void print_gpu(FILE *out, const json_t *m, struct pool *p)
+{
+    size_t i;
+    json_t *v;
     json_t *snap = at(m, "gpu.snapshot");
     if (json_is_true(json_object_get(snap, "available"))) {
         fprintf(out, "GPU (%s):", S(snap, "source"));
@@ -432,7 +454,11 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
     } else {
         fprintf(out, "GPU: n/a\n");
     }
+}
 
+/* The VLM server's own /metrics. */
+static void print_server_metrics(FILE *out, const json_t *m, struct pool *p)
+{
     json_t *sm = json_object_get(m, "server_metrics");
     if (json_is_false(json_object_get(sm, "available"))) {
         fprintf(out, "Server metrics: n/a (%s)\n", S(sm, "reason"));
@@ -451,6 +477,16 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
     } else {
         fprintf(out, "Server metrics: n/a\n");
     }
+}
+
+static void print_one(FILE *out, const json_t *m, struct pool *p)
+{
+    print_identity(out, m, p);
+    print_stages(out, m, p);
+    print_critique(out, m, p);
+    print_pairwise(out, m, p);
+    print_gpu(out, m, p);
+    print_server_metrics(out, m, p);
 }
 
 /* ---- two runs ------------------------------------------------------------ */
