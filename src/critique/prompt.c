@@ -20,11 +20,6 @@ static const char *const placeholders[] = {
     "compliance", "technical_analysis", NULL,
 };
 
-const char *const *jv_prompt_placeholders(void)
-{
-    return placeholders;
-}
-
 static bool is_known_placeholder(const char *name, size_t len)
 {
     for (size_t i = 0; placeholders[i]; i++)

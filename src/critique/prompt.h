@@ -61,9 +61,6 @@ void jv_prompt_free(struct jv_prompt *p);
  */
 char *jv_prompt_render_user(const struct jv_prompt *p, GHashTable *values);
 
-/* The placeholder names a user template may use (NULL-terminated, static). */
-const char *const *jv_prompt_placeholders(void);
-
 /* Ids of the built-in profiles, sorted (owned, g_strfreev). */
 char **jv_prompt_list_ids(void);
 

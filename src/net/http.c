@@ -129,11 +129,6 @@ void jv_http_pool_free(struct jv_http_pool *pool)
     g_free(pool);
 }
 
-size_t jv_http_pool_size(const struct jv_http_pool *pool)
-{
-    return pool->n;
-}
-
 const char *jv_http_pool_url(const struct jv_http_pool *pool, size_t i)
 {
     return i < pool->n ? pool->ep[i].url : NULL;
@@ -470,17 +465,6 @@ void jv_http_request_set_max_body(struct jv_http_request *req, size_t max_bytes)
     req->max_body = max_bytes;
     req->buf.cap = max_bytes;
     req->parser.max_event = max_bytes;
-}
-
-void jv_http_request_set_body(struct jv_http_request *req, const char *body)
-{
-    g_free(req->body);
-    req->body = g_strdup(body);
-}
-
-void *jv_http_request_user(const struct jv_http_request *req)
-{
-    return req->user;
 }
 
 static void attempt_cleanup(struct jv_http_request *req)

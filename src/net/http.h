@@ -79,7 +79,6 @@ struct jv_http_callbacks {
  */
 struct jv_http_pool *jv_http_pool_new(const char *const *base_urls);
 void jv_http_pool_free(struct jv_http_pool *pool);
-size_t jv_http_pool_size(const struct jv_http_pool *pool);
 const char *jv_http_pool_url(const struct jv_http_pool *pool, size_t i);
 /*
  * Per-endpoint counters, an array of {url (redacted), requests (attempts
@@ -120,9 +119,6 @@ void jv_http_request_set_timeout(struct jv_http_request *req, double seconds);
 void jv_http_request_set_max_retries(struct jv_http_request *req, int max_retries);
 /* Cap on a reply body (non-SSE) and on one SSE event (default 32 MiB). */
 void jv_http_request_set_max_body(struct jv_http_request *req, size_t max_bytes);
-/* Replaces the body for the next attempt (e.g. retry at temperature 0). */
-void jv_http_request_set_body(struct jv_http_request *req, const char *body);
-void *jv_http_request_user(const struct jv_http_request *req);
 void jv_http_request_free(struct jv_http_request *req);
 
 /*

@@ -132,11 +132,6 @@ enum jv_schedule_kind jv_swiss_kind(const struct jv_swiss *s)
     return s->kind;
 }
 
-bool jv_swiss_met(const struct jv_swiss *s, unsigned i, unsigned j)
-{
-    return i < s->n && j < s->n && s->met[(size_t)i * s->n + j];
-}
-
 static void mark_met(struct jv_swiss *s, unsigned i, unsigned j)
 {
     s->met[(size_t)i * s->n + j] = 1;

@@ -97,7 +97,6 @@ void jv_swiss_record(struct jv_swiss *s, unsigned a, unsigned b, int winner);
 /* Upper bound of the matches the whole schedule will hold (for progress). */
 size_t jv_swiss_planned(const struct jv_swiss *s);
 
-bool jv_swiss_met(const struct jv_swiss *s, unsigned i, unsigned j);
 int jv_swiss_wins(const struct jv_swiss *s, unsigned i);
 /* Decided comparisons of entry i. */
 int jv_swiss_comparisons(const struct jv_swiss *s, unsigned i);

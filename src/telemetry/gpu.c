@@ -64,10 +64,9 @@ struct jv_gpu {
     json_t *snapshot;
     GAsyncQueue *queue; /* struct request * */
     GThread *thread;
-    GMutex lock; /* samples, dropped, answered */
+    GMutex lock; /* samples, requested, answered */
     GCond answered_cond;
     json_t *samples;
-    unsigned dropped;
     unsigned requested, answered;
 };
 
@@ -564,9 +563,7 @@ void jv_gpu_request_sample(struct jv_gpu *g, double t, int images_done)
         return;
     g_mutex_lock(&g->lock);
     bool behind = g->requested - g->answered >= MAX_PENDING;
-    if (behind)
-        g->dropped++;
-    else
+    if (!behind)
         g->requested++;
     g_mutex_unlock(&g->lock);
     if (behind)
@@ -602,16 +599,6 @@ json_t *jv_gpu_samples(struct jv_gpu *g)
     json_t *copy = json_deep_copy(g->samples);
     g_mutex_unlock(&g->lock);
     return copy;
-}
-
-unsigned jv_gpu_dropped(struct jv_gpu *g)
-{
-    if (!g)
-        return 0;
-    g_mutex_lock(&g->lock);
-    unsigned d = g->dropped;
-    g_mutex_unlock(&g->lock);
-    return d;
 }
 
 void jv_gpu_close(struct jv_gpu *g)

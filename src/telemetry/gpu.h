@@ -13,7 +13,7 @@
  * pushes a request onto a GAsyncQueue and returns at once; the thread reads
  * utilisation and memory and appends a sample. If requests pile up faster
  * than the source answers (more than 8 waiting), the excess requests are
- * dropped and counted (jv_gpu_dropped()), so the caller never waits.
+ * dropped, so the caller never waits.
  *
  * Sample figures with several GPUs: util_percent is the mean over the GPUs,
  * memory_used_mb the sum, and "per_gpu": [{util_percent, memory_used_mb}]
@@ -75,9 +75,6 @@ bool jv_gpu_flush(struct jv_gpu *g, double timeout_s);
 
 /* Copy of the samples so far, oldest first (new reference; thread-safe). */
 json_t *jv_gpu_samples(struct jv_gpu *g);
-
-/* Number of sample requests dropped because the sampler was behind. */
-unsigned jv_gpu_dropped(struct jv_gpu *g);
 
 /* Stops the sampler (waiting for at most one reading in progress) and frees. NULL is fine. */
 void jv_gpu_close(struct jv_gpu *g);

@@ -468,8 +468,3 @@ const char *jv_web_server_url(const struct jv_web_server *s)
 {
     return s->url;
 }
-
-const char *jv_web_server_session_token(const struct jv_web_server *s)
-{
-    return s->ctx.session_token;
-}

@@ -40,9 +40,6 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
 /* "http://HOST:PORT/" (borrowed). */
 const char *jv_web_server_url(const struct jv_web_server *s);
 
-/* The per-session token for state-changing requests (borrowed). */
-const char *jv_web_server_session_token(const struct jv_web_server *s);
-
 /*
  * Stops a running child run (SIGINT, then a kill after a grace period), ends
  * event streams, stops the daemon and frees everything. NULL is fine.
