@@ -1,19 +1,26 @@
 #!/bin/sh
-# layers.sh - the floors of src/ hold: every #include "folder/file.h" in a .c or
-# .h under src/ names an existing header of the file's own folder, of core/ or
-# of a folder on a lower floor (the table is src/FLOORS), and there are no
-# include cycles: no module (foo.c, foo.h and foo_internal.h) includes itself
-# back through other modules, and no file of a module through its others.
+# layers.sh - the floors of src/ hold. The table is src/FLOORS. Every
+# #include "folder/file.h" in a .c or .h under src/ names an existing header
+# of the file's own folder, of core/ or of a folder on a lower floor; every
+# function or variable an object of the build takes from another (nm's
+# undefined symbols against the others' definitions) obeys the same rule, so
+# a declaration put in a lower header cannot hide an upward call; and there
+# are no cycles, through includes or links: no module (foo.c, foo.h and
+# foo_internal.h) depends on itself through other modules, and no file of a
+# module includes itself through its others.
 #
-#   layers.sh [ROOT]      checks ROOT/src (default $JV_SOURCE_DIR, else the
-#                         checkout this script lives in); prints one line per
-#                         violation and exits 1 when there is any
-#   layers.sh --self-test checks the checker on small made-up trees: a good one
-#                         passes, and each kind of violation is caught
+#   layers.sh [ROOT [BUILD]]  checks ROOT/src (default $JV_SOURCE_DIR, else the
+#                             checkout this script lives in) and the objects
+#                             under BUILD (default $JV_BUILD_DIR; links are not
+#                             checked without one); prints one line per
+#                             violation and exits 1 when there is any
+#   layers.sh --self-test     checks the checker on small made-up trees: a good
+#                             one passes, and each kind of violation is caught
 #
 # Violations, one per line:
 #   src/a/x.c: includes c/y.h (floor 2 above floor 1)
 #   src/a/x.c: includes b/y.h (floor 1 beside floor 1)
+#   src/a/x.c: uses jv_y from src/c/y.c (floor 2 above floor 1)
 #   src/a/x.c: includes a/nope.h (no such file under src/)
 #   src/a/x.c: includes ../y.h (not a folder/file.h path)
 #   src/a/x.c: includes zz/y.h (folder zz is not in src/FLOORS)
@@ -22,7 +29,7 @@
 #   src/x.c: not inside a folder of src/
 #   cycle: a/p -> a/q -> a/p
 #     src/a/p.c: includes a/q.h
-#     src/a/q.c: includes a/p.h
+#     src/a/q.c: uses jv_p from src/a/p.c
 # An include without a folder ("x.h") means the file's own folder, or a
 # header the build generates (a "generated" line of src/FLOORS).
 set -eu
