@@ -1,5 +1,5 @@
 #!/bin/sh
-# Benchmarks of the simulator's latency model (SPEC 1 and 7), run against the
+# Benchmarks of the simulator's latency model (doc/SPEC.md 1 and 7), run against the
 # real judge-vision-sim with bench/sim_client (libcurl multi, streaming).
 #
 #   bench/sim_bench.sh [BUILD_DIR]      (default: build)

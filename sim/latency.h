@@ -3,7 +3,7 @@
  * prefix cache, a continuous batch of at most --max-seqs sequences and the
  * time each step takes.
  *
- * Calibration (SPEC 1): the real run served one request at a time, a
+ * Calibration (doc/SPEC.md 1): the real run served one request at a time, a
  * 1600x1200 JPEG plus about 1,500 text prompt tokens and about 250 output
  * tokens, in about 4.3 s on one GPU (Qwen3-VL-8B FP8 on vLLM). With the
  * constants below one such request takes

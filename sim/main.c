@@ -1,6 +1,6 @@
 /*
  * judge-vision-sim - an OpenAI-compatible VLM simulator for Judge Vision's
- * tests, benchmarks and demo (SPEC 7). It is not a model: its critiques are
+ * tests, benchmarks and demo (doc/SPEC.md 7). It is not a model: its critiques are
  * templates and say so.
  *
  *   judge-vision-sim [serve options]          serve until SIGTERM/SIGINT or POST /shutdown

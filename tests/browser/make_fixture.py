@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes a judged run in the formats of SPEC 3 and 4.1, for the web GUI's
+"""Writes a judged run in the formats of doc/SPEC.md 3 and 4.1, for the web GUI's
 tests and benchmark while the real pipeline is not available (or too slow
 for 5,000 photos): small JPEGs, a results JSONL, its manifest
 (<stem>.metadata.json) and playoff log (<stem>.matches.jsonl).

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A whole judging run against the real simulator (issues 4 and 6): every SPEC 3
+# A whole judging run against the real simulator (issues 4 and 6): every doc/SPEC.md 3
 # field in every record, awards from the competition's bands, timings that agree
 # with the manifest's stage aggregates, a JSON log valid line by line, the
 # summary, the IQA service's figures merged, and the stage modes

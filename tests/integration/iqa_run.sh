@@ -54,7 +54,7 @@ m=out/results.metadata.json
 [ "$(json_get $m "[s for s in j['stages'] if s['name']=='iqa'][0]['count']")" = 10 ] ||
     fail "manifest iqa stage count"
 json_get $m "j['parameters']['iqa_workers']" | grep -q '^2$' || fail "parameters recorded"
-# Every metric of SPEC 2.5 in each entry.
+# Every metric of doc/SPEC.md 2.5 in each entry.
 /usr/bin/python3 - out/iqa.jsonl <<'PY' || fail "metrics missing"
 import json, sys
 keys = """mean_luma contrast edge_density saturation dynamic_range mean_luminance

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Durability (SPEC 5): SIGKILL `judge-vision run` at random moments, rerun,
+# Durability (doc/SPEC.md 5): SIGKILL `judge-vision run` at random moments, rerun,
 # and check that every image ends with exactly one ok record, every line
 # parses, and the server was not asked again for finished work beyond what
 # the kills explain. Then SIGINT/SIGTERM: exit 130/143, manifest interrupted.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Parity of the C Stage 1 metrics with the Python reference (SPEC 2.5) on real
+# Parity of the C Stage 1 metrics with the Python reference (doc/SPEC.md 2.5) on real
 # photographs (Debian's mate-backgrounds) and on synthetic edge cases, in
 # JPEG, PNG (RGB, RGBA, grey, palette, 16-bit), WebP and TIFF, at sizes up to
 # 17.9 megapixels. The images are made here, at test time.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Python reference for the Stage 1 metrics (SPEC 2.5), written the way the
+"""Python reference for the Stage 1 metrics (doc/SPEC.md 2.5), written the way the
 original Python implementation computed them: Pillow's convert('L'),
 ImageStat, ImageFilter.FIND_EDGES and convert('HSV'); OpenCV's cvtColor,
 calcHist and Laplacian; numpy for the extra metrics.

@@ -1,5 +1,5 @@
 /*
- * test_category.c - category rules of SPEC 2.2, in order of precedence.
+ * test_category.c - category rules of doc/SPEC.md 2.2, in order of precedence.
  */
 #include "core/jv.h"
 

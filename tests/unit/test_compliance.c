@@ -1,5 +1,5 @@
 /*
- * test_compliance.c - Stage 0 (SPEC 2.4) against competitions loaded from
+ * test_compliance.c - Stage 0 (doc/SPEC.md 2.4) against competitions loaded from
  * real registry text.
  */
 #include "core/jv.h"

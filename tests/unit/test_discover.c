@@ -1,5 +1,5 @@
 /*
- * test_discover.c - discovery (SPEC 2.1) on a real temporary tree with odd
+ * test_discover.c - discovery (doc/SPEC.md 2.1) on a real temporary tree with odd
  * names, ignored stems, symlink loops and overlapping inputs.
  */
 #include "core/jv.h"

@@ -229,7 +229,7 @@ static void test_cancel_queued(void **state)
     sim_stop(&sim);
 }
 
-/* Reply shapes of the IQA service protocol (SPEC 2.5): body, wanted groups, keys, note. */
+/* Reply shapes of the IQA service protocol (doc/SPEC.md 2.5): body, wanted groups, keys, note. */
 static void test_reply_shapes(void **state)
 {
     (void)state;

@@ -7,7 +7,7 @@
 
 #include "iqa/metrics.h"
 
-/* The expected values below are worked out by hand from SPEC 2.5. */
+/* The expected values below are worked out by hand from doc/SPEC.md 2.5. */
 
 static double get(const json_t *m, const char *key)
 {

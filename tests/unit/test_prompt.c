@@ -39,7 +39,7 @@ static void test_builtin_profiles(void **state)
         assert_non_null(p);
         assert_string_equal(p->id, ids[i]);
         assert_int_equal(strlen(p->sha256), 64);
-        /* Every requirement of SPEC 2.6 is asked for in the system text. */
+        /* Every requirement of doc/SPEC.md 2.6 is asked for in the system text. */
         const char *needles[] = {
             "PAGB",         "50%",     "40%",         "10%",       "TECHNICAL ANALYSIS",
             "ground truth", "110",     "150",         "British",   "impact",

@@ -1,6 +1,7 @@
 /*
- * test_registry.c - the competition registry (SPEC 2.3) on the SPEC's own
- * example, on the shipped examples/competitions.toml and on broken files.
+ * test_registry.c - the competition registry (doc/SPEC.md 2.3) on the example
+ * that section names (tests/data/toml/valid/competition.toml), on the shipped
+ * examples/competitions.toml and on broken files.
  */
 #include "core/jv.h"
 

@@ -12,7 +12,7 @@
 static void test_image_tokens(void **state)
 {
     (void)state;
-    /* SPEC 7: a 1600x1200 photo is 2,451 tokens (1596 x 1204 / 784). */
+    /* doc/SPEC.md 7: a 1600x1200 photo is 2,451 tokens (1596 x 1204 / 784). */
     assert_int_equal(jv_sim_image_tokens(1600, 1200), 2451);
     assert_int_equal(jv_sim_image_tokens(1200, 1600), 2451);
     /* 28x28 multiples are kept: 56x56 -> 4 tokens; tiny images scale up to min_pixels. */
