@@ -9,6 +9,7 @@
 #include "critique/engine.h"
 #include "vlm/reply.h"
 #include "vlm/request.h"
+#include "image/encode.h"
 #include "iqa/techblock.h"
 
 #define CHAT_PATH "/chat/completions"

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/fsutil.h"
+#include "image/encode.h"
 #include "iqa/techblock.h"
 #include "vlm/request.h"
 #include "playoff/match.h"

@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "critique/prompt.h"
 #include "vlm/request.h"
+#include "image/encode.h"
 #include "iqa/techblock.h"
 
 static const char custom_profile[] = "# a comment\n"
