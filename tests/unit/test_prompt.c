@@ -10,7 +10,7 @@
 
 #include "core/fsutil.h"
 #include "critique/prompt.h"
-#include "vlm/request.h"
+#include "critique/request.h"
 #include "image/encode.h"
 #include "iqa/techblock.h"
 
