@@ -1,7 +1,11 @@
+/* match_http.c - the playoff judge that asks the VLM server, one request per match. */
 #include "core/jv.h"
 
 #include "core/log.h"
 #include "playoff/match_http.h"
+#include "vlm/reply.h"
+#include "vlm/request.h"
+#include "vlm/retry.h"
 
 struct round_state;
 
@@ -10,7 +14,7 @@ struct call {
     struct round_state *rs;
     struct jv_playoff_job *job;
     const char *url_a, *url_b; /* borrowed from the image cache */
-    int tries;
+    int request_no;            /* 1, or 2 for the retry after an unparseable reply */
 };
 
 struct round_state {
@@ -40,23 +44,23 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
         return;
     }
     GError *perr = NULL;
-    long tokens = -1;
-    char *content = jv_match_reply_content(res->body, &tokens, &perr);
-    if (tokens >= 0)
-        job->tokens = (job->tokens > 0 ? job->tokens : 0) + tokens;
+    struct jv_reply reply;
+    jv_reply_init(&reply);
+    int rc = jv_reply_finish(&reply, res, NULL, &perr);
+    jv_reply_add_usage(&reply, NULL, &job->tokens);
     int winner = -1;
     char *reason = NULL;
-    if (content && jv_match_parse_reply(content, &winner, &reason, &perr) == 0) {
+    if (rc == 0 && jv_match_parse_reply(reply.content->str, &winner, &reason, &perr) == 0) {
         job->replied = true;
         job->winner = winner;
         g_free(job->reason);
         job->reason = reason;
-        g_free(content);
+        jv_reply_release(&reply);
         finish(c);
         return;
     }
-    g_free(content);
-    if (c->tries < 2) {
+    jv_reply_release(&reply);
+    if (jv_vlm_retry_allowed(c->request_no)) {
         g_ptr_array_add(c->rs->again, c);
         g_clear_error(&perr);
         return;
@@ -76,17 +80,12 @@ static const struct jv_http_callbacks callbacks = {.on_done = on_done};
 static void submit(struct call *c)
 {
     struct jv_match_http *h = c->rs->h;
-    c->tries++;
-    json_t *body = jv_match_request(c->job->rec_a, c->job->rec_b, c->url_a, c->url_b, h->model,
-                                    c->tries == 1 ? JV_MATCH_TEMPERATURE : 0.0);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    struct jv_http_request *req =
-        jv_http_request_new(h->pool, JV_MATCH_HTTP_PATH, text, h->api_key, false, &callbacks, c);
-    free(text);
-    if (h->timeout_s > 0)
-        jv_http_request_set_timeout(req, h->timeout_s);
-    jv_http_request_set_max_retries(req, h->max_retries);
+    c->request_no++;
+    char *body = jv_match_request_body(c->job->rec_a, c->job->rec_b, c->url_a, c->url_b, h->model,
+                                       c->request_no);
+    struct jv_http_request *req = jv_vlm_http_request(h->pool, body, false, h->api_key,
+                                                      h->timeout_s, h->max_retries, &callbacks, c);
+    g_free(body);
     jv_http_sched_submit(h->sched, req);
 }
 
