@@ -31,6 +31,13 @@ static void finish(struct call *c)
     c->rs->remaining--;
 }
 
+/*
+ * The scheduler's outcome of one match request (`user` is its struct call).
+ * A transport failure leaves the match unreplied; a reply with a winner
+ * decides it; any other reply is asked once more (queued on rs->again for
+ * the round loop) and, the second time, counts as no decision with the
+ * reason why. Tokens are added to the job either way.
+ */
 static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
 {
     (void)req;
@@ -89,6 +96,13 @@ static void submit(struct call *c)
     jv_http_sched_submit(h->sched, req);
 }
 
+/*
+ * The judge's run(): submits every match of the round whose two images could
+ * be encoded (the others are reported unreplied at once), then drives the
+ * scheduler until each has been reported through `finished`, re-submitting
+ * the retries between runs and cancelling everything once the caller's
+ * cancelled() says so. Returns 0, or -1 with JV_ERR_CANCELLED.
+ */
 static int run_round(void *user, struct jv_playoff_job *jobs, size_t n,
                      void (*finished)(struct jv_playoff_job *job, void *ctx), void *ctx,
                      GError **err)
