@@ -7,11 +7,13 @@
 #include "core/stats.h"
 #include "critique/critique.h"
 #include "critique/engine.h"
+#include "critique/request.h"
+#include "image/encode.h"
+#include "iqa/techblock.h"
 #include "vlm/reply.h"
 #include "vlm/request.h"
-#include "iqa/techblock.h"
+#include "vlm/retry.h"
 
-#define CHAT_PATH "/chat/completions"
 /* The retry after an unusable reply gets this much more room to finish. */
 #define RETRY_TOKEN_FACTOR 1.5
 
@@ -128,14 +130,15 @@ static char *build_body(struct flight *f, GError **err)
     if (!url)
         return NULL;
     char *text = user_text(e, f->job);
-    bool retry = f->request_no > 1;
+    struct jv_vlm_sampling first = {e->max_tokens, e->c->temperature};
+    struct jv_vlm_sampling s = jv_vlm_retry_sampling(first, f->request_no, RETRY_TOKEN_FACTOR);
     struct jv_critique_request_params rp = {
         .model = e->vlm->model,
         .system = e->p->system,
         .user_text = text,
         .image_url = url,
-        .max_tokens = retry ? (int)ceil(e->max_tokens * RETRY_TOKEN_FACTOR) : e->max_tokens,
-        .temperature = retry ? 0.0 : e->c->temperature,
+        .max_tokens = s.max_tokens,
+        .temperature = s.temperature,
         .top_p = e->c->top_p,
         .stream = e->c->stream,
         .structured = e->c->structured_output,
@@ -278,10 +281,9 @@ static int send_request(struct flight *f, GError **err)
     jv_reply_reset(&f->reply);
     g_clear_pointer(&f->stream_error, g_free);
     struct jv_http_request *req =
-        jv_http_request_new(e->pool, CHAT_PATH, body, e->vlm->api_key, e->c->stream, &e->cb, f);
+        jv_vlm_http_request(e->pool, body, e->c->stream, e->vlm->api_key, e->vlm->timeout_s,
+                            e->vlm->max_retries, &e->cb, f);
     g_free(body);
-    jv_http_request_set_timeout(req, e->vlm->timeout_s);
-    jv_http_request_set_max_retries(req, e->vlm->max_retries);
     f->awaiting = true;
     e->awaiting++;
     e->in_flight++;
@@ -430,14 +432,11 @@ static void on_retry(struct jv_http_request *req, const GError *why, double dela
 static void add_usage(struct flight *f)
 {
     struct jv_critique_engine *e = f->e;
-    if (f->reply.prompt_tokens >= 0) {
-        f->prompt_tokens = MAX(f->prompt_tokens, 0) + f->reply.prompt_tokens;
+    jv_reply_add_usage(&f->reply, &f->prompt_tokens, &f->completion_tokens);
+    if (f->reply.prompt_tokens >= 0)
         jv_stats_add(&e->prompt_tokens, (double)f->reply.prompt_tokens);
-    }
-    if (f->reply.completion_tokens >= 0) {
-        f->completion_tokens = MAX(f->completion_tokens, 0) + f->reply.completion_tokens;
+    if (f->reply.completion_tokens >= 0)
         jv_stats_add(&e->completion_tokens, (double)f->reply.completion_tokens);
-    }
 }
 
 static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
@@ -457,25 +456,14 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
     }
     jv_stats_add(&e->request_s, res->latency_s);
 
-    if (res->error) {
-        bool cancelled = res->error->domain == JV_ERROR && res->error->code == JV_ERR_CANCELLED;
-        char *msg = f->stream_error
-                        ? g_strdup_printf("%s (%s)", res->error->message, f->stream_error)
-                        : g_strdup(res->error->message);
-        report(f, "error", msg, NULL, cancelled);
-        g_free(msg);
+    /* A transport failure, or a plain body (also to a streamed request) that is not a reply. */
+    GError *rerr = NULL;
+    if (jv_reply_finish(&f->reply, res, f->stream_error, &rerr) != 0) {
+        bool cancelled = res->error && g_error_matches(rerr, JV_ERROR, JV_ERR_CANCELLED);
+        report(f, "error", rerr->message, NULL, cancelled);
+        g_error_free(rerr);
         pump(e);
         return;
-    }
-    /* A server may answer a streamed request with a plain JSON body. */
-    if (f->reply.events == 0 && res->body && res->body[0]) {
-        GError *err = NULL;
-        if (jv_reply_parse_nonstream(&f->reply, res->body, &err) != 0) {
-            report(f, "error", err->message, NULL, false);
-            g_error_free(err);
-            pump(e);
-            return;
-        }
     }
     add_usage(f);
     bool truncated = f->reply.finish_reason && strcmp(f->reply.finish_reason, "length") == 0;
@@ -498,9 +486,9 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
     jv_critique_release(&c);
     g_clear_error(&perr);
 
-    if (f->request_no == 1) {
+    if (jv_vlm_retry_allowed(f->request_no)) {
         /* Once more, deterministic and with room to finish, when a slot is free. */
-        f->request_no = 2;
+        f->request_no++;
         e->parse_retries++;
         f->retry_reason = why;
         g_queue_push_tail(&e->retry_queue, f);

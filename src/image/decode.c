@@ -1,9 +1,11 @@
+/* decode.c - competition images opened and decoded to 8-bit RGB with libvips. */
 #include "core/jv.h"
 
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
 #include "image/decode.h"
+#include "image/vips_error.h"
 
 /* The loaders we accept, by the nickname libvips gives the source loader. */
 static const struct {
@@ -15,23 +17,6 @@ static const struct {
     {"tiffload_source", "image/tiff"},
     {"webpload_source", "image/webp"},
 };
-
-/*
- * Moves libvips' error buffer into `err`, prefixed with the display form of
- * `path` and `what`. The buffer is cleared so a later failure on this thread
- * does not repeat old messages.
- */
-static void set_vips_error(GError **err, int code, const char *path, const char *what)
-{
-    char *name = g_filename_display_name(path);
-    char *buf = vips_error_buffer_copy();
-    char *valid = g_utf8_make_valid(buf ? buf : "", -1);
-    g_strstrip(valid);
-    g_set_error(err, JV_ERROR, code, "%s: %s%s%s", name, what, valid[0] ? ": " : "", valid);
-    g_free(valid);
-    g_free(buf);
-    g_free(name);
-}
 
 /* Plain checks first, so the common mistakes get plain messages. */
 static int check_file(const char *path, GError **err)
@@ -71,7 +56,7 @@ int jv_image_open(const char *path, double max_megapixels, struct jv_image *out,
      * "name[options]" in a file name as load options. */
     source = vips_source_new_from_file(path);
     if (!source) {
-        set_vips_error(err, JV_ERR_IO, path, "cannot open");
+        jv_image_vips_error(err, JV_ERR_IO, path, "cannot open");
         goto out;
     }
     /* find_load gives the class name; compare libvips' stable nicknames. */
@@ -101,7 +86,7 @@ int jv_image_open(const char *path, double max_megapixels, struct jv_image *out,
     VipsImage *img = vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL,
                                                 "fail_on", VIPS_FAIL_ON_ERROR, NULL);
     if (!img) {
-        set_vips_error(err, JV_ERR_IMAGE, path, "cannot read image header");
+        jv_image_vips_error(err, JV_ERR_IMAGE, path, "cannot read image header");
         goto out;
     }
     int w = vips_image_get_width(img), h = vips_image_get_height(img);
@@ -183,7 +168,7 @@ int jv_image_load_rgb8(struct jv_image *im, uint8_t **rgb, GError **err)
     rc = 0;
     goto out;
 vips_fail:
-    set_vips_error(err, JV_ERR_IMAGE, im->path, "cannot decode image");
+    jv_image_vips_error(err, JV_ERR_IMAGE, im->path, "cannot decode image");
 out:
     g_object_unref(parent);
     return rc;

@@ -1,3 +1,4 @@
+/* thumbnail.c - cached JPEG thumbnails for the web page, made with libvips. */
 #include "core/jv.h"
 
 #include <sys/stat.h>
@@ -7,23 +8,24 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "image/thumbnail.h"
+#include "image/vips_error.h"
 
-struct jv_web_thumbs {
+struct jv_image_thumbs {
     char *dir;
     GMutex lock;
     GHashTable *hashes; /* "path\nsize\nmtime" -> content hash; saves rehashing */
 };
 
-struct jv_web_thumbs *jv_web_thumbs_new(const char *cache_dir)
+struct jv_image_thumbs *jv_image_thumbs_new(const char *cache_dir)
 {
-    struct jv_web_thumbs *t = g_new0(struct jv_web_thumbs, 1);
+    struct jv_image_thumbs *t = g_new0(struct jv_image_thumbs, 1);
     t->dir = g_strdup(cache_dir);
     g_mutex_init(&t->lock);
     t->hashes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return t;
 }
 
-void jv_web_thumbs_free(struct jv_web_thumbs *t)
+void jv_image_thumbs_free(struct jv_image_thumbs *t)
 {
     if (!t)
         return;
@@ -33,7 +35,7 @@ void jv_web_thumbs_free(struct jv_web_thumbs *t)
     g_free(t);
 }
 
-int jv_web_thumb_size(int size)
+int jv_image_thumb_size(int size)
 {
     static const int sizes[] = {64, 128, 256, 512, 1024};
     for (size_t i = 0; i < JV_ARRAY_LEN(sizes); i++)
@@ -42,7 +44,7 @@ int jv_web_thumb_size(int size)
     return 1024;
 }
 
-static int content_hash(struct jv_web_thumbs *t, const char *image, char out[JV_CONTENT_HASH_LEN],
+static int content_hash(struct jv_image_thumbs *t, const char *image, char out[JV_CONTENT_HASH_LEN],
                         GError **err)
 {
     struct stat st;
@@ -74,7 +76,7 @@ static int content_hash(struct jv_web_thumbs *t, const char *image, char out[JV_
     return 0;
 }
 
-char *jv_web_thumb_path(struct jv_web_thumbs *t, const char *image, int size, GError **err)
+char *jv_image_thumb_path(struct jv_image_thumbs *t, const char *image, int size, GError **err)
 {
     char hash[JV_CONTENT_HASH_LEN];
     if (content_hash(t, image, hash, err) < 0)
@@ -90,9 +92,7 @@ char *jv_web_thumb_path(struct jv_web_thumbs *t, const char *image, int size, GE
     size_t len = 0;
     if (vips_thumbnail(image, &thumb, size, "size", VIPS_SIZE_DOWN, NULL) != 0 ||
         vips_jpegsave_buffer(thumb, &buf, &len, "Q", 80, "strip", TRUE, NULL) != 0) {
-        g_set_error(err, JV_ERROR, JV_ERR_IMAGE, "%s: cannot make a thumbnail: %s", image,
-                    vips_error_buffer());
-        vips_error_clear();
+        jv_image_vips_error(err, JV_ERR_IMAGE, image, "cannot make a thumbnail");
         g_clear_object(&thumb);
         g_free(path);
         return NULL;

@@ -1,11 +1,12 @@
+/* match.c - one playoff match as the VLM is asked it, and its answer read. */
 #include "core/jv.h"
 
-#include <math.h>
-
-#include "core/fsutil.h"
+#include "image/encode.h"
 #include "iqa/techblock.h"
-#include "vlm/request.h"
+#include "outputs/record.h"
 #include "playoff/match.h"
+#include "vlm/request.h"
+#include "vlm/retry.h"
 
 static const char system_prompt[] =
     "You are an experienced UK camera-club judge (PAGB style) deciding a head-to-head "
@@ -92,30 +93,30 @@ out:
     return url;
 }
 
-static const char *rec_str(const json_t *rec, const char *key)
+static const char *rec_str(const json_t *rec, enum jv_rec f)
 {
-    const char *v = json_string_value(json_object_get(rec, key));
+    const char *v = jv_record_str(rec, f);
     return v && *v ? v : NULL;
 }
 
 static char *entry_text(const json_t *rec, const char *label)
 {
-    const char *title = rec_str(rec, "image_title");
+    const char *title = rec_str(rec, JV_REC_IMAGE_TITLE);
     if (!title)
-        title = rec_str(rec, "critique_title");
+        title = rec_str(rec, JV_REC_CRITIQUE_TITLE);
     char *stem = NULL;
-    if (!title && rec_str(rec, "image")) {
-        char *base = g_path_get_basename(rec_str(rec, "image"));
+    if (!title && rec_str(rec, JV_REC_IMAGE)) {
+        char *base = g_path_get_basename(rec_str(rec, JV_REC_IMAGE));
         char *dot = strrchr(base, '.');
         if (dot && dot != base)
             *dot = '\0';
         stem = base;
         title = stem;
     }
-    const char *category = rec_str(rec, "competition_category");
-    const char *style = rec_str(rec, "style_inference");
-    char *summary = jv_match_summary(rec_str(rec, "critique"), JV_MATCH_SUMMARY_MAX);
-    const json_t *sig = json_object_get(rec, "technical_signals");
+    const char *category = rec_str(rec, JV_REC_COMPETITION_CATEGORY);
+    const char *style = rec_str(rec, JV_REC_STYLE_INFERENCE);
+    char *summary = jv_match_summary(rec_str(rec, JV_REC_CRITIQUE), JV_MATCH_SUMMARY_MAX);
+    const json_t *sig = jv_record_get(rec, JV_REC_TECHNICAL_SIGNALS);
     char *tech =
         jv_technical_analysis(json_object_get(sig, "metrics"),
                               json_string_value(json_object_get(sig, "tonal_summary")), false);
@@ -128,32 +129,56 @@ static char *entry_text(const json_t *rec, const char *label)
     return text;
 }
 
-static void add_text(json_t *parts, char *text)
-{
-    json_array_append_new(parts, json_pack("{s:s, s:s}", "type", "text", "text", text));
-    g_free(text);
-}
+static const char question[] = "Which entry is the stronger competition image? "
+                               "JSON only: {\"winner\": \"A\" or \"B\", \"reason\": \"...\"}";
 
-static void add_image(json_t *parts, const char *url)
+/*
+ * The body of a match request with the given sampling: text A, image A,
+ * text B, image B, the question; not streamed, no top_p. Returns a new
+ * reference.
+ */
+static json_t *match_json(const json_t *rec_a, const json_t *rec_b, const char *url_a,
+                          const char *url_b, const char *model, struct jv_vlm_sampling s)
 {
-    json_array_append_new(
-        parts, json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", url));
+    char *text_a = entry_text(rec_a, "Entry A (first image)");
+    char *text_b = entry_text(rec_b, "Entry B (second image)");
+    const struct jv_vlm_part parts[] = {
+        {JV_VLM_PART_TEXT, text_a},     {JV_VLM_PART_IMAGE_URL, url_a}, {JV_VLM_PART_TEXT, text_b},
+        {JV_VLM_PART_IMAGE_URL, url_b}, {JV_VLM_PART_TEXT, question},
+    };
+    struct jv_vlm_request r = {
+        .model = model,
+        .system = system_prompt,
+        .parts = parts,
+        .n_parts = JV_ARRAY_LEN(parts),
+        .max_tokens = s.max_tokens,
+        .temperature = s.temperature,
+    };
+    json_t *body = jv_vlm_request_json(&r);
+    g_free(text_a);
+    g_free(text_b);
+    return body;
 }
 
 json_t *jv_match_request(const json_t *rec_a, const json_t *rec_b, const char *url_a,
                          const char *url_b, const char *model, double temperature)
 {
-    json_t *parts = json_array();
-    add_text(parts, entry_text(rec_a, "Entry A (first image)"));
-    add_image(parts, url_a);
-    add_text(parts, entry_text(rec_b, "Entry B (second image)"));
-    add_image(parts, url_b);
-    add_text(parts, g_strdup("Which entry is the stronger competition image? "
-                             "JSON only: {\"winner\": \"A\" or \"B\", \"reason\": \"...\"}"));
-    json_t *messages = json_pack("[{s:s, s:s}, {s:s, s:o}]", "role", "system", "content",
-                                 system_prompt, "role", "user", "content", parts);
-    return json_pack("{s:s, s:o, s:i, s:f, s:b}", "model", model ? model : "", "messages", messages,
-                     "max_tokens", JV_MATCH_MAX_TOKENS, "temperature", temperature, "stream", 0);
+    struct jv_vlm_sampling s = {JV_MATCH_MAX_TOKENS, temperature};
+    return match_json(rec_a, rec_b, url_a, url_b, model, s);
+}
+
+char *jv_match_request_body(const json_t *rec_a, const json_t *rec_b, const char *url_a,
+                            const char *url_b, const char *model, int request_no)
+{
+    struct jv_vlm_sampling first = {JV_MATCH_MAX_TOKENS, JV_MATCH_TEMPERATURE};
+    struct jv_vlm_sampling s =
+        jv_vlm_retry_sampling(first, request_no, JV_MATCH_RETRY_TOKEN_FACTOR);
+    json_t *body = match_json(rec_a, rec_b, url_a, url_b, model, s);
+    char *dump = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    char *out = g_strdup(dump);
+    free(dump);
+    return out;
 }
 
 /* "A", "b", "Entry A", "entry b", "Image A" -> 0 / 1; else -1. */
@@ -212,27 +237,4 @@ int jv_match_parse_reply(const char *text, int *winner, char **reason, GError **
     g_set_error(err, JV_ERROR, JV_ERR_PARSE, "match reply has no winner A or B: \"%s\"", head);
     g_free(head);
     return -1;
-}
-
-char *jv_match_reply_content(const char *body, long *tokens, GError **err)
-{
-    *tokens = -1;
-    json_error_t jerr;
-    json_t *root = json_loads(body ? body : "", 0, &jerr);
-    if (!root) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "match response is not JSON: %s", jerr.text);
-        return NULL;
-    }
-    json_t *usage = json_object_get(root, "usage");
-    json_t *ct = json_object_get(usage, "completion_tokens");
-    if (json_is_integer(ct))
-        *tokens = (long)json_integer_value(ct);
-    json_t *msg = json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message");
-    const char *content = json_string_value(json_object_get(msg, "content"));
-    char *out = content ? g_strdup(content) : NULL;
-    if (!out)
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                    "match response has no choices[0].message.content");
-    json_decref(root);
-    return out;
 }

@@ -5,10 +5,14 @@
  *
  * The request shows Entry A first and Entry B second: for each, a text part
  * (title, category, style, a <=280-character summary of its critique, its
- * TECHNICAL ANALYSIS block from critique/techblock.h, compact form) followed
- * by its image as a data URL; then the
- * question. It asks for JSON only: {"winner": "A"|"B", "reason": "..."};
- * max_tokens 128, temperature 0.2, not streamed.
+ * TECHNICAL ANALYSIS block from iqa/techblock.h, compact form) followed by
+ * its image as a data URL; then the question. It asks for JSON only:
+ * {"winner": "A"|"B", "reason": "..."}; max_tokens 128, temperature 0.2, not
+ * streamed. The body is built by the VLM client (vlm/request.h) and the
+ * reply read by it (vlm/reply.h); this module knows what a match says.
+ *
+ * Ownership: records and URLs are borrowed; returned text is owned (g_free)
+ * and JSON a new reference.
  */
 #ifndef JV_MATCH_H
 #define JV_MATCH_H
@@ -18,7 +22,9 @@
 #define JV_MATCH_SUMMARY_MAX 280
 #define JV_MATCH_MAX_TOKENS  128
 #define JV_MATCH_TEMPERATURE 0.2
-#define JV_MATCH_IMAGE_MAX   (512u * 1024u * 1024u)
+/* The ask-again after an unparseable reply keeps the token limit (vlm/retry.h). */
+#define JV_MATCH_RETRY_TOKEN_FACTOR 1.0
+#define JV_MATCH_IMAGE_MAX          (512u * 1024u * 1024u)
 
 /*
  * The critique cut to at most `max_chars` characters (UTF-8 characters,
@@ -56,17 +62,20 @@ json_t *jv_match_request(const json_t *rec_a, const json_t *rec_b, const char *u
                          const char *url_b, const char *model, double temperature);
 
 /*
+ * The same body as compact JSON text (owned, g_free) for request number
+ * `request_no` of the match: 1 at JV_MATCH_TEMPERATURE, the one retry after
+ * an unparseable reply (vlm/retry.h) at temperature 0 with the same token
+ * limit.
+ */
+char *jv_match_request_body(const json_t *rec_a, const json_t *rec_b, const char *url_a,
+                            const char *url_b, const char *model, int request_no);
+
+/*
  * Parses the model's text: finds the JSON object holding "winner" (markdown
  * fences and prose around it are tolerated); "A"/"B", "Entry A"/"Entry B" in
  * any case; a bare "A" or "B" reply is accepted too. On success stores 0 (A)
  * or 1 (B) in *winner and the reason (owned, may be "") in *reason.
  */
 int jv_match_parse_reply(const char *text, int *winner, char **reason, GError **err);
-
-/*
- * From a non-streamed chat-completions response body: the message content
- * (owned) and usage.completion_tokens in *tokens (-1 when absent).
- */
-char *jv_match_reply_content(const char *body, long *tokens, GError **err);
 
 #endif

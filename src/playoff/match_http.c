@@ -1,7 +1,11 @@
+/* match_http.c - the playoff judge that asks the VLM server, one request per match. */
 #include "core/jv.h"
 
 #include "core/log.h"
 #include "playoff/match_http.h"
+#include "vlm/reply.h"
+#include "vlm/request.h"
+#include "vlm/retry.h"
 
 struct round_state;
 
@@ -10,7 +14,7 @@ struct call {
     struct round_state *rs;
     struct jv_playoff_job *job;
     const char *url_a, *url_b; /* borrowed from the image cache */
-    int tries;
+    int request_no;            /* 1, or 2 for the retry after an unparseable reply */
 };
 
 struct round_state {
@@ -27,6 +31,13 @@ static void finish(struct call *c)
     c->rs->remaining--;
 }
 
+/*
+ * The scheduler's outcome of one match request (`user` is its struct call).
+ * A transport failure leaves the match unreplied; a reply with a winner
+ * decides it; any other reply is asked once more (queued on rs->again for
+ * the round loop) and, the second time, counts as no decision with the
+ * reason why. Tokens are added to the job either way.
+ */
 static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
 {
     (void)req;
@@ -40,23 +51,23 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
         return;
     }
     GError *perr = NULL;
-    long tokens = -1;
-    char *content = jv_match_reply_content(res->body, &tokens, &perr);
-    if (tokens >= 0)
-        job->tokens = (job->tokens > 0 ? job->tokens : 0) + tokens;
+    struct jv_reply reply;
+    jv_reply_init(&reply);
+    int rc = jv_reply_finish(&reply, res, NULL, &perr);
+    jv_reply_add_usage(&reply, NULL, &job->tokens);
     int winner = -1;
     char *reason = NULL;
-    if (content && jv_match_parse_reply(content, &winner, &reason, &perr) == 0) {
+    if (rc == 0 && jv_match_parse_reply(reply.content->str, &winner, &reason, &perr) == 0) {
         job->replied = true;
         job->winner = winner;
         g_free(job->reason);
         job->reason = reason;
-        g_free(content);
+        jv_reply_release(&reply);
         finish(c);
         return;
     }
-    g_free(content);
-    if (c->tries < 2) {
+    jv_reply_release(&reply);
+    if (jv_vlm_retry_allowed(c->request_no)) {
         g_ptr_array_add(c->rs->again, c);
         g_clear_error(&perr);
         return;
@@ -76,20 +87,22 @@ static const struct jv_http_callbacks callbacks = {.on_done = on_done};
 static void submit(struct call *c)
 {
     struct jv_match_http *h = c->rs->h;
-    c->tries++;
-    json_t *body = jv_match_request(c->job->rec_a, c->job->rec_b, c->url_a, c->url_b, h->model,
-                                    c->tries == 1 ? JV_MATCH_TEMPERATURE : 0.0);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    struct jv_http_request *req =
-        jv_http_request_new(h->pool, JV_MATCH_HTTP_PATH, text, h->api_key, false, &callbacks, c);
-    free(text);
-    if (h->timeout_s > 0)
-        jv_http_request_set_timeout(req, h->timeout_s);
-    jv_http_request_set_max_retries(req, h->max_retries);
+    c->request_no++;
+    char *body = jv_match_request_body(c->job->rec_a, c->job->rec_b, c->url_a, c->url_b, h->model,
+                                       c->request_no);
+    struct jv_http_request *req = jv_vlm_http_request(h->pool, body, false, h->api_key,
+                                                      h->timeout_s, h->max_retries, &callbacks, c);
+    g_free(body);
     jv_http_sched_submit(h->sched, req);
 }
 
+/*
+ * The judge's run(): submits every match of the round whose two images could
+ * be encoded (the others are reported unreplied at once), then drives the
+ * scheduler until each has been reported through `finished`, re-submitting
+ * the retries between runs and cancelling everything once the caller's
+ * cancelled() says so. Returns 0, or -1 with JV_ERR_CANCELLED.
+ */
 static int run_round(void *user, struct jv_playoff_job *jobs, size_t n,
                      void (*finished)(struct jv_playoff_job *job, void *ctx), void *ctx,
                      GError **err)

@@ -2,9 +2,10 @@
  * match_http.h - the playoff judge of a real run: each match is one
  * non-streamed chat-completions request on the shared HTTP scheduler
  * (src/net/http.h), all matches of a round in flight together (up to the
- * scheduler's max_in_flight, i.e. --concurrency). Transport retries (timeouts,
- * 429, 5xx) are the scheduler's; an unparseable reply is asked once more at
- * temperature 0, then counts as no decision. Images are encoded once for the
+ * scheduler's max_in_flight, i.e. --concurrency), sent and read by the VLM
+ * client (vlm/). Transport retries (timeouts, 429, 5xx) are the scheduler's;
+ * an unparseable reply is asked once more at temperature 0 (vlm/retry.h),
+ * then counts as no decision. Images are encoded once for the
  * whole stage (struct jv_match_images).
  *
  * Use:
@@ -20,8 +21,6 @@
 #include "net/http.h"
 #include "playoff/match.h"
 #include "playoff/playoff.h"
-
-#define JV_MATCH_HTTP_PATH "/chat/completions"
 
 struct jv_match_http {
     struct jv_http_sched *sched; /* borrowed */

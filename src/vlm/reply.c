@@ -1,3 +1,4 @@
+/* reply.c - chat-completions replies read from SSE events or a whole body. */
 #include "core/jv.h"
 
 #include <jansson.h>
@@ -135,6 +136,8 @@ int jv_reply_parse_nonstream(struct jv_reply *r, const char *body, GError **err)
         ret = fail_error_event(r, msg, err);
         goto out;
     }
+    /* Usage first: the tokens were spent even when the message is missing. */
+    take_usage(r, json_object_get(root, "usage"));
     const json_t *choice = json_array_get(json_object_get(root, "choices"), 0);
     const json_t *message = json_object_get(choice, "message");
     if (!json_is_object(message)) {
@@ -145,10 +148,37 @@ int jv_reply_parse_nonstream(struct jv_reply *r, const char *body, GError **err)
     if (text)
         g_string_append(r->content, text);
     take_finish(r, choice);
-    take_usage(r, json_object_get(root, "usage"));
     r->done = true;
     ret = 0;
 out:
     json_decref(root);
     return ret;
+}
+
+int jv_reply_finish(struct jv_reply *r, const struct jv_http_result *res, const char *stream_error,
+                    GError **err)
+{
+    if (res->error) {
+        if (stream_error)
+            g_set_error(err, res->error->domain, res->error->code, "%s (%s)", res->error->message,
+                        stream_error);
+        else
+            g_set_error_literal(err, res->error->domain, res->error->code, res->error->message);
+        return -1;
+    }
+    if (r->events == 0 && res->body && res->body[0])
+        return jv_reply_parse_nonstream(r, res->body, err);
+    return 0;
+}
+
+static void add_count(long *sum, long n)
+{
+    if (sum && n >= 0)
+        *sum = MAX(*sum, 0) + n;
+}
+
+void jv_reply_add_usage(const struct jv_reply *r, long *prompt_sum, long *completion_sum)
+{
+    add_count(prompt_sum, r->prompt_tokens);
+    add_count(completion_sum, r->completion_tokens);
 }

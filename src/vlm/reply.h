@@ -10,9 +10,18 @@
  *   Ollama (OpenAI-compatible layer): as vLLM, with its own fields.
  * An event {"error": {...}} (a server failing after it sent 200) and a
  * top-level {"object": "error", ...} make the reply an error.
+ *
+ * One reader for both users of the protocol: the critique engine feeds SSE
+ * events as they come and finishes with jv_reply_finish(); the playoff, not
+ * streamed, only calls jv_reply_finish().
+ *
+ * Ownership: struct jv_reply owns its strings; the caller provides the
+ * struct (jv_reply_init / jv_reply_release). Inputs are borrowed.
  */
 #ifndef JV_REPLY_H
 #define JV_REPLY_H
+
+#include "net/http.h"
 
 struct jv_reply {
     GString *content;       /* the assistant text so far */
@@ -41,5 +50,24 @@ int jv_reply_feed_sse(struct jv_reply *r, const char *data, size_t len, GError *
  * .content, finish_reason and usage. Returns 0 or -1 with err as above.
  */
 int jv_reply_parse_nonstream(struct jv_reply *r, const char *body, GError **err);
+
+/*
+ * Finishes the reply from the scheduler's final result of its request.
+ * A transport failure (res->error) gives -1 with err keeping its domain and
+ * code (JV_ERR_CANCELLED stays recognisable) and its message, followed by
+ * " (<stream_error>)" when `stream_error` (why the caller's on_sse_event
+ * rejected the stream; may be NULL) is given. A 2xx reply that brought no
+ * SSE event but a body (a plain reply, also to a streamed request) is read
+ * with jv_reply_parse_nonstream(). Returns 0, or -1 with err.
+ */
+int jv_reply_finish(struct jv_reply *r, const struct jv_http_result *res, const char *stream_error,
+                    GError **err);
+
+/*
+ * Adds the reply's reported usage to running sums kept per question (over
+ * its requests): a sum stays -1 until something is reported. Either pointer
+ * may be NULL.
+ */
+void jv_reply_add_usage(const struct jv_reply *r, long *prompt_sum, long *completion_sum);
 
 #endif

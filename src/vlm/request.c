@@ -1,54 +1,53 @@
+/* request.c - chat-completions request bodies and requests on the HTTP scheduler. */
 #include "core/jv.h"
 
-#include <vips/vips.h>
-
-#include "core/fsutil.h"
-#include "critique/critique.h"
 #include "vlm/request.h"
 
-#define IMAGE_MAX_BYTES ((size_t)1 << 30)
-
-json_t *jv_critique_reply_schema(void)
+static json_t *part_json(const struct jv_vlm_part *p)
 {
-    json_t *styles = json_array();
-    for (const char *const *s = jv_critique_styles(); *s; s++)
-        json_array_append_new(styles, json_string(*s));
-    json_t *schema = json_pack(
-        "{s:s, s:{s:{s:[{s:s}, {s:s}]}, s:{s:s, s:o}, s:{s:s}, s:{s:s, s:i, s:i}}, s:[s,s,s,s], "
-        "s:b}",
-        "type", "object", "properties", "title", "anyOf", "type", "string", "type", "null", "style",
-        "type", "string", "enum", styles, "critique", "type", "string", "score", "type", "integer",
-        "minimum", 0, "maximum", 20, "required", "title", "style", "critique", "score",
-        "additionalProperties", 0);
-    return schema;
+    if (p->kind == JV_VLM_PART_IMAGE_URL)
+        return json_pack("{s:s, s:{s:s}}", "type", "image_url", "image_url", "url", p->value);
+    return json_pack("{s:s, s:s}", "type", "text", "text", p->value);
 }
 
-char *jv_critique_request_body(const struct jv_critique_request_params *p)
+static json_t *response_format(const struct jv_vlm_request *r)
 {
-    json_t *user_content = json_array();
-    json_array_append_new(user_content,
-                          json_pack("{s:s, s:s}", "type", "text", "text", p->user_text));
-    if (p->image_url)
-        json_array_append_new(user_content, json_pack("{s:s, s:{s:s}}", "type", "image_url",
-                                                      "image_url", "url", p->image_url));
-    json_t *messages = json_pack("[{s:s, s:s}, {s:s, s:o}]", "role", "system", "content", p->system,
-                                 "role", "user", "content", user_content);
+    if (r->structured == JV_STRUCTURED_JSON_SCHEMA) {
+        json_t *schema = r->schema ? json_incref(r->schema) : json_object();
+        return json_pack("{s:s, s:{s:s, s:b, s:o}}", "type", "json_schema", "json_schema", "name",
+                         r->schema_name ? r->schema_name : "", "strict", 1, "schema", schema);
+    }
+    if (r->structured == JV_STRUCTURED_JSON_OBJECT)
+        return json_pack("{s:s}", "type", "json_object");
+    return NULL;
+}
+
+json_t *jv_vlm_request_json(const struct jv_vlm_request *r)
+{
+    json_t *parts = json_array();
+    for (size_t i = 0; i < r->n_parts; i++)
+        json_array_append_new(parts, part_json(&r->parts[i]));
+    json_t *messages = json_pack("[{s:s, s:s}, {s:s, s:o}]", "role", "system", "content",
+                                 r->system ? r->system : "", "role", "user", "content", parts);
     json_t *body = json_object();
-    json_object_set_new(body, "model", json_string(p->model));
+    json_object_set_new(body, "model", json_string(r->model ? r->model : ""));
     json_object_set_new(body, "messages", messages);
-    json_object_set_new(body, "max_tokens", json_integer(p->max_tokens));
-    json_object_set_new(body, "temperature", json_real(p->temperature));
-    json_object_set_new(body, "top_p", json_real(p->top_p));
-    json_object_set_new(body, "stream", json_boolean(p->stream));
-    if (p->stream)
+    json_object_set_new(body, "max_tokens", json_integer(r->max_tokens));
+    json_object_set_new(body, "temperature", json_real(r->temperature));
+    if (r->has_top_p)
+        json_object_set_new(body, "top_p", json_real(r->top_p));
+    json_object_set_new(body, "stream", json_boolean(r->stream));
+    if (r->stream)
         json_object_set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1));
-    if (p->structured == JV_STRUCTURED_JSON_SCHEMA)
-        json_object_set_new(body, "response_format",
-                            json_pack("{s:s, s:{s:s, s:b, s:o}}", "type", "json_schema",
-                                      "json_schema", "name", "critique", "strict", 1, "schema",
-                                      jv_critique_reply_schema()));
-    else if (p->structured == JV_STRUCTURED_JSON_OBJECT)
-        json_object_set_new(body, "response_format", json_pack("{s:s}", "type", "json_object"));
+    json_t *format = response_format(r);
+    if (format)
+        json_object_set_new(body, "response_format", format);
+    return body;
+}
+
+char *jv_vlm_request_body(const struct jv_vlm_request *r)
+{
+    json_t *body = jv_vlm_request_json(r);
     char *dump = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     /* json_dumps allocates with malloc; hand back GLib memory. */
@@ -57,130 +56,14 @@ char *jv_critique_request_body(const struct jv_critique_request_params *p)
     return out;
 }
 
-const char *jv_image_mime_sniff(const void *data, size_t len)
+struct jv_http_request *jv_vlm_http_request(struct jv_http_pool *pool, const char *body,
+                                            bool stream, const char *api_key, double timeout_s,
+                                            int max_retries, const struct jv_http_callbacks *cb,
+                                            void *user)
 {
-    const unsigned char *b = data;
-    if (len >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-        return "image/jpeg";
-    if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
-    if (len >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0))
-        return "image/tiff";
-    if (len >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
-        return "image/webp";
-    return NULL;
-}
-
-static void vips_fail(GError **err, const char *path, const char *what)
-{
-    g_set_error(err, JV_ERROR, JV_ERR_IMAGE, "%s: %s: %s", path, what, vips_error_buffer());
-    vips_error_clear();
-}
-
-/*
- * Shrinks the encoded image in buf to fit max_side and re-encodes it as
- * JPEG q90. Returns 1 with *out and *out_len (g_malloc) when it did, 0 when
- * the image already fits, -1 on error.
- */
-static int shrink(const char *path, const void *buf, size_t len, int max_side, void **out,
-                  size_t *out_len, GError **err)
-{
-    int ret = -1;
-    VipsImage *head = vips_image_new_from_buffer(buf, len, "", NULL);
-    VipsImage *t[4] = {NULL};
-    void *jpeg = NULL;
-    size_t jpeg_len = 0;
-
-    if (!head) {
-        vips_fail(err, path, "cannot read the image header");
-        return -1;
-    }
-    int w = vips_image_get_width(head), h = vips_image_get_height(head);
-    g_object_unref(head);
-    if (w <= max_side && h <= max_side)
-        return 0;
-
-    if (vips_thumbnail_buffer((void *)buf, len, &t[0], max_side, "height", max_side, "size",
-                              VIPS_SIZE_DOWN, NULL)) {
-        vips_fail(err, path, "cannot downscale");
-        goto out;
-    }
-    VipsImage *cur = t[0];
-    if (vips_image_hasalpha(cur)) {
-        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
-        int r = vips_flatten(cur, &t[1], "background", white, NULL);
-        vips_area_unref(VIPS_AREA(white));
-        if (r) {
-            vips_fail(err, path, "cannot flatten the alpha channel");
-            goto out;
-        }
-        cur = t[1];
-    }
-    if (vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
-        VipsInterpretation in = vips_image_get_interpretation(cur);
-        int r;
-        if (in == VIPS_INTERPRETATION_RGB16)
-            r = vips_colourspace(cur, &t[2], VIPS_INTERPRETATION_sRGB, NULL);
-        else if (in == VIPS_INTERPRETATION_GREY16)
-            r = vips_colourspace(cur, &t[2], VIPS_INTERPRETATION_B_W, NULL);
-        else
-            r = vips_cast(cur, &t[2], VIPS_FORMAT_UCHAR, NULL);
-        if (r) {
-            vips_fail(err, path, "cannot convert to 8 bits");
-            goto out;
-        }
-        cur = t[2];
-    }
-    if (vips_jpegsave_buffer(cur, &jpeg, &jpeg_len, "Q", 90, "strip", TRUE, NULL)) {
-        vips_fail(err, path, "cannot encode JPEG");
-        goto out;
-    }
-    *out = jpeg; /* libvips allocates save buffers with g_malloc */
-    *out_len = jpeg_len;
-    ret = 1;
-out:
-    for (size_t i = 0; i < JV_ARRAY_LEN(t); i++)
-        if (t[i])
-            g_object_unref(t[i]);
-    return ret;
-}
-
-char *jv_image_data_url(const char *path, int max_side, GError **err)
-{
-    size_t len = 0;
-    char *bytes = jv_read_file(path, IMAGE_MAX_BYTES, &len, err);
-    if (!bytes)
-        return NULL;
-    const char *mime = jv_image_mime_sniff(bytes, len);
-    if (!mime) {
-        g_set_error(err, JV_ERROR, JV_ERR_IMAGE, "%s: not a JPEG, PNG, TIFF or WebP file", path);
-        g_free(bytes);
-        return NULL;
-    }
-    void *small = NULL;
-    size_t small_len = 0;
-    if (max_side > 0) {
-        int r = shrink(path, bytes, len, max_side, &small, &small_len, err);
-        if (r < 0) {
-            g_free(bytes);
-            return NULL;
-        }
-        if (r == 1) {
-            g_free(bytes);
-            bytes = small;
-            len = small_len;
-            mime = "image/jpeg";
-        }
-    }
-    /* Encode straight after the prefix: one copy of a large image, not three. */
-    size_t prefix = strlen("data:") + strlen(mime) + strlen(";base64,");
-    char *url = g_malloc(prefix + (len / 3 + 1) * 4 + 4 + 1);
-    int state = 0, save = 0;
-    snprintf(url, prefix + 1, "data:%s;base64,", mime);
-    size_t n = prefix;
-    n += g_base64_encode_step((const guchar *)bytes, len, FALSE, url + n, &state, &save);
-    n += g_base64_encode_close(FALSE, url + n, &state, &save);
-    url[n] = '\0';
-    g_free(bytes);
-    return url;
+    struct jv_http_request *req =
+        jv_http_request_new(pool, JV_VLM_CHAT_PATH, body, api_key, stream, cb, user);
+    jv_http_request_set_timeout(req, timeout_s);
+    jv_http_request_set_max_retries(req, max_retries);
+    return req;
 }

@@ -1,11 +1,34 @@
 /*
- * request.h - the body of a Stage 2 chat-completions request (SPEC 2.6) and
- * the image as a data: URL.
+ * request.h - a chat-completions request of the OpenAI API as Judge Vision
+ * sends it (the critique's and the playoff's alike): the server settings,
+ * the body, and the request on the HTTP scheduler (net/http.h).
+ *
+ * The body, compact JSON with its keys in this order:
+ *   {"model", "messages": [{"role": "system", "content": system},
+ *     {"role": "user", "content": [parts in the order given:
+ *       {"type": "text", "text": ...} or
+ *       {"type": "image_url", "image_url": {"url": ...}}]}],
+ *    "max_tokens", "temperature",
+ *    "top_p"                                     (only when has_top_p),
+ *    "stream",
+ *    "stream_options": {"include_usage": true}   (only when stream),
+ *    "response_format": {...}                    (only when structured)}
+ * json_schema sends {"type": "json_schema", "json_schema": {"name":
+ * schema_name, "strict": true, "schema": schema}}; json_object sends
+ * {"type": "json_object"}.
+ *
+ * Ownership: struct jv_vlm_request borrows everything it points to; the
+ * builders return a new JSON reference or an owned string (g_free).
  */
-#ifndef JV_REQUEST_H
-#define JV_REQUEST_H
+#ifndef JV_VLM_REQUEST_H
+#define JV_VLM_REQUEST_H
 
 #include <jansson.h>
+
+#include "net/http.h"
+
+/* Where chat requests go, after each endpoint's base URL. */
+#define JV_VLM_CHAT_PATH "/chat/completions"
 
 enum jv_structured_output {
     JV_STRUCTURED_NONE = 0,
@@ -29,54 +52,50 @@ struct jv_vlm_config {
     int max_side;     /* downscale images above this many pixels before sending; 0 = never */
 };
 
-/* Everything one critique request carries. All strings borrowed. */
-struct jv_critique_request_params {
-    const char *model;
-    const char *system;    /* the profile's system text */
-    const char *user_text; /* the rendered user template */
-    const char *image_url; /* "data:<mime>;base64,..." (or any URL the server fetches) */
+/* One part of the user message. */
+enum jv_vlm_part_kind {
+    JV_VLM_PART_TEXT,
+    JV_VLM_PART_IMAGE_URL,
+};
+
+struct jv_vlm_part {
+    enum jv_vlm_part_kind kind;
+    const char
+        *value; /* the text, or the URL ("data:<mime>;base64,..." or one the server fetches) */
+};
+
+/* Everything one chat request carries (all borrowed). */
+struct jv_vlm_request {
+    const char *model; /* NULL is sent as "" */
+    const char *system;
+    const struct jv_vlm_part *parts;
+    size_t n_parts;
     int max_tokens;
     double temperature;
+    bool has_top_p;
     double top_p;
     bool stream; /* adds stream_options {"include_usage": true} */
     enum jv_structured_output structured;
+    const char *schema_name; /* json_schema only */
+    json_t *schema;          /* json_schema only; borrowed (the body takes its own reference) */
 };
 
-/*
- * Returns the JSON request body (owned, g_free):
- *   {"model", "messages": [{"role": "system", "content": system},
- *     {"role": "user", "content": [{"type": "text", "text": user_text},
- *       {"type": "image_url", "image_url": {"url": image_url}}]}],
- *    "max_tokens", "temperature", "top_p", "stream",
- *    "stream_options": {"include_usage": true}   (only when stream),
- *    "response_format": {...}                    (only when structured)}
- * json_schema asks for jv_critique_reply_schema(); json_object for
- * {"type": "json_object"}.
- */
-char *jv_critique_request_body(const struct jv_critique_request_params *p);
+/* The body as JSON (new reference). */
+json_t *jv_vlm_request_json(const struct jv_vlm_request *r);
+
+/* The body as compact JSON text (owned, g_free). */
+char *jv_vlm_request_body(const struct jv_vlm_request *r);
 
 /*
- * The JSON schema of a critique reply: {"title": string|null, "style": one of
- * the style labels, "critique": string, "score": integer 0..20}, all required
- * (new reference).
+ * A chat request for the scheduler: POST `body` (copied) to the pool's
+ * endpoint + JV_VLM_CHAT_PATH with `api_key` (may be NULL; never logged) as
+ * the bearer token, read as an event stream when `stream`. `timeout_s` <= 0
+ * keeps the scheduler's default; `max_retries` are the transport retries.
+ * Returns the request, not yet submitted: jv_http_sched_submit() takes it.
  */
-json_t *jv_critique_reply_schema(void);
-
-/*
- * MIME type of an image by its first bytes: "image/jpeg", "image/png",
- * "image/tiff", "image/webp", or NULL for anything else (static string).
- */
-const char *jv_image_mime_sniff(const void *data, size_t len);
-
-/*
- * Reads the image at `path` and returns "data:<mime>;base64,<...>" (owned).
- * The file's own bytes and MIME type are sent as they are, unless
- * `max_side` > 0 and the image's longer side exceeds it: then it is shrunk
- * with vips_thumbnail (EXIF orientation applied, alpha flattened on white,
- * 16-bit made 8-bit) to fit max_side x max_side and re-encoded as JPEG at
- * quality 90. libvips must be initialised. Returns NULL with err
- * (JV_ERR_IO, or JV_ERR_IMAGE for an unsupported or undecodable file).
- */
-char *jv_image_data_url(const char *path, int max_side, GError **err);
+struct jv_http_request *jv_vlm_http_request(struct jv_http_pool *pool, const char *body,
+                                            bool stream, const char *api_key, double timeout_s,
+                                            int max_retries, const struct jv_http_callbacks *cb,
+                                            void *user);
 
 #endif

@@ -762,7 +762,8 @@ static void h_thumb(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct 
     if (!path)
         return;
     GError *e = NULL;
-    char *thumb = jv_web_thumb_path(ctx->thumbs, path, jv_web_thumb_size((int)MIN(size, 4096)), &e);
+    char *thumb =
+        jv_image_thumb_path(ctx->thumbs, path, jv_image_thumb_size((int)MIN(size, 4096)), &e);
     g_free(path);
     if (!thumb) {
         reply_gerror(out, e);

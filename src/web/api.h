@@ -42,7 +42,7 @@ struct jv_web_ctx {
     struct jv_web_events *events;
     struct jv_web_runner *runner;
     struct jv_web_runs *runs;
-    struct jv_web_thumbs *thumbs;
+    struct jv_image_thumbs *thumbs;
 };
 
 /* A handler's answer: the status and the response (owned by the caller). */

@@ -353,7 +353,7 @@ void jv_web_server_stop(struct jv_web_server *s)
     jv_web_runner_free(s->ctx.runner);
     jv_web_events_free(s->ctx.events);
     jv_web_runs_free(s->ctx.runs);
-    jv_web_thumbs_free(s->ctx.thumbs);
+    jv_image_thumbs_free(s->ctx.thumbs);
     g_free(s->ctx.session_token);
     g_free(s->ctx.outputs);
     g_strfreev(s->ctx.registries);
@@ -412,7 +412,7 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     s->ctx.runner = jv_web_runner_new(s->ctx.events);
     s->ctx.runs = jv_web_runs_new(s->ctx.outputs);
     char *thumbs = g_build_filename(s->ctx.outputs, "cache", "thumbs", NULL);
-    s->ctx.thumbs = jv_web_thumbs_new(thumbs);
+    s->ctx.thumbs = jv_image_thumbs_new(thumbs);
     g_free(thumbs);
     /* Asked for remote access, the token is required whatever the address. */
     if (cfg->allow_remote)

@@ -9,6 +9,9 @@
 #include <vips/vips.h>
 
 #include "image/decode.h"
+#include "image/encode.h"
+#include "image/thumbnail.h"
+#include "image/vips_error.h"
 
 static char *tmpdir;
 
@@ -296,13 +299,86 @@ static void test_unreadable_file(void **state)
     g_free(path);
 }
 
+/* The one libvips -> GError step: the file named, libvips' reason kept, its buffer emptied. */
+static void test_vips_error(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    vips_error_clear();
+    vips_error("jpegload", "%s", "boom");
+    jv_image_vips_error(&err, JV_ERR_IMAGE, "/p/caf\xe9.jpg", "cannot %s", "read");
+    assert_int_equal(err->code, JV_ERR_IMAGE);
+    assert_true(g_utf8_validate(err->message, -1, NULL));
+    assert_true(g_str_has_prefix(err->message, "/p/caf"));
+    if (!g_str_has_suffix(err->message, ".jpg: cannot read: jpegload: boom"))
+        fail_msg("message '%s'", err->message);
+    assert_string_equal(vips_error_buffer(), "");
+    g_clear_error(&err);
+    /* Nothing from libvips: no dangling colon. */
+    jv_image_vips_error(&err, JV_ERR_IO, "/p/a.png", "cannot open");
+    assert_int_equal(err->code, JV_ERR_IO);
+    assert_string_equal(err->message, "/p/a.png: cannot open");
+    g_clear_error(&err);
+    /* Without a GError the buffer is cleared all the same. */
+    vips_error("x", "%s", "old");
+    jv_image_vips_error(NULL, JV_ERR_IMAGE, "/p/a.png", "ignored");
+    assert_string_equal(vips_error_buffer(), "");
+}
+
+/* An undecodable file (JPEG signature, header cut): decode, encode and the
+ * thumbnail all name the file and leave libvips' buffer empty. */
+static void test_undecodable_through_helper(void **state)
+{
+    (void)state;
+    char *path = save_image("whole.jpg", 300, 200, 3, VIPS_FORMAT_UCHAR);
+    char *data = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(path, &data, &len, NULL));
+    char *cut = path_of("headless.jpg");
+    write_bytes(cut, data, 40);
+    vips_error_clear();
+
+    expect_error(cut, 0, JV_ERR_IMAGE, "headless.jpg");
+    assert_string_equal(vips_error_buffer(), "");
+
+    GError *err = NULL;
+    assert_null(jv_image_data_url(cut, 100, &err));
+    assert_int_equal(err->code, JV_ERR_IMAGE);
+    if (!strstr(err->message, "headless.jpg: cannot read the image header"))
+        fail_msg("message '%s'", err->message);
+    assert_false(g_str_has_suffix(err->message, "\n"));
+    assert_string_equal(vips_error_buffer(), "");
+    g_clear_error(&err);
+
+    char *cache = path_of("thumbs");
+    struct jv_image_thumbs *t = jv_image_thumbs_new(cache);
+    assert_null(jv_image_thumb_path(t, cut, 64, &err));
+    assert_int_equal(err->code, JV_ERR_IMAGE);
+    if (!strstr(err->message, "headless.jpg: cannot make a thumbnail"))
+        fail_msg("message '%s'", err->message);
+    assert_false(g_str_has_suffix(err->message, "\n"));
+    assert_string_equal(vips_error_buffer(), "");
+    g_clear_error(&err);
+    jv_image_thumbs_free(t);
+    g_rmdir(cache);
+    g_free(cache);
+    g_free(data);
+    g_free(cut);
+    g_free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_png_rgba_drops_alpha), cmocka_unit_test(test_grey_and_16bit),
-        cmocka_unit_test(test_jpeg_and_odd_names),   cmocka_unit_test(test_broken_files),
-        cmocka_unit_test(test_truncated_jpeg),       cmocka_unit_test(test_huge_header_refused),
+        cmocka_unit_test(test_png_rgba_drops_alpha),
+        cmocka_unit_test(test_grey_and_16bit),
+        cmocka_unit_test(test_jpeg_and_odd_names),
+        cmocka_unit_test(test_broken_files),
+        cmocka_unit_test(test_truncated_jpeg),
+        cmocka_unit_test(test_huge_header_refused),
         cmocka_unit_test(test_unreadable_file),
+        cmocka_unit_test(test_vips_error),
+        cmocka_unit_test(test_undecodable_through_helper),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

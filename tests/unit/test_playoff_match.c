@@ -7,6 +7,7 @@
 
 #include "core/fsutil.h"
 #include "playoff/match.h"
+#include "vlm/reply.h"
 
 static void expect_winner(const char *text, int winner, const char *reason)
 {
@@ -139,22 +140,29 @@ static void test_request(void **state)
 static void test_reply_content(void **state)
 {
     (void)state;
-    long tokens = 0;
+    struct jv_reply r;
+    jv_reply_init(&r);
     GError *err = NULL;
-    char *c = jv_match_reply_content(
-        "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"winner\\\":"
-        "\\\"A\\\"}\"},"
-        "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5000,\"completion_tokens\":17}}",
-        &tokens, &err);
-    assert_string_equal(c, "{\"winner\":\"A\"}");
-    assert_int_equal(tokens, 17);
-    g_free(c);
-    assert_null(jv_match_reply_content("{\"choices\":[]}", &tokens, &err));
-    assert_int_equal(tokens, -1);
+    assert_int_equal(
+        jv_reply_parse_nonstream(
+            &r,
+            "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"winner\\\":"
+            "\\\"A\\\"}\"},"
+            "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5000,\"completion_tokens\":"
+            "17}}",
+            &err),
+        0);
+    assert_string_equal(r.content->str, "{\"winner\":\"A\"}");
+    assert_int_equal(r.completion_tokens, 17);
+    jv_reply_reset(&r);
+    assert_int_equal(jv_reply_parse_nonstream(&r, "{\"choices\":[]}", &err), -1);
+    assert_int_equal(r.completion_tokens, -1);
     g_clear_error(&err);
-    assert_null(jv_match_reply_content("not json", &tokens, &err));
+    jv_reply_reset(&r);
+    assert_int_equal(jv_reply_parse_nonstream(&r, "not json", &err), -1);
     assert_true(g_error_matches(err, JV_ERROR, JV_ERR_PARSE));
     g_clear_error(&err);
+    jv_reply_release(&r);
 }
 
 static void test_image_cache(void **state)

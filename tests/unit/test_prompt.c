@@ -10,7 +10,8 @@
 
 #include "core/fsutil.h"
 #include "critique/prompt.h"
-#include "vlm/request.h"
+#include "critique/request.h"
+#include "image/encode.h"
 #include "iqa/techblock.h"
 
 static const char custom_profile[] = "# a comment\n"

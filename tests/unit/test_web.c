@@ -307,9 +307,9 @@ static void test_thumbs(void **state)
 {
     (void)state;
     GError *err = NULL;
-    assert_int_equal(jv_web_thumb_size(1), 64);
-    assert_int_equal(jv_web_thumb_size(200), 256);
-    assert_int_equal(jv_web_thumb_size(100000), 1024);
+    assert_int_equal(jv_image_thumb_size(1), 64);
+    assert_int_equal(jv_image_thumb_size(200), 256);
+    assert_int_equal(jv_image_thumb_size(100000), 1024);
 
     char *dir = g_dir_make_tmp("jv-thumb-XXXXXX", NULL);
     char *img = g_build_filename(dir, "p.png", NULL);
@@ -319,28 +319,28 @@ static void test_thumbs(void **state)
     g_object_unref(black);
 
     char *cache = g_build_filename(dir, "thumbs", NULL);
-    struct jv_web_thumbs *t = jv_web_thumbs_new(cache);
-    char *p = jv_web_thumb_path(t, img, 128, &err);
+    struct jv_image_thumbs *t = jv_image_thumbs_new(cache);
+    char *p = jv_image_thumb_path(t, img, 128, &err);
     assert_non_null(p);
     VipsImage *th = vips_image_new_from_file(p, NULL);
     assert_non_null(th);
     assert_int_equal(vips_image_get_width(th), 128);
     assert_int_equal(vips_image_get_height(th), 64);
     g_object_unref(th);
-    char *again = jv_web_thumb_path(t, img, 128, &err);
+    char *again = jv_image_thumb_path(t, img, 128, &err);
     assert_string_equal(p, again);
     g_free(again);
     g_free(p);
 
     char *text = g_build_filename(dir, "not-an-image.jpg", NULL);
     assert_int_equal(jv_write_file_atomic(text, "hello", 5, NULL), 0);
-    assert_null(jv_web_thumb_path(t, text, 128, &err));
+    assert_null(jv_image_thumb_path(t, text, 128, &err));
     assert_int_equal(err->code, JV_ERR_IMAGE);
     g_clear_error(&err);
-    assert_null(jv_web_thumb_path(t, "/nonexistent.jpg", 128, &err));
+    assert_null(jv_image_thumb_path(t, "/nonexistent.jpg", 128, &err));
     g_clear_error(&err);
 
-    jv_web_thumbs_free(t);
+    jv_image_thumbs_free(t);
     rm_tree(dir);
     g_free(text);
     g_free(cache);
