@@ -362,6 +362,11 @@ json_t *jv_web_runner_state(struct jv_web_runner *r)
     return j;
 }
 
+/*
+ * The reader thread of one child (`data`, the runner): pushes each line of
+ * its merged stdout/stderr as a "log" event (cut at JV_LINE_MAX), then waits
+ * for it and records its exit status or signal with a final "run" event.
+ */
 static gpointer reader_main(gpointer data)
 {
     struct jv_web_runner *r = data;

@@ -122,6 +122,12 @@ static void test_defaults(void **state)
     assert_null(d.name);
 }
 
+/*
+ * Every kind on one command line (flags both ways, int, double, uint64,
+ * string, repeatable strings, enum with a case-blind and a hidden name,
+ * secret, string choices, an operand), then synonyms, the alias, --help and
+ * jv_opt_set.
+ */
 static void test_kinds(void **state)
 {
     (void)state;
@@ -327,6 +333,11 @@ static const struct {
     {"baseline_io", JSON_FALSE},
 };
 
+/*
+ * The run table: each visible option in `run --help`, each manifest key found
+ * by jv_run_config_option(), and the manifest's keys, order and types exactly
+ * as the pipeline has always written them.
+ */
 static void test_run_table(void **state)
 {
     (void)state;
@@ -372,6 +383,7 @@ static void test_run_table(void **state)
     jv_run_config_release(&c);
 }
 
+/* A parsed run config, its rules (jv_run_config_finish) and its deep copy. */
 static void test_run_copy_and_finish(void **state)
 {
     (void)state;
