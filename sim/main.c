@@ -98,6 +98,11 @@ static gint by_key(gconstpointer a, gconstpointer b)
     return strcmp(x->hash, y->hash);
 }
 
+/*
+ * judge-vision-sim truth -i DIR -o FILE [--seed N]: hashes every image under
+ * DIR and writes FILE, {content hash: quality}, the qualities spread evenly
+ * over 0..1 in a seeded order. Returns the exit code.
+ */
 static int cmd_truth(int argc, char **argv)
 {
     char *in_dir = NULL, *out_path = NULL;
@@ -169,14 +174,103 @@ out:
 
 /* ---- serve ------------------------------------------------------------- */
 
-static bool check_rate(const char *name, double v)
+/* The range of one numeric serve option (GOptionEntry has none of its own). */
+struct sim_range {
+    const char *name; /* the entry's long name */
+    double lo, hi;
+};
+
+static const struct sim_range serve_ranges[] = {
+    {"port", 0, 65535},
+    {"max-seqs", 1, INFINITY},
+    {"time-scale", 0, INFINITY},
+    {"score-noise", 0, INFINITY},
+    {"pairwise-noise", 0, INFINITY},
+    {"position-bias", -1, 1},
+    {"cache-blocks", 0, INFINITY},
+    {"max-body-bytes", 1, INFINITY},
+    {"fail-500", 0, 1},
+    {"fail-502", 0, 1},
+    {"fail-503", 0, 1},
+    {"fail-429", 0, 1},
+    {"retry-after", 0, INFINITY},
+    {"stall", 0, 1},
+    {"stall-seconds", 0, INFINITY},
+    {"cut-stream", 0, 1},
+    {"malformed-json", 0, 1},
+    {"prose", 0, 1},
+    {"truncate", 0, 1},
+    {"error-event", 0, 1},
+    {"fail-first", 0, INFINITY},
+    {"fail-first-status", 400, 599},
+};
+
+/* The parsed value of a numeric entry. */
+static double entry_value(const GOptionEntry *e)
 {
-    if (v >= 0.0 && v <= 1.0)
-        return true;
-    g_printerr("judge-vision-sim: %s must be in 0..1 (got %g)\n", name, v);
-    return false;
+    switch (e->arg) {
+    case G_OPTION_ARG_INT:
+        return *(const int *)e->arg_data;
+    case G_OPTION_ARG_INT64:
+        return (double)*(const gint64 *)e->arg_data;
+    default:
+        return *(const double *)e->arg_data;
+    }
 }
 
+/* Checks every ranged entry; false (with a message naming the option) if one is outside. */
+static bool check_ranges(const GOptionEntry *entries)
+{
+    for (size_t i = 0; i < JV_ARRAY_LEN(serve_ranges); i++) {
+        const struct sim_range *r = &serve_ranges[i];
+        const GOptionEntry *e = entries;
+        while (e->long_name && strcmp(e->long_name, r->name) != 0)
+            e++;
+        if (!e->long_name)
+            continue;
+        double v = entry_value(e);
+        if (!(v >= r->lo && v <= r->hi)) {
+            if (isinf(r->hi))
+                g_printerr("judge-vision-sim: --%s must be at least %g (got %g)\n", r->name, r->lo,
+                           v);
+            else
+                g_printerr("judge-vision-sim: --%s must be in %g..%g (got %g)\n", r->name, r->lo,
+                           r->hi, v);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Serves `cfg` until SIGTERM, SIGINT or POST /shutdown; returns the exit code. */
+static int serve_until_stopped(const struct jv_sim_config *cfg, GError **err)
+{
+    int rc = EXIT_OK;
+    signal(SIGPIPE, SIG_IGN);
+    main_loop = g_main_loop_new(NULL, FALSE);
+    guint sig_term = g_unix_signal_add(SIGTERM, on_signal, NULL);
+    guint sig_int = g_unix_signal_add(SIGINT, on_signal, NULL);
+    struct jv_sim_server *srv = jv_sim_server_start(cfg, on_shutdown_request, NULL, err);
+    if (!srv) {
+        g_printerr("judge-vision-sim: %s\n", (*err)->message);
+        rc = EXIT_FAIL;
+    } else {
+        printf("http://%s:%d\n", cfg->host, jv_sim_server_port(srv));
+        fflush(stdout);
+        g_main_loop_run(main_loop);
+        jv_sim_server_stop(srv);
+    }
+    g_source_remove(sig_term);
+    g_source_remove(sig_int);
+    g_main_loop_unref(main_loop);
+    main_loop = NULL;
+    return rc;
+}
+
+/*
+ * judge-vision-sim [serve options]: parses the options (GOptionEntry, ranges
+ * from serve_ranges) into a jv_sim_config and serves. Returns the exit code.
+ */
 static int cmd_serve(int argc, char **argv)
 {
     struct jv_sim_config cfg;
@@ -252,7 +346,6 @@ static int cmd_serve(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int rc = EXIT_OK;
-    struct jv_sim_server *srv = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         g_printerr("judge-vision-sim: %s\n", err->message);
         rc = EXIT_USAGE;
@@ -267,21 +360,10 @@ static int cmd_serve(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    bool ok = port >= 0 && port <= 65535 && max_seqs >= 1 && cfg.time_scale >= 0 && max_body > 0 &&
-              cache_blocks >= 0 && retry_after >= 0 && fail_first >= 0 && cfg.stall_seconds >= 0 &&
-              cfg.reply.score_noise >= 0 && cfg.reply.pairwise_noise >= 0 &&
-              cfg.reply.position_bias >= -1 && cfg.reply.position_bias <= 1 &&
-              fail_first_status >= 400 && fail_first_status <= 599;
-    if (!ok) {
-        g_printerr("judge-vision-sim: an option is out of range (see --help)\n");
+    if (!check_ranges(entries)) {
         rc = EXIT_USAGE;
         goto out;
     }
-    for (int f = 0; f < JV_SIM_FAULT_FAIL_FIRST; f++)
-        if (!check_rate(jv_sim_fault_name(f), r[f])) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
     if (host) {
         g_free(cfg.host);
         cfg.host = g_steal_pointer(&host);
@@ -298,24 +380,7 @@ static int cmd_serve(int argc, char **argv)
     cfg.fail_first_status = fail_first_status;
     cfg.verbose = verbose;
 
-    signal(SIGPIPE, SIG_IGN);
-    main_loop = g_main_loop_new(NULL, FALSE);
-    guint sig_term = g_unix_signal_add(SIGTERM, on_signal, NULL);
-    guint sig_int = g_unix_signal_add(SIGINT, on_signal, NULL);
-    srv = jv_sim_server_start(&cfg, on_shutdown_request, NULL, &err);
-    if (!srv) {
-        g_printerr("judge-vision-sim: %s\n", err->message);
-        rc = EXIT_FAIL;
-    } else {
-        printf("http://%s:%d\n", cfg.host, jv_sim_server_port(srv));
-        fflush(stdout);
-        g_main_loop_run(main_loop);
-        jv_sim_server_stop(srv);
-    }
-    g_source_remove(sig_term);
-    g_source_remove(sig_int);
-    g_main_loop_unref(main_loop);
-    main_loop = NULL;
+    rc = serve_until_stopped(&cfg, &err);
 out:
     g_clear_error(&err);
     g_option_context_free(ctx);

@@ -28,22 +28,40 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "telemetry/bench.h"
+#include "cli/run_options.h"
 #include "outputs/manifest.h"
-#include "pipeline/run_config.h"
 #include "pipeline/pipeline.h"
+#include "telemetry/bench.h"
+
+/* bench's own options; the rest of the command line is run options. */
+struct bench_opts {
+    char *bench_dir;
+    bool skip_baseline;
+};
+
+static const struct jv_option bench_options[] = {
+    {.long_name = "bench-dir",
+     .kind = JV_OPT_STRING,
+     .offset = offsetof(struct bench_opts, bench_dir),
+     .metavar = "DIR",
+     .help = "where both runs' outputs go",
+     .def_text = "<output dir>/bench"},
+    {.long_name = "skip-baseline",
+     .kind = JV_OPT_TRUE,
+     .offset = offsetof(struct bench_opts, skip_baseline),
+     .help = "reuse DIR/baseline's manifest from an earlier bench"},
+    {0},
+};
 
 static void bench_usage(FILE *out)
 {
-    fprintf(
-        out,
-        "Usage: judge-vision bench [--bench-dir DIR] [--skip-baseline] [run options]\n\n"
-        "Runs the photos twice against the same server: the Python implementation's\n"
-        "settings (club_judge_v1, 512 tokens, one request at a time, no pipelining,\n"
-        "per-record flush, no encoding cache), then the given settings; prints the\n"
-        "wall-clock ratio per stage and overall and writes DIR/compare.json.\n\n"
-        "      --bench-dir DIR         where both runs' outputs go (default <output dir>/bench)\n"
-        "      --skip-baseline         reuse DIR/baseline's manifest from an earlier bench\n\n");
+    fprintf(out, "Usage: judge-vision bench [--bench-dir DIR] [--skip-baseline] [run options]\n\n"
+                 "Runs the photos twice against the same server: the Python implementation's\n"
+                 "settings (club_judge_v1, 512 tokens, one request at a time, no pipelining,\n"
+                 "per-record flush, no encoding cache), then the given settings; prints the\n"
+                 "wall-clock ratio per stage and overall and writes DIR/compare.json.\n\n");
+    jv_opt_print_help(out, bench_options);
+    fputc('\n', out);
 }
 
 /* <output dir>/bench for the results path. Owned. */
@@ -59,82 +77,93 @@ static char *default_bench_dir(const char *results)
     return bench;
 }
 
-static void push(GPtrArray *a, const char *s)
+/* Every path of one bench, all owned. */
+struct bench_paths {
+    char *base_dir, *opt_dir, *warm_dir;
+    char *base_man, *opt_man, *warm_man;
+    char *compare, *shared_cache, *base_cache, *opt_cache;
+};
+
+static char *manifest_in(const char *dir)
 {
-    g_ptr_array_add(a, g_strdup(s));
+    char *res = g_build_filename(dir, "results", "judge_vision.jsonl", NULL);
+    char *man = jv_manifest_path_for(res);
+    g_free(res);
+    return man;
+}
+
+static void bench_paths_init(struct bench_paths *p, const char *bench_dir)
+{
+    p->base_dir = g_build_filename(bench_dir, "baseline", NULL);
+    p->opt_dir = g_build_filename(bench_dir, "optimised", NULL);
+    p->warm_dir = g_build_filename(bench_dir, "warmup", NULL);
+    p->base_man = manifest_in(p->base_dir);
+    p->opt_man = manifest_in(p->opt_dir);
+    p->warm_man = manifest_in(p->warm_dir);
+    p->compare = g_build_filename(bench_dir, "compare.json", NULL);
+    p->shared_cache = g_build_filename(bench_dir, "iqa_cache.jsonl", NULL);
+    p->base_cache = g_build_filename(p->base_dir, "iqa_cache.jsonl", NULL);
+    p->opt_cache = g_build_filename(p->opt_dir, "iqa_cache.jsonl", NULL);
+}
+
+static void bench_paths_release(struct bench_paths *p)
+{
+    char **all[] = {&p->base_dir, &p->opt_dir, &p->warm_dir,     &p->base_man,   &p->opt_man,
+                    &p->warm_man, &p->compare, &p->shared_cache, &p->base_cache, &p->opt_cache};
+    for (size_t i = 0; i < JV_ARRAY_LEN(all); i++)
+        g_clear_pointer(all[i], g_free);
+}
+
+/* How one run of the bench differs from the user's run config. */
+struct variant {
+    const char *label;
+    const char *dir;       /* its outputs go under it */
+    const char *iqa_cache; /* NULL: the user's */
+    bool iqa_only;         /* --stage iqa (the warm-up) */
+    bool baseline;         /* the Python implementation's settings */
+    bool fresh;
+};
+
+static void replace(char **field, char *owned)
+{
+    g_free(*field);
+    *field = owned;
 }
 
 /*
- * Builds and parses the argv of one variant: the user's run options, then
- * the variant's own outputs and settings (later options win). Returns the
- * argv (owned, NULL-terminated) and fills `o`.
+ * Runs one variant: a copy of the user's config with the variant's outputs
+ * and settings. `argc`/`argv` (the user's command line) go to the manifest.
+ * Returns the pipeline's exit code.
  */
-static GPtrArray *variant_args(GPtrArray *user, const char *dir, const char *iqa_cache,
-                               const char *stage, bool baseline, bool fresh)
-{
-    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < user->len; i++)
-        push(a, g_ptr_array_index(user, i));
-    const char *const outputs[][2] = {
-        {"--output-jsonl", "results/judge_vision.jsonl"},
-        {"--summary", "summaries/judge_vision_summary.md"},
-        {"--progress-file", "metrics/judge_vision_progress.json"},
-        {"--log-file", "logs/judge_vision.log"},
-    };
-    for (size_t i = 0; i < JV_ARRAY_LEN(outputs); i++) {
-        push(a, outputs[i][0]);
-        g_ptr_array_add(a, g_build_filename(dir, outputs[i][1], NULL));
-    }
-    if (iqa_cache) {
-        push(a, "--iqa-cache");
-        push(a, iqa_cache);
-    }
-    if (stage) {
-        push(a, "--stage");
-        push(a, stage);
-    }
-    if (fresh)
-        push(a, "--fresh");
-    if (baseline) {
-        const char *const base[] = {"--prompt-profile",
-                                    "club_judge_v1",
-                                    "--max-new-tokens",
-                                    "512",
-                                    "--concurrency",
-                                    "1",
-                                    "--no-pipeline",
-                                    "--flush-every",
-                                    "1"};
-        for (size_t i = 0; i < JV_ARRAY_LEN(base); i++)
-            push(a, base[i]);
-    }
-    g_ptr_array_add(a, NULL);
-    return a;
-}
-
-/* Runs one variant; returns the pipeline's exit code (or usage error). */
-static int run_variant(const char *label, GPtrArray *argv_arr, bool baseline)
+static int run_variant(const struct jv_run_config *user, const struct variant *v, int argc,
+                       char **argv)
 {
     struct jv_run_config o;
-    GError *err = NULL;
-    bool help = false;
-    jv_run_config_init(&o);
-    int argc = (int)argv_arr->len - 1;
-    char **argv = (char **)argv_arr->pdata;
-    int rc;
-    if (jv_run_config_parse(&o, argc, argv, &help, &err) < 0) {
-        fprintf(stderr, "judge-vision bench: %s run: %s\n", label, err->message);
-        g_error_free(err);
-        rc = JV_EXIT_USAGE;
-    } else {
-        if (baseline) {
-            /* the baseline judges with the built-in club_judge_v1 wording */
-            g_clear_pointer(&o.critique.prompt_file, g_free);
-            o.baseline_io = true;
-        }
-        fprintf(stderr, "judge-vision bench: %s run\n", label);
-        rc = jv_pipeline_run(&o, argc, argv);
+    jv_run_config_copy(&o, user);
+    replace(&o.outputs.results, g_build_filename(v->dir, "results/judge_vision.jsonl", NULL));
+    replace(&o.outputs.summary,
+            g_build_filename(v->dir, "summaries/judge_vision_summary.md", NULL));
+    replace(&o.outputs.progress,
+            g_build_filename(v->dir, "metrics/judge_vision_progress.json", NULL));
+    replace(&o.outputs.log_file, g_build_filename(v->dir, "logs/judge_vision.log", NULL));
+    if (v->iqa_cache)
+        replace(&o.outputs.iqa_cache, g_strdup(v->iqa_cache));
+    if (v->iqa_only)
+        o.stage = JV_STAGE_IQA;
+    if (v->fresh)
+        o.outputs.fresh = true;
+    if (v->baseline) {
+        /* the baseline judges with the built-in club_judge_v1 wording */
+        replace(&o.critique.prompt_profile, g_strdup("club_judge_v1"));
+        g_clear_pointer(&o.critique.prompt_file, g_free);
+        o.critique.max_new_tokens = 512;
+        o.vlm.concurrency = 1;
+        o.critique.pipeline = false;
+        o.outputs.flush_every = 1;
+        o.baseline_io = true;
     }
+    fprintf(stderr, "judge-vision bench: %s run\n", v->label);
+    int rc = jv_pipeline_run(&o, argc, argv);
     jv_run_config_release(&o);
     return rc;
 }
@@ -144,135 +173,84 @@ static bool run_ok(int rc)
     return rc == JV_EXIT_OK || rc == JV_EXIT_SOME_FAILED;
 }
 
+/*
+ * The warm-up (when the stage includes the critique), the baseline (unless
+ * skipped) and the optimised run, then the comparison. Returns the exit code.
+ */
+static int bench_runs(const struct jv_run_config *user, const struct bench_opts *b,
+                      const struct bench_paths *p, int argc, char **argv)
+{
+    enum jv_stage_mode st = user->stage;
+    bool warm = st == JV_STAGE_FULL || st == JV_STAGE_TWO_PASS || st == JV_STAGE_CRITIQUE;
+    bool own_caches = st == JV_STAGE_IQA;
+    const char *shared = warm ? p->shared_cache : NULL;
+    const struct variant warmup = {"IQA warm-up", p->warm_dir, p->shared_cache, true, false, false};
+    const struct variant base = {"baseline", p->base_dir, own_caches ? p->base_cache : shared,
+                                 false,      true,        true};
+    const struct variant opt = {"optimised", p->opt_dir, own_caches ? p->opt_cache : shared,
+                                false,       false,      true};
+    GError *err = NULL;
+    int rc = JV_EXIT_OK;
+
+    if (warm && !run_ok(rc = run_variant(user, &warmup, argc, argv)))
+        goto failed;
+    if (!b->skip_baseline) {
+        if (own_caches)
+            remove(p->base_cache);
+        if (!run_ok(rc = run_variant(user, &base, argc, argv)))
+            goto failed;
+    }
+    if (own_caches)
+        remove(p->opt_cache);
+    if (!run_ok(rc = run_variant(user, &opt, argc, argv)))
+        goto failed;
+    if (jv_bench_compare(p->base_man, p->opt_man, warm ? p->warm_man : NULL, p->compare, stdout,
+                         &err) < 0) {
+        fprintf(stderr, "judge-vision bench: %s\n", err->message);
+        g_error_free(err);
+        return JV_EXIT_FATAL;
+    }
+    fprintf(stderr, "judge-vision bench: wrote %s\n", p->compare);
+    return rc;
+failed:
+    fprintf(stderr, "judge-vision bench: stopped: a run ended with exit code %d\n", rc);
+    return rc;
+}
+
 int cmd_bench(int argc, char **argv)
 {
-    char *bench_dir = NULL;
-    bool skip_baseline = false;
-    GPtrArray *user = g_ptr_array_new_with_free_func(g_free);
-    push(user, "bench");
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--bench-dir") == 0 && i + 1 < argc) {
-            g_free(bench_dir);
-            bench_dir = g_strdup(argv[++i]);
-        } else if (g_str_has_prefix(argv[i], "--bench-dir=")) {
-            g_free(bench_dir);
-            bench_dir = g_strdup(argv[i] + strlen("--bench-dir="));
-        } else if (strcmp(argv[i], "--bench-dir") == 0) {
-            fprintf(stderr, "judge-vision bench: --bench-dir needs a folder\n");
-            g_ptr_array_free(user, TRUE);
-            return JV_EXIT_USAGE;
-        } else if (strcmp(argv[i], "--skip-baseline") == 0) {
-            skip_baseline = true;
-        } else {
-            push(user, argv[i]);
-        }
-    }
-
-    /* the user's options as given: validates them and gives the defaults */
+    struct bench_opts b = {0};
     struct jv_run_config o;
+    struct bench_paths p = {0};
     GError *err = NULL;
-    bool help = false;
     int rc = JV_EXIT_OK;
+
     jv_run_config_init(&o);
-    g_ptr_array_add(user, NULL);
-    int uargc = (int)user->len - 1;
-    if (jv_run_config_parse(&o, uargc, (char **)user->pdata, &help, &err) < 0) {
+    int parsed = jv_cli_run_options_parse(&o, bench_options, &b, argc, argv, &err);
+    if (parsed < 0) {
         fprintf(stderr, "judge-vision bench: %s\n", err->message);
         g_error_free(err);
         rc = JV_EXIT_USAGE;
         goto out;
     }
-    g_ptr_array_remove_index(user, user->len - 1); /* the NULL */
-    if (help) {
+    if (parsed == 1) {
         bench_usage(stdout);
         jv_run_config_print_help(stdout, "judge-vision");
         goto out;
     }
-    if (!bench_dir)
-        bench_dir = default_bench_dir(o.outputs.results);
-
-    char *base_dir = g_build_filename(bench_dir, "baseline", NULL);
-    char *opt_dir = g_build_filename(bench_dir, "optimised", NULL);
-    char *warm_dir = g_build_filename(bench_dir, "warmup", NULL);
-    char *base_res = g_build_filename(base_dir, "results", "judge_vision.jsonl", NULL);
-    char *opt_res = g_build_filename(opt_dir, "results", "judge_vision.jsonl", NULL);
-    char *warm_res = g_build_filename(warm_dir, "results", "judge_vision.jsonl", NULL);
-    char *base_man = jv_manifest_path_for(base_res);
-    char *opt_man = jv_manifest_path_for(opt_res);
-    char *warm_man = jv_manifest_path_for(warm_res);
-    char *compare = g_build_filename(bench_dir, "compare.json", NULL);
-    char *shared_cache = g_build_filename(bench_dir, "iqa_cache.jsonl", NULL);
-    char *base_cache = g_build_filename(base_dir, "iqa_cache.jsonl", NULL);
-    char *opt_cache = g_build_filename(opt_dir, "iqa_cache.jsonl", NULL);
-    bool warm =
-        o.stage == JV_STAGE_FULL || o.stage == JV_STAGE_TWO_PASS || o.stage == JV_STAGE_CRITIQUE;
-    bool own_caches = o.stage == JV_STAGE_IQA;
-    const char *warm_used = NULL;
-
-    if (skip_baseline && access(base_man, R_OK) != 0) {
+    if (!b.bench_dir)
+        b.bench_dir = default_bench_dir(o.outputs.results);
+    bench_paths_init(&p, b.bench_dir);
+    if (b.skip_baseline && access(p.base_man, R_OK) != 0) {
         fprintf(stderr, "judge-vision bench: --skip-baseline: no baseline manifest at %s\n",
-                base_man);
+                p.base_man);
         rc = JV_EXIT_USAGE;
-        goto done;
+        goto out;
     }
-    if (warm) {
-        GPtrArray *a = variant_args(user, warm_dir, shared_cache, "iqa", false, false);
-        rc = run_variant("IQA warm-up", a, false);
-        g_ptr_array_free(a, TRUE);
-        if (!run_ok(rc))
-            goto failed;
-        warm_used = warm_man;
-    }
-    if (!skip_baseline) {
-        if (own_caches)
-            remove(base_cache);
-        GPtrArray *a =
-            variant_args(user, base_dir, own_caches ? base_cache : (warm ? shared_cache : NULL),
-                         NULL, true, true);
-        rc = run_variant("baseline", a, true);
-        g_ptr_array_free(a, TRUE);
-        if (!run_ok(rc))
-            goto failed;
-    }
-    {
-        if (own_caches)
-            remove(opt_cache);
-        GPtrArray *a =
-            variant_args(user, opt_dir, own_caches ? opt_cache : (warm ? shared_cache : NULL), NULL,
-                         false, true);
-        int orc = run_variant("optimised", a, false);
-        g_ptr_array_free(a, TRUE);
-        rc = orc;
-        if (!run_ok(rc))
-            goto failed;
-    }
-    if (jv_bench_compare(base_man, opt_man, warm_used, compare, stdout, &err) < 0) {
-        fprintf(stderr, "judge-vision bench: %s\n", err->message);
-        g_error_free(err);
-        rc = JV_EXIT_FATAL;
-        goto done;
-    }
-    fprintf(stderr, "judge-vision bench: wrote %s\n", compare);
-    goto done;
-failed:
-    fprintf(stderr, "judge-vision bench: stopped: a run ended with exit code %d\n", rc);
-done:
-    g_free(base_dir);
-    g_free(opt_dir);
-    g_free(warm_dir);
-    g_free(base_res);
-    g_free(opt_res);
-    g_free(warm_res);
-    g_free(base_man);
-    g_free(opt_man);
-    g_free(warm_man);
-    g_free(compare);
-    g_free(shared_cache);
-    g_free(base_cache);
-    g_free(opt_cache);
+    rc = bench_runs(&o, &b, &p, argc, argv);
 out:
+    bench_paths_release(&p);
+    jv_opt_release(bench_options, &b);
     jv_run_config_release(&o);
-    g_ptr_array_free(user, TRUE);
-    g_free(bench_dir);
     return rc;
 }

@@ -1,25 +1,25 @@
+/* cmd_run.c - judge-vision run: one judging run from the command line. */
 #include "core/jv.h"
 
 #include "cli/commands.h"
-#include "core/log.h"
-#include "pipeline/run_config.h"
+#include "cli/run_options.h"
 #include "pipeline/pipeline.h"
 
 int cmd_run(int argc, char **argv)
 {
     struct jv_run_config opts;
     GError *err = NULL;
-    bool want_help = false;
     int rc;
 
     jv_run_config_init(&opts);
-    if (jv_run_config_parse(&opts, argc, argv, &want_help, &err) < 0) {
+    int parsed = jv_cli_run_options_parse(&opts, NULL, NULL, argc, argv, &err);
+    if (parsed < 0) {
         fprintf(stderr, "judge-vision run: %s\n", err->message);
         g_error_free(err);
         rc = JV_EXIT_USAGE;
         goto out;
     }
-    if (want_help) {
+    if (parsed == 1) {
         jv_run_config_print_help(stdout, "judge-vision");
         rc = JV_EXIT_OK;
         goto out;

@@ -3,30 +3,52 @@
  */
 #include "core/jv.h"
 
-#include <getopt.h>
-
 #include <glib-unix.h>
 
 #include "cli/commands.h"
+#include "core/optparse.h"
 #include "web/server.h"
 
 #define DEFAULT_REGISTRY "examples/competitions.toml"
 
+/* serve's options, parsed from argv; jv_web_config borrows them. */
+struct serve_opts {
+    char *host;
+    int port;
+    bool allow_remote;
+    char *token;
+    char *outputs;
+    char *registry;
+};
+
+#define SO(member) offsetof(struct serve_opts, member)
+
+/* clang-format off */
+static const struct jv_option serve_options[] = {
+    {.long_name = "host", .kind = JV_OPT_STRING, .offset = SO(host), .metavar = "H",
+     .help = "address to listen on", .def_text = "127.0.0.1"},
+    {.long_name = "port", .kind = JV_OPT_INT, .offset = SO(port), .metavar = "P",
+     .help = "port; 0 = any free port", .imin = 0, .imax = 65535, .def.i = JV_WEB_DEFAULT_PORT},
+    {.long_name = "allow-remote", .kind = JV_OPT_TRUE, .offset = SO(allow_remote),
+     .help = "permit a non-loopback address (needs --token)"},
+    {.long_name = "token", .kind = JV_OPT_SECRET, .offset = SO(token), .metavar = "T",
+     .help = "access token every request must then carry"},
+    {.long_name = "outputs", .kind = JV_OPT_STRING, .offset = SO(outputs), .metavar = "DIR",
+     .help = "results root", .def_text = "outputs"},
+    {.long_name = "registry", .kind = JV_OPT_STRING, .offset = SO(registry), .metavar = "FILE",
+     .help = "competition registry", .def_text = DEFAULT_REGISTRY " if present"},
+    {.long_name = "help", .short_name = 'h', .kind = JV_OPT_HELP, .help = "this help"},
+    {0},
+};
+/* clang-format on */
+
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: judge-vision serve [options]\n\n"
-            "Serves the web page: set up and start runs, follow them live, review and\n"
-            "adjust results, compare performance.\n\n"
-            "      --host H         address to listen on (default 127.0.0.1)\n"
-            "      --port P         port (default %d; 0 = any free port)\n"
-            "      --allow-remote   permit a non-loopback address (needs --token)\n"
-            "      --token T        access token every request must then carry\n"
-            "      --outputs DIR    results root (default outputs)\n"
-            "      --registry FILE  competition registry (default %s if present)\n"
-            "  -h, --help           this help\n\n"
-            "Prints the page's URL (one line) on stdout; Ctrl-C stops.\n",
-            JV_WEB_DEFAULT_PORT, DEFAULT_REGISTRY);
+    fprintf(out, "Usage: judge-vision serve [options]\n\n"
+                 "Serves the web page: set up and start runs, follow them live, review and\n"
+                 "adjust results, compare performance.\n\n");
+    jv_opt_print_help(out, serve_options);
+    fprintf(out, "\nPrints the page's URL (one line) on stdout; Ctrl-C stops.\n");
 }
 
 static gboolean on_signal(gpointer data)
@@ -35,92 +57,51 @@ static gboolean on_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static int parse_port(const char *s, int *out)
+/*
+ * Parses serve's command line into `so` and checks the combinations.
+ * Returns -1 to go on, else the exit code (help shown or usage error).
+ */
+static int parse_serve(struct serve_opts *so, int argc, char **argv)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || !end || *end || end == s || v < 0 || v > 65535)
-        return -1;
-    *out = (int)v;
-    return 0;
+    GError *err = NULL;
+    int rest = argc;
+    int rc = jv_opt_parse(serve_options, so, argc, argv, &rest, &err);
+    if (rc < 0) {
+        fprintf(stderr, "judge-vision serve: %s\n", err->message);
+        g_error_free(err);
+        return JV_EXIT_USAGE;
+    }
+    if (rc == 1) {
+        usage(stdout);
+        return JV_EXIT_OK;
+    }
+    const char *why = NULL;
+    if (rest < argc) {
+        fprintf(stderr, "judge-vision serve: unexpected argument '%s'\n", argv[rest]);
+        return JV_EXIT_USAGE;
+    }
+    if (so->token && !so->allow_remote)
+        why = "--token only applies with --allow-remote";
+    else if (so->allow_remote && !so->token)
+        why = "--allow-remote needs --token T";
+    if (why) {
+        fprintf(stderr, "judge-vision serve: %s\n", why);
+        return JV_EXIT_USAGE;
+    }
+    if (so->registry && !g_file_test(so->registry, G_FILE_TEST_IS_REGULAR)) {
+        fprintf(stderr, "judge-vision serve: registry file %s not found\n", so->registry);
+        return JV_EXIT_USAGE;
+    }
+    if (!so->registry && g_file_test(DEFAULT_REGISTRY, G_FILE_TEST_IS_REGULAR))
+        so->registry = g_strdup(DEFAULT_REGISTRY);
+    return -1;
 }
 
-int cmd_serve(int argc, char **argv)
+/* Serves until SIGINT/SIGTERM; returns the exit code. */
+static int serve(const struct jv_web_config *cfg)
 {
-    enum { OPT_HOST = 1000, OPT_PORT, OPT_REMOTE, OPT_TOKEN, OPT_OUTPUTS, OPT_REGISTRY };
-    static const struct option longopts[] = {
-        {"host", required_argument, NULL, OPT_HOST},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"allow-remote", no_argument, NULL, OPT_REMOTE},
-        {"token", required_argument, NULL, OPT_TOKEN},
-        {"outputs", required_argument, NULL, OPT_OUTPUTS},
-        {"registry", required_argument, NULL, OPT_REGISTRY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct jv_web_config cfg = {.port = JV_WEB_DEFAULT_PORT};
     GError *err = NULL;
-    int c;
-
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_HOST:
-            cfg.host = optarg;
-            break;
-        case OPT_PORT:
-            if (parse_port(optarg, &cfg.port) < 0) {
-                fprintf(stderr, "judge-vision serve: --port '%s' is not a port (0-65535)\n",
-                        optarg);
-                return JV_EXIT_USAGE;
-            }
-            break;
-        case OPT_REMOTE:
-            cfg.allow_remote = true;
-            break;
-        case OPT_TOKEN:
-            cfg.access_token = optarg;
-            break;
-        case OPT_OUTPUTS:
-            cfg.outputs = optarg;
-            break;
-        case OPT_REGISTRY:
-            cfg.registry = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return JV_EXIT_OK;
-        case ':':
-            fprintf(stderr, "judge-vision serve: option '%s' needs a value\n", argv[optind - 1]);
-            return JV_EXIT_USAGE;
-        default:
-            fprintf(stderr, "judge-vision serve: unknown option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return JV_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "judge-vision serve: unexpected argument '%s'\n", argv[optind]);
-        return JV_EXIT_USAGE;
-    }
-    if (cfg.access_token && !cfg.allow_remote) {
-        fprintf(stderr, "judge-vision serve: --token only applies with --allow-remote\n");
-        return JV_EXIT_USAGE;
-    }
-    if (cfg.allow_remote && !cfg.access_token) {
-        fprintf(stderr, "judge-vision serve: --allow-remote needs --token T\n");
-        return JV_EXIT_USAGE;
-    }
-    if (cfg.registry && !g_file_test(cfg.registry, G_FILE_TEST_IS_REGULAR)) {
-        fprintf(stderr, "judge-vision serve: registry file %s not found\n", cfg.registry);
-        return JV_EXIT_USAGE;
-    }
-    if (!cfg.registry && g_file_test(DEFAULT_REGISTRY, G_FILE_TEST_IS_REGULAR))
-        cfg.registry = DEFAULT_REGISTRY;
-
-    struct jv_web_server *srv = jv_web_server_start(&cfg, &err);
+    struct jv_web_server *srv = jv_web_server_start(cfg, &err);
     if (!srv) {
         fprintf(stderr, "judge-vision serve: %s\n", err->message);
         int rc = err->code == JV_ERR_USAGE ? JV_EXIT_USAGE : JV_EXIT_FATAL;
@@ -140,4 +121,24 @@ int cmd_serve(int argc, char **argv)
     fprintf(stderr, "judge-vision serve: stopping\n");
     jv_web_server_stop(srv);
     return JV_EXIT_OK;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct serve_opts so = {0};
+    jv_opt_defaults(serve_options, &so);
+    int rc = parse_serve(&so, argc, argv);
+    if (rc >= 0) {
+        jv_opt_release(serve_options, &so);
+        return rc;
+    }
+    struct jv_web_config cfg = {.host = so.host,
+                                .port = so.port,
+                                .allow_remote = so.allow_remote,
+                                .access_token = so.token,
+                                .outputs = so.outputs,
+                                .registry = so.registry};
+    rc = serve(&cfg);
+    jv_opt_release(serve_options, &so);
+    return rc;
 }

@@ -1,16 +1,19 @@
 /*
- * options.h - every setting of a judging run (SPEC 9), parsed from the
- * command line by jv_run_config_parse() and recorded in the manifest by
- * jv_run_config_to_json() (never the API key).
+ * run_config.h - every setting of a judging run (SPEC 9), each declared once
+ * in the run option table (jv_run_config_options()): from it come the
+ * defaults, the release, the copy, the command line (parsed by cli/ with
+ * core/optparse), the `run --help` text and the manifest's `parameters`
+ * (never the API key itself).
  *
  * Strings are owned by the struct (g_free'd by jv_run_config_release()); string
  * vectors are NULL-terminated and owned (g_strfreev).
  */
-#ifndef JV_OPTIONS_H
-#define JV_OPTIONS_H
+#ifndef JV_RUN_CONFIG_H
+#define JV_RUN_CONFIG_H
 
 #include <jansson.h>
 
+#include "core/optparse.h"
 #include "critique/engine.h"
 #include "iqa/stage.h"
 #include "outputs/layout.h"
@@ -45,18 +48,29 @@ struct jv_run_config {
     bool baseline_io;
 };
 
-/* Fills the SPEC defaults. */
+/* Fills the SPEC defaults (into *o, which need not be initialised). */
 void jv_run_config_init(struct jv_run_config *o);
+/* Frees the strings of *o and zeroes it. */
 void jv_run_config_release(struct jv_run_config *o);
+/* Makes *dst an independent deep copy of *src (dst need not be initialised). */
+void jv_run_config_copy(struct jv_run_config *dst, const struct jv_run_config *src);
 
 /*
- * Parses `run` options from argv (argv[0] is the subcommand name). Fills the
- * API key from JUDGE_VISION_API_KEY / OPENAI_API_KEY when not given. On a
- * usage error returns -1 with a message naming the option; `--help` sets
- * *want_help and returns 0.
+ * The run option table (borrowed, static): every `run` option with its
+ * field, range, default, help and manifest key. Parse argv against it with
+ * jv_opt_parse() (only cli/ does), then call jv_run_config_finish().
  */
-int jv_run_config_parse(struct jv_run_config *o, int argc, char **argv, bool *want_help,
-                        GError **err);
+const struct jv_option *jv_run_config_options(void);
+/* The run option recorded under manifest key `key`, or NULL (borrowed). */
+const struct jv_option *jv_run_config_option(const char *key);
+
+/*
+ * The rules that hold after parsing: photos are required unless --stage
+ * pairwise, --competition-config and --competition come together; fills the
+ * API key from JUDGE_VISION_API_KEY / OPENAI_API_KEY when none was given and
+ * the default base URL when none was. Returns 0 or -1 with a usage error.
+ */
+int jv_run_config_finish(struct jv_run_config *o, GError **err);
 
 /* Prints the complete `run` option help to `out`. */
 void jv_run_config_print_help(FILE *out, const char *prog);

@@ -1,9 +1,11 @@
+/* runner.c - the judging run the page starts: its argv from the settings, the child process. */
 #include "core/jv.h"
 
 #include <signal.h>
 
 #include <gio/gio.h>
 
+#include "pipeline/run_config.h"
 #include "web/runner.h"
 
 #define JV_LINE_MAX 4096
@@ -89,24 +91,40 @@ static int get_num(json_t *o, const char *key, double lo, double hi, double *out
     return 0;
 }
 
-char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *registry,
-                       const char *outputs, GError **err)
+/*
+ * Appends "--NAME=value" (value non-NULL) or the flag "--NAME" for the run
+ * option `o`, found in the run option table (NULL: the table lacks it, a
+ * programming error reported as such). Returns 0 or -1.
+ */
+static int push_opt(GPtrArray *a, const struct jv_option *o, const char *what, const char *value,
+                    GError **err)
 {
-    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
-    const char *s;
-    double d;
-    bool present;
-
-    if (!json_is_object(settings)) {
-        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "settings must be a JSON object");
-        goto fail;
+    if (!o) {
+        g_set_error(err, JV_ERROR, JV_ERR_FAILED, "no run option for '%s'", what);
+        return -1;
     }
-    g_ptr_array_add(a, g_strdup(self_exe));
-    g_ptr_array_add(a, g_strdup("run"));
+    g_ptr_array_add(a, value ? g_strdup_printf("--%s=%s", o->long_name, value)
+                             : g_strdup_printf("--%s", o->long_name));
+    return 0;
+}
 
+/* The run option recorded under manifest `key`, with `value`. */
+static int push_key(GPtrArray *a, const char *key, const char *value, GError **err)
+{
+    return push_opt(a, jv_run_config_option(key), key, value, err);
+}
+
+/* The flag that sets the bool recorded under `key` to `on` (--pipeline / --no-pipeline). */
+static int push_flag(GPtrArray *a, const char *key, bool on, GError **err)
+{
+    return push_opt(a, jv_opt_find_flag(jv_run_config_options(), key, on), key, NULL, err);
+}
+
+/* The setting `inputs` (an array, or the text box's one folder per line) as -i options. */
+static int push_inputs(GPtrArray *a, json_t *settings, GError **err)
+{
     json_t *inputs = json_object_get(settings, "inputs");
     if (json_is_string(inputs)) {
-        /* One folder per line, as typed in the page's text box. */
         char **lines = g_strsplit(json_string_value(inputs), "\n", -1);
         inputs = json_array();
         for (char **l = lines; *l; l++) {
@@ -118,110 +136,188 @@ char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *regis
     } else {
         json_incref(inputs);
     }
+    int rc = 0;
     if (!json_is_array(inputs) || json_array_size(inputs) == 0) {
-        json_decref(inputs);
         g_set_error(err, JV_ERROR, JV_ERR_USAGE, "no input folder given");
-        goto fail;
+        rc = -1;
     }
     size_t i;
     json_t *in;
     json_array_foreach(inputs, i, in)
     {
         const char *p = json_string_value(in);
-        if (!p || !*p || strchr(p, '\n')) {
-            json_decref(inputs);
+        if (rc == 0 && (!p || !*p || strchr(p, '\n'))) {
             g_set_error(err, JV_ERROR, JV_ERR_USAGE, "input folder %zu is not a path", i + 1);
-            goto fail;
+            rc = -1;
         }
-        g_ptr_array_add(a, g_strconcat("--input-dir=", p, NULL));
+        if (rc == 0)
+            rc = push_key(a, "input_dirs", p, err);
     }
     json_decref(inputs);
+    return rc;
+}
 
+/* The setting `stages` {iqa, critique, playoff} as --stage and the playoff flag. */
+static int push_stages(GPtrArray *a, json_t *settings, GError **err)
+{
     json_t *stages = json_object_get(settings, "stages");
     bool iqa = get_bool(stages, "iqa", true);
     bool critique = get_bool(stages, "critique", true);
     bool playoff = get_bool(stages, "playoff", false);
-    const char *mode;
+    enum jv_stage_mode mode;
     if (iqa && critique)
-        mode = "full";
+        mode = JV_STAGE_FULL;
     else if (iqa && !playoff)
-        mode = "iqa";
+        mode = JV_STAGE_IQA;
     else if (critique && !iqa)
-        mode = "critique";
+        mode = JV_STAGE_CRITIQUE;
     else if (playoff && !iqa && !critique)
-        mode = "pairwise";
+        mode = JV_STAGE_PAIRWISE;
     else {
         g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                     "choose IQA and/or Critique, or the Playoff alone");
-        goto fail;
+        return -1;
     }
-    g_ptr_array_add(a, g_strconcat("--stage=", mode, NULL));
-    g_ptr_array_add(a, g_strdup(playoff ? "--pairwise" : "--no-pairwise"));
+    if (push_key(a, "stage", jv_stage_mode_name(mode), err) < 0)
+        return -1;
+    return push_flag(a, "pairwise", playoff, err);
+}
 
+/* The setting `competition`: the registry file and the competition id. */
+static int push_competition(GPtrArray *a, json_t *settings, const char *registry, GError **err)
+{
+    const char *s;
     if (get_str(settings, "competition", &s, err) < 0)
-        goto fail;
-    if (*s) {
-        if (!valid_name(s, 128)) {
-            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "competition id '%s' is not valid", s);
-            goto fail;
-        }
-        if (!registry) {
-            g_set_error(err, JV_ERROR, JV_ERR_USAGE, "a competition needs a registry file");
-            goto fail;
-        }
-        g_ptr_array_add(a, g_strconcat("--competition-config=", registry, NULL));
-        g_ptr_array_add(a, g_strconcat("--competition=", s, NULL));
+        return -1;
+    if (!*s)
+        return 0;
+    if (!valid_name(s, 128)) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "competition id '%s' is not valid", s);
+        return -1;
     }
-    if (get_bool(settings, "fast", false))
-        g_ptr_array_add(a, g_strdup("--fast"));
-    if (get_str(settings, "iqa_service_url", &s, err) < 0)
-        goto fail;
-    if (*s)
-        g_ptr_array_add(a, g_strconcat("--iqa-service-url=", s, NULL));
-    if (get_num(settings, "threshold", 0, 20, &d, &present, err) < 0)
-        goto fail;
-    if (present)
-        g_ptr_array_add(a, g_strdup_printf("--pairwise-threshold=%g", d));
-    if (get_num(settings, "rounds", 0, 100, &d, &present, err) < 0)
-        goto fail;
-    if (present && d > 0)
-        g_ptr_array_add(a, g_strdup_printf("--pairwise-rounds=%d", (int)d));
-    if (get_num(settings, "concurrency", 1, 256, &d, &present, err) < 0)
-        goto fail;
-    if (present)
-        g_ptr_array_add(a, g_strdup_printf("--concurrency=%d", (int)d));
-    g_ptr_array_add(
-        a, g_strdup(get_bool(settings, "pipeline", true) ? "--pipeline" : "--no-pipeline"));
-    if (get_str(settings, "base_url", &s, err) < 0)
-        goto fail;
-    char **urls = g_strsplit_set(s, " \t\n,", -1);
-    for (char **u = urls; *u; u++)
-        if (**u)
-            g_ptr_array_add(a, g_strconcat("--base-url=", *u, NULL));
-    g_strfreev(urls);
-    if (get_str(settings, "model", &s, err) < 0)
-        goto fail;
-    if (*s)
-        g_ptr_array_add(a, g_strconcat("--model=", s, NULL));
+    if (!registry) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "a competition needs a registry file");
+        return -1;
+    }
+    if (push_key(a, "competition_config", registry, err) < 0)
+        return -1;
+    return push_key(a, "competition", s, err);
+}
 
+/* A numeric setting of the page and the run option it becomes. */
+struct num_setting {
+    const char *setting;
+    const char *key; /* the run option's manifest key */
+    double lo, hi;   /* what the page may send */
+    bool integer;    /* passed as %d (else %g) */
+    bool zero_unset; /* 0 means "not given" */
+};
+
+static int push_num(GPtrArray *a, json_t *settings, const struct num_setting *n, GError **err)
+{
+    double d;
+    bool present;
+    if (get_num(settings, n->setting, n->lo, n->hi, &d, &present, err) < 0)
+        return -1;
+    if (!present || (n->zero_unset && d <= 0))
+        return 0;
+    char *v = n->integer ? g_strdup_printf("%d", (int)d) : g_strdup_printf("%g", d);
+    int rc = push_key(a, n->key, v, err);
+    g_free(v);
+    return rc;
+}
+
+/* A string setting of the page as the run option recorded under `key`, when not empty. */
+static int push_str(GPtrArray *a, json_t *settings, const char *setting, const char *key,
+                    GError **err)
+{
+    const char *s;
+    if (get_str(settings, setting, &s, err) < 0)
+        return -1;
+    return *s ? push_key(a, key, s, err) : 0;
+}
+
+/* Stage 1 and 2 tuning: fast, the IQA service, the playoff's numbers, the server. */
+static int push_tuning(GPtrArray *a, json_t *settings, GError **err)
+{
+    static const struct num_setting nums[] = {
+        {"threshold", "pairwise_threshold", 0, 20, false, false},
+        {"rounds", "pairwise_rounds", 0, 100, true, true},
+        {"concurrency", "concurrency", 1, 256, true, false},
+    };
+    const char *s;
+    if (get_bool(settings, "fast", false) &&
+        push_opt(a, jv_opt_find(jv_run_config_options(), "fast"), "fast", NULL, err) < 0)
+        return -1;
+    if (push_str(a, settings, "iqa_service_url", "iqa_service_url", err) < 0)
+        return -1;
+    for (size_t i = 0; i < JV_ARRAY_LEN(nums); i++)
+        if (push_num(a, settings, &nums[i], err) < 0)
+            return -1;
+    if (push_flag(a, "pipeline", get_bool(settings, "pipeline", true), err) < 0)
+        return -1;
+    if (get_str(settings, "base_url", &s, err) < 0)
+        return -1;
+    char **urls = g_strsplit_set(s, " \t\n,", -1);
+    int rc = 0;
+    for (char **u = urls; rc == 0 && *u; u++)
+        if (**u)
+            rc = push_key(a, "base_urls", *u, err);
+    g_strfreev(urls);
+    if (rc < 0)
+        return -1;
+    return push_str(a, settings, "model", "model", err);
+}
+
+/* The outputs of the run named by the setting `run_name`, under `outputs`. */
+static int push_outputs(GPtrArray *a, json_t *settings, const char *outputs, GError **err)
+{
+    const char *s;
     if (get_str(settings, "run_name", &s, err) < 0)
-        goto fail;
+        return -1;
     const char *name = *s ? s : "judge_vision";
     if (!valid_name(name, 64) || strchr(name, '.')) {
         g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                     "run name '%s' may only hold letters, digits, '_' and '-'", name);
-        goto fail;
+        return -1;
     }
-    g_ptr_array_add(a, g_strdup_printf("--output-jsonl=%s/results/%s.jsonl", outputs, name));
-    g_ptr_array_add(a, g_strdup_printf("--summary=%s/summaries/%s_summary.md", outputs, name));
-    g_ptr_array_add(a, g_strdup_printf("--progress-file=%s/%s", outputs, JV_WEB_PROGRESS_REL));
-    g_ptr_array_add(a, g_strdup_printf("--iqa-cache=%s/cache/judge_vision_iqa.jsonl", outputs));
-    g_ptr_array_add(a, g_strdup_printf("--log-file=%s/logs/%s.log", outputs, name));
+    struct {
+        const char *key;
+        char *path;
+    } paths[] = {
+        {"output_jsonl", g_strdup_printf("%s/results/%s.jsonl", outputs, name)},
+        {"summary", g_strdup_printf("%s/summaries/%s_summary.md", outputs, name)},
+        {"progress_file", g_strdup_printf("%s/%s", outputs, JV_WEB_PROGRESS_REL)},
+        {"iqa_cache", g_strdup_printf("%s/cache/judge_vision_iqa.jsonl", outputs)},
+        {"log_file", g_strdup_printf("%s/logs/%s.log", outputs, name)},
+    };
+    int rc = 0;
+    for (size_t i = 0; i < JV_ARRAY_LEN(paths); i++) {
+        if (rc == 0)
+            rc = push_key(a, paths[i].key, paths[i].path, err);
+        g_free(paths[i].path);
+    }
+    return rc;
+}
+
+char **jv_web_run_argv(json_t *settings, const char *self_exe, const char *registry,
+                       const char *outputs, GError **err)
+{
+    if (!json_is_object(settings)) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE, "settings must be a JSON object");
+        return NULL;
+    }
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(a, g_strdup(self_exe));
+    g_ptr_array_add(a, g_strdup("run"));
+    if (push_inputs(a, settings, err) < 0 || push_stages(a, settings, err) < 0 ||
+        push_competition(a, settings, registry, err) < 0 || push_tuning(a, settings, err) < 0 ||
+        push_outputs(a, settings, outputs, err) < 0) {
+        g_ptr_array_free(a, TRUE);
+        return NULL;
+    }
     g_ptr_array_add(a, NULL);
     return (char **)g_ptr_array_free(a, FALSE);
-fail:
-    g_ptr_array_free(a, TRUE);
-    return NULL;
 }
 
 struct jv_web_runner *jv_web_runner_new(struct jv_web_events *events)
@@ -266,6 +362,11 @@ json_t *jv_web_runner_state(struct jv_web_runner *r)
     return j;
 }
 
+/*
+ * The reader thread of one child (`data`, the runner): pushes each line of
+ * its merged stdout/stderr as a "log" event (cut at JV_LINE_MAX), then waits
+ * for it and records its exit status or signal with a final "run" event.
+ */
 static gpointer reader_main(gpointer data)
 {
     struct jv_web_runner *r = data;
