@@ -14,6 +14,10 @@ struct kept {
     char *hash, *sha, *model;
 };
 
+struct jv_resume_index {
+    GHashTable *kept; /* image -> struct kept */
+};
+
 static void kept_free(gpointer p)
 {
     struct kept *k = p;
@@ -199,7 +203,7 @@ static void keep_ok_line(const json_t *rec, off_t offset, size_t len, void *user
     kp->hash = dup_field(rec, "content_hash");
     kp->sha = dup_field(rec, "prompt_sha256");
     kp->model = dup_field(rec, "model");
-    g_hash_table_replace(k->r->kept, g_strdup(image), kp);
+    g_hash_table_replace(k->r->resume->kept, g_strdup(image), kp);
 }
 
 int jv_results_open(struct jv_results *r, const char *path, int flush_every, bool fresh,
@@ -209,7 +213,9 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
     r->fd = -1;
     r->path = g_strdup(path);
     r->flush_every = flush_every > 0 ? flush_every : 1;
-    r->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
+    r->resume = g_new0(struct jv_resume_index, 1);
+    r->resume->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
+    r->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (fresh && g_file_test(path, G_FILE_TEST_EXISTS)) {
         char *bak = g_strdup_printf("%s.bak", path);
         if (rename(path, bak) != 0) {
@@ -253,27 +259,43 @@ void jv_results_close(struct jv_results *r)
         fsync(r->fd);
         close(r->fd);
     }
-    if (r->kept)
-        g_hash_table_destroy(r->kept);
+    if (r->resume) {
+        g_hash_table_destroy(r->resume->kept);
+        g_free(r->resume);
+    }
+    if (r->taken)
+        g_hash_table_destroy(r->taken);
     g_free(r->path);
     memset(r, 0, sizeof *r);
     r->fd = -1;
 }
 
+const struct jv_resume_index *jv_results_resume_index(const struct jv_results *r)
+{
+    return r->resume;
+}
+
+bool jv_resume_index_matches(const struct jv_resume_index *ix, const char *image,
+                             const char *content_hash, const char *prompt_sha256, const char *model)
+{
+    const struct kept *k = ix ? g_hash_table_lookup(ix->kept, image) : NULL;
+    return k && g_strcmp0(k->hash, content_hash) == 0 && g_strcmp0(k->sha, prompt_sha256) == 0 &&
+           g_strcmp0(k->model, model) == 0;
+}
+
 bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
                                const char *prompt_sha256, const char *model)
 {
-    struct kept *k = g_hash_table_lookup(r->kept, image);
-    if (!k || g_strcmp0(k->hash, content_hash) != 0 || g_strcmp0(k->sha, prompt_sha256) != 0 ||
-        g_strcmp0(k->model, model) != 0)
+    if (g_hash_table_contains(r->taken, image) ||
+        !jv_resume_index_matches(r->resume, image, content_hash, prompt_sha256, model))
         return false;
-    g_hash_table_remove(r->kept, image);
+    g_hash_table_add(r->taken, g_strdup(image));
     return true;
 }
 
 size_t jv_results_untaken(const struct jv_results *r)
 {
-    return g_hash_table_size(r->kept);
+    return g_hash_table_size(r->resume->kept) - g_hash_table_size(r->taken);
 }
 
 int jv_results_append(struct jv_results *r, const json_t *record, GError **err)
