@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/run_process.h"
 #include "telemetry/bench.h"
 #include "outputs/manifest.h"
 #include "pipeline/run_config.h"
-#include "pipeline/pipeline.h"
 
 static void bench_usage(FILE *out)
 {
@@ -133,7 +133,7 @@ static int run_variant(const char *label, GPtrArray *argv_arr, bool baseline)
             o.baseline_io = true;
         }
         fprintf(stderr, "judge-vision bench: %s run\n", label);
-        rc = jv_pipeline_run(&o, argc, argv);
+        rc = jv_run_process(&o, argc, argv);
     }
     jv_run_config_release(&o);
     return rc;
