@@ -27,9 +27,9 @@ static void kept_free(gpointer p)
     g_free(k);
 }
 
-static char *dup_field(const json_t *rec, const char *key)
+static char *dup_field(const json_t *rec, enum jv_rec f)
 {
-    return g_strdup(json_string_value(json_object_get(rec, key)));
+    return g_strdup(jv_record_str(rec, f));
 }
 
 int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err)
@@ -191,18 +191,17 @@ struct keep_ok {
 static void keep_ok_line(const json_t *rec, off_t offset, size_t len, void *user)
 {
     struct keep_ok *k = user;
-    const char *image = json_string_value(json_object_get(rec, "image"));
-    const char *status = json_string_value(json_object_get(rec, "status"));
-    if (!image || g_strcmp0(status, "ok") != 0) {
+    const char *image = jv_record_str(rec, JV_REC_IMAGE);
+    if (!image || !jv_record_is_ok(rec)) {
         k->r->dropped++;
         return;
     }
     if (copy_line(k->w, offset, len) < 0)
         return;
     struct kept *kp = g_new0(struct kept, 1);
-    kp->hash = dup_field(rec, "content_hash");
-    kp->sha = dup_field(rec, "prompt_sha256");
-    kp->model = dup_field(rec, "model");
+    kp->hash = dup_field(rec, JV_REC_CONTENT_HASH);
+    kp->sha = dup_field(rec, JV_REC_PROMPT_SHA256);
+    kp->model = dup_field(rec, JV_REC_MODEL);
     g_hash_table_replace(k->r->resume->kept, g_strdup(image), kp);
 }
 
