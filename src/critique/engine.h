@@ -9,8 +9,8 @@
  * the next one is released then and its prefill overlaps the current decode:
  * at most N requests awaiting their first token and at most 2N in flight.
  * The engine pulls no job beyond that (see "Feeding jobs"), so memory stays
- * flat in the number of images. The engine sets the pool's own limit to 2N so that the
- * scheduler never holds its requests back.
+ * flat in the number of images. The engine sets the pool's own limit to 2N
+ * so that the scheduler never holds its requests back.
  *
  * Replies: the verdict is parsed from the reply text (critique.h). A reply
  * that cannot be parsed, or is cut short (finish_reason "length"), is asked
