@@ -30,7 +30,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "outputs/manifest.h"
-#include "pipeline/pipeline.h"
+#include "cli/run_process.h"
 #include "telemetry/bench.h"
 
 /* bench's own options; the rest of the command line is run options. */
@@ -163,7 +163,7 @@ static int run_variant(const struct jv_run_config *user, const struct variant *v
         o.baseline_io = true;
     }
     fprintf(stderr, "judge-vision bench: %s run\n", v->label);
-    int rc = jv_pipeline_run(&o, argc, argv);
+    int rc = jv_run_process(&o, argc, argv);
     jv_run_config_release(&o);
     return rc;
 }

@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
-#include "pipeline/pipeline.h"
+#include "cli/run_process.h"
 
 int cmd_run(int argc, char **argv)
 {
@@ -24,7 +24,7 @@ int cmd_run(int argc, char **argv)
         rc = JV_EXIT_OK;
         goto out;
     }
-    rc = jv_pipeline_run(&opts, argc, argv);
+    rc = jv_run_process(&opts, argc, argv);
 out:
     jv_run_config_release(&opts);
     return rc;

@@ -27,7 +27,6 @@ struct jv_critique_engine {
     int max_tokens;
     int concurrency;
 
-    GQueue queue;         /* struct jv_critique_job *, not yet released */
     GQueue retry_queue;   /* struct flight *, waiting to ask again */
     size_t in_flight;     /* requests sent and not done */
     size_t awaiting;      /* of which no first token yet */
@@ -73,14 +72,9 @@ static bool slot_free(const struct jv_critique_engine *e)
     return e->in_flight < n;
 }
 
-bool jv_critique_engine_can_accept(const struct jv_critique_engine *e)
-{
-    return e->queue.length == 0 && e->retry_queue.length == 0 && slot_free(e);
-}
-
 size_t jv_critique_engine_pending(const struct jv_critique_engine *e)
 {
-    return e->queue.length + e->retry_queue.length + e->in_flight + e->reporting;
+    return e->retry_queue.length + e->in_flight + e->reporting;
 }
 
 static char *file_stem(const char *path)
@@ -154,13 +148,6 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static json_t *number_json(double v)
-{
-    if (v == floor(v) && fabs(v) < 1e15)
-        return json_integer((json_int_t)v);
-    return json_real(v);
-}
-
 static void flight_free(struct flight *f)
 {
     jv_reply_release(&f->reply);
@@ -171,79 +158,78 @@ static void flight_free(struct flight *f)
     g_free(f);
 }
 
+static enum jv_critique_status status_of(const char *status)
+{
+    if (strcmp(status, "ok") == 0)
+        return JV_CRITIQUE_OK;
+    return strcmp(status, "parse_error") == 0 ? JV_CRITIQUE_PARSE_ERROR : JV_CRITIQUE_ERROR;
+}
+
+static void count_result(struct jv_critique_engine *e, const struct jv_critique_result *res)
+{
+    e->images++;
+    if (res->cancelled)
+        e->cancelled++;
+    else if (res->status == JV_CRITIQUE_OK)
+        e->ok++;
+    else if (res->status == JV_CRITIQUE_PARSE_ERROR)
+        e->parse_errors++;
+    else
+        e->errors++;
+    if (!res->cancelled)
+        jv_stats_add(&e->duration, res->duration_s);
+}
+
 /*
- * Builds the fields, updates the counters, logs, and hands the fields to the
- * job's callback. `c` is the verdict for status ok (else NULL).
+ * Fills the image's result, updates the counters, logs, and hands the result
+ * to the job's callback (borrowed for the call; freed with the flight).
+ * `status` is "ok", "parse_error" or "error"; `c` is the verdict for ok
+ * (else NULL).
  */
 static void report(struct flight *f, const char *status, const char *message,
                    const struct jv_critique *c, bool cancelled)
 {
     struct jv_critique_engine *e = f->e;
     struct jv_critique_job *job = f->job;
-    double t1_wall = jv_clock_wall();
-    double duration = jv_clock_mono() - f->t0_mono;
-    char started[JV_ISO8601_LEN], finished[JV_ISO8601_LEN];
-    jv_clock_iso8601(f->t0_wall, started);
-    jv_clock_iso8601(t1_wall, finished);
-
-    json_t *j = json_object();
-    bool parse_error = strcmp(status, "parse_error") == 0;
-    json_object_set_new(j, "critique_title", str_or_null(c ? c->title : NULL));
-    json_object_set_new(j, "style_inference", str_or_null(c ? c->style : NULL));
-    json_object_set_new(j, "critique",
-                        c             ? json_string(c->critique)
-                        : parse_error ? json_string(f->reply.content->str)
-                                      : json_null());
-    json_object_set_new(j, "critique_subscores",
-                        c && c->subscores ? json_incref(c->subscores) : json_null());
-    json_object_set_new(j, "critique_total_initial", c ? number_json(c->score_raw) : json_null());
-    json_object_set_new(j, "critique_total", c ? json_integer(c->total) : json_null());
-    json_object_set_new(j, "status", json_string(status));
-    json_object_set_new(j, "error", str_or_null(message));
-    json_object_set_new(
-        j, "usage",
-        f->prompt_tokens >= 0 || f->completion_tokens >= 0
-            ? json_pack("{s:o, s:o}", "prompt_tokens",
-                        f->prompt_tokens >= 0 ? json_integer(f->prompt_tokens) : json_null(),
-                        "completion_tokens",
-                        f->completion_tokens >= 0 ? json_integer(f->completion_tokens)
-                                                  : json_null())
-            : json_null());
-    json_object_set_new(j, "finish_reason", str_or_null(f->reply.finish_reason));
-    json_object_set_new(j, "ttft_seconds", f->ttft >= 0 ? json_real(f->ttft) : json_null());
-    json_object_set_new(j, "stage2_duration_seconds", json_real(duration));
-    json_object_set_new(j, "timestamp_stage2_started", json_string(started));
-    json_object_set_new(j, "timestamp_stage2_finished", json_string(finished));
-    json_object_set_new(j, "attempts", json_integer(f->attempts));
-    json_object_set_new(j, "retries", json_integer(f->attempts > 0 ? f->attempts - 1 : 0));
-    json_object_set_new(j, "endpoint", f->endpoint >= 0 ? json_integer(f->endpoint) : json_null());
-    json_object_set_new(j, "cancelled", json_boolean(cancelled));
-
-    e->images++;
-    if (cancelled)
-        e->cancelled++;
-    else if (strcmp(status, "ok") == 0)
-        e->ok++;
-    else if (parse_error)
-        e->parse_errors++;
-    else
-        e->errors++;
-    if (!cancelled)
-        jv_stats_add(&e->duration, duration);
+    struct jv_critique_result res = {
+        .status = status_of(status),
+        .title = c ? c->title : NULL,
+        .style = c ? c->style : NULL,
+        .subscores = c ? c->subscores : NULL,
+        .has_total = c != NULL,
+        .score_raw = c ? c->score_raw : 0,
+        .total = c ? c->total : 0,
+        .error = message,
+        .prompt_tokens = f->prompt_tokens,
+        .completion_tokens = f->completion_tokens,
+        .finish_reason = f->reply.finish_reason,
+        .ttft_s = f->ttft,
+        .duration_s = jv_clock_mono() - f->t0_mono,
+        .started = f->t0_wall,
+        .finished = jv_clock_wall(),
+        .attempts = f->attempts,
+        .endpoint = f->endpoint,
+        .cancelled = cancelled,
+    };
+    if (c)
+        res.critique = c->critique;
+    else if (res.status == JV_CRITIQUE_PARSE_ERROR)
+        res.critique = f->reply.content->str;
+    count_result(e, &res);
 
     char *name = g_path_get_basename(job->image_path);
     long tokens = f->completion_tokens;
-    jv_log_event(strcmp(status, "ok") == 0 ? JV_LOG_INFO : JV_LOG_WARN, "stage2_request",
+    jv_log_event(res.status == JV_CRITIQUE_OK ? JV_LOG_INFO : JV_LOG_WARN, "stage2_request",
                  json_pack("{s:s, s:o, s:f, s:o, s:o, s:o, s:s, s:i, s:o}", "image", name,
-                           "content_hash", str_or_null(job->content_hash), "latency", duration,
-                           "ttft", f->ttft >= 0 ? json_real(f->ttft) : json_null(), "tokens",
-                           tokens >= 0 ? json_integer(tokens) : json_null(), "endpoint",
+                           "content_hash", str_or_null(job->content_hash), "latency",
+                           res.duration_s, "ttft", f->ttft >= 0 ? json_real(f->ttft) : json_null(),
+                           "tokens", tokens >= 0 ? json_integer(tokens) : json_null(), "endpoint",
                            f->endpoint >= 0 ? json_integer(f->endpoint) : json_null(), "status",
                            status, "attempts", f->attempts, "error", str_or_null(message)));
     g_free(name);
 
+    job->done(job, &res, job->user);
     flight_free(f);
-    job->done(job, j, job->user);
 }
 
 static void deferred_report(void *user)
@@ -317,7 +303,7 @@ static void pump(struct jv_critique_engine *e)
     if (e->busy_releases)
         return;
     e->busy_releases++;
-    /* Retries first (those images have waited longest), then queued jobs, then the feeder's. */
+    /* Retries first (those images have waited longest), then the feeder's. */
     while (slot_free(e)) {
         struct flight *f = g_queue_pop_head(&e->retry_queue);
         if (f) {
@@ -331,20 +317,12 @@ static void pump(struct jv_critique_engine *e)
             }
             continue;
         }
-        struct jv_critique_job *job = g_queue_pop_head(&e->queue);
-        if (!job && e->feed)
-            job = e->feed(e->feed_user);
+        struct jv_critique_job *job = e->feed ? e->feed(e->feed_user) : NULL;
         if (!job)
             break;
         release(e, job);
     }
     e->busy_releases--;
-}
-
-void jv_critique_engine_submit(struct jv_critique_engine *e, struct jv_critique_job *job)
-{
-    g_queue_push_tail(&e->queue, job);
-    pump(e);
 }
 
 void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
@@ -362,19 +340,6 @@ void jv_critique_engine_kick(struct jv_critique_engine *e)
 void jv_critique_engine_cancel_queued(struct jv_critique_engine *e)
 {
     e->feed = NULL;
-    struct jv_critique_job *job;
-    while ((job = g_queue_pop_head(&e->queue))) {
-        struct flight *f = g_new0(struct flight, 1);
-        f->e = e;
-        f->job = job;
-        f->t0_mono = jv_clock_mono();
-        f->t0_wall = jv_clock_wall();
-        f->prompt_tokens = f->completion_tokens = -1;
-        f->ttft = -1;
-        f->endpoint = -1;
-        jv_reply_init(&f->reply);
-        report_later(f, "error", "cancelled before it was sent", true);
-    }
     struct flight *f;
     while ((f = g_queue_pop_head(&e->retry_queue)))
         report_later(f, "error", "cancelled before the retry was sent", true);
@@ -520,7 +485,6 @@ struct jv_critique_engine *jv_critique_engine_new(const struct jv_vlm_config *vl
     e->cb.on_first_token = on_first_token;
     e->cb.on_retry = on_retry;
     e->cb.on_done = on_done;
-    g_queue_init(&e->queue);
     g_queue_init(&e->retry_queue);
     jv_stats_init(&e->prompt_tokens);
     jv_stats_init(&e->completion_tokens);
@@ -535,7 +499,6 @@ void jv_critique_engine_free(struct jv_critique_engine *e)
 {
     if (!e)
         return;
-    g_queue_clear(&e->queue);
     g_queue_clear(&e->retry_queue);
     jv_stats_release(&e->prompt_tokens);
     jv_stats_release(&e->completion_tokens);

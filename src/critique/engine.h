@@ -1,17 +1,16 @@
 /*
  * engine.h - the Stage 2 engine: turns critique jobs (one per image) into
  * chat-completions requests on the HTTP scheduler, reads the replies and
- * hands back the record fields of each image (SPEC 2.6, 3).
+ * hands back a typed result per image (SPEC 2.6, 3).
  *
  * Flow control. With `--concurrency N` and no pipelining, at most N requests
  * are in flight. With `--pipeline`, a request no longer counts against N once
  * its first token has arrived (its prefill is done and it is decoding), so
  * the next one is released then and its prefill overlaps the current decode:
  * at most N requests awaiting their first token and at most 2N in flight.
- * Jobs submitted beyond that wait in the engine's queue (they are small: no
- * image is read until a job is released), so memory stays flat in the
- * number of images. The engine sets the pool's own limit to 2N so that the
- * scheduler never holds its requests back.
+ * The engine pulls no job beyond that (see "Feeding jobs"), so memory stays
+ * flat in the number of images. The engine sets the pool's own limit to 2N
+ * so that the scheduler never holds its requests back.
  *
  * Replies: the verdict is parsed from the reply text (critique.h). A reply
  * that cannot be parsed, or is cut short (finish_reason "length"), is asked
@@ -22,17 +21,14 @@
  *
  * Threading: everything runs on the thread that calls jv_http_sched_run();
  * job callbacks are called from there (never from inside
- * jv_critique_engine_submit()).
+ * jv_critique_engine_kick()).
  *
  * Feeding jobs. Pipelining needs the next job the moment a first token
- * arrives, which happens inside jv_http_sched_run(). So either give the
- * engine a feeder that it calls whenever it can release a job (the
- * preferred wiring; call jv_critique_engine_kick() when jobs become ready
- * while the engine is idle), or submit every ready job at once (they wait
- * in the engine's queue, which is cheap: nothing is read until release).
- * A loop that submits only while jv_critique_engine_can_accept() is true
- * between jv_http_sched_run() calls does not pipeline: run() returns when a
- * request completes, not when a first token arrives.
+ * arrives, which happens inside jv_http_sched_run(). So the engine pulls
+ * jobs from a feeder that it calls whenever it can release one; call
+ * jv_critique_engine_kick() when jobs become ready while the engine is idle.
+ * Jobs the feeder has not handed over yet stay with the caller (that is what
+ * keeps memory flat in the number of images).
  *
  *     jv_critique_engine_set_feeder(engine, next_ready_job, pipeline);
  *     jv_critique_engine_kick(engine);
@@ -66,24 +62,45 @@ struct jv_critique_config {
 
 struct jv_critique_job;
 
+/* How one image's critique ended. */
+enum jv_critique_status {
+    JV_CRITIQUE_OK,          /* a verdict was parsed */
+    JV_CRITIQUE_PARSE_ERROR, /* replies came, none could be used: `critique` is the raw text */
+    JV_CRITIQUE_ERROR,       /* no usable reply: transport failure, unreadable image */
+};
+
 /*
- * Called once per job with the record fields of the image (a new reference
- * that the callee owns):
- *   critique_title, style_inference, critique, critique_subscores,
- *   critique_total_initial, critique_total, status ("ok" | "parse_error" |
- *   "error"), error (message or null), usage {prompt_tokens,
- *   completion_tokens} (summed over the image's requests; null when the
- *   server reported none), finish_reason, ttft_seconds,
- *   stage2_duration_seconds, timestamp_stage2_started,
- *   timestamp_stage2_finished (ISO 8601 UTC), attempts (HTTP attempts, all
- *   requests), retries (attempts - 1), endpoint (pool index of the last
- *   attempt, or null), cancelled (true only when jv_http_sched_cancel_all()
- *   or jv_critique_engine_cancel_queued() stopped it: do not record it as
- *   done).
- * Values the image did not get are JSON null. The job may be freed in the
- * callback.
+ * What the engine found for one image, handed to the job's done callback.
+ * Borrowed for the call only: copy what you keep. Strings are NULL when the
+ * image did not get them.
  */
-typedef void (*jv_critique_done_fn)(struct jv_critique_job *job, json_t *fields, void *user);
+struct jv_critique_result {
+    enum jv_critique_status status;
+    const char *title;       /* the verdict's title */
+    const char *style;       /* style inference */
+    const char *critique;    /* the critique text; the raw reply on PARSE_ERROR */
+    const json_t *subscores; /* the verdict's subscores object, or NULL */
+    bool has_total;          /* a verdict: score_raw and total are set */
+    double score_raw;        /* the score as the model wrote it */
+    int total;               /* the score, clamped and rounded */
+    const char *error;       /* why it failed (PARSE_ERROR, ERROR) */
+    long prompt_tokens;      /* summed over the image's requests; -1 when none reported */
+    long completion_tokens;  /* likewise */
+    const char *finish_reason;
+    double ttft_s;            /* the last request's time to first token; < 0 if unknown */
+    double duration_s;        /* from release to report */
+    double started, finished; /* wall clock, epoch seconds */
+    int attempts;             /* HTTP attempts over all requests */
+    int endpoint;             /* pool index of the last attempt; -1 if none */
+    bool cancelled;           /* stopped by a cancel: not a result, do not record it */
+};
+
+/*
+ * Called once per job, from the scheduler's thread, with the result
+ * (borrowed for the call). The job may be freed in the callback.
+ */
+typedef void (*jv_critique_done_fn)(struct jv_critique_job *job,
+                                    const struct jv_critique_result *res, void *user);
 
 /*
  * One image to judge. The caller owns the job and everything it points to;
@@ -123,15 +140,10 @@ struct jv_critique_engine *jv_critique_engine_new(const struct jv_vlm_config *vl
 void jv_critique_engine_free(struct jv_critique_engine *e);
 
 /*
- * Queues a job (borrowed until its done callback). It is released (image
- * encoded, request sent) as soon as flow control allows, possibly at once.
- */
-void jv_critique_engine_submit(struct jv_critique_engine *e, struct jv_critique_job *job);
-
-/*
  * Returns the next job ready to be judged, or NULL when none is ready now
- * (or none is left). Called from inside the engine (in submit, kick and the
- * scheduler's callbacks); it must not call back into the engine.
+ * (or none is left). Called from inside the engine (in kick and the
+ * scheduler's callbacks); it must not call back into the engine. A returned
+ * job is borrowed until its done callback.
  */
 typedef struct jv_critique_job *(*jv_critique_feed_fn)(void *user);
 
@@ -139,19 +151,17 @@ typedef struct jv_critique_job *(*jv_critique_feed_fn)(void *user);
 void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
                                    void *user);
 
-/* Releases queued or fed jobs now if flow control allows (new jobs became ready). */
+/* Pulls jobs from the feeder now if flow control allows (new jobs became ready). */
 void jv_critique_engine_kick(struct jv_critique_engine *e);
 
-/* True when a job submitted now would be released at once (queue empty, slot free). */
-bool jv_critique_engine_can_accept(const struct jv_critique_engine *e);
-
-/* Jobs submitted and not yet reported (queued, in flight, or being reported). */
+/* Jobs handed over and not yet reported (in flight, waiting to ask again, being reported). */
 size_t jv_critique_engine_pending(const struct jv_critique_engine *e);
 
 /*
- * Reports every job still queued (not yet sent) as cancelled, from the next
- * jv_http_sched_run(), and clears the feeder. In-flight requests are stopped
- * with jv_http_sched_cancel_all() by the caller.
+ * Clears the feeder and reports every job waiting to be sent again as
+ * cancelled, from the next jv_http_sched_run(). In-flight requests are
+ * stopped with jv_http_sched_cancel_all() by the caller; jobs the feeder
+ * never handed over are the caller's.
  */
 void jv_critique_engine_cancel_queued(struct jv_critique_engine *e);
 

@@ -1,3 +1,4 @@
+/* stage.c - Stage 0-1 of one image: measured on a worker, finished on the caller's thread. */
 #include "core/jv.h"
 
 #include <sys/stat.h>
@@ -13,18 +14,26 @@
 #include "iqa/metrics.h"
 #include "iqa/stage.h"
 
-void jv_job_free(struct jv_job *job)
+void jv_iqa_item_init(struct jv_iqa_item *it, const char *path)
 {
-    if (!job)
+    memset(it, 0, sizeof *it);
+    it->path = g_strdup(path);
+    it->path_utf8 = jv_path_utf8(path);
+    it->width = it->height = -1;
+}
+
+void jv_iqa_item_release(struct jv_iqa_item *it)
+{
+    if (!it)
         return;
-    g_free(job->path);
-    g_free(job->path_utf8);
-    g_free(job->title);
-    g_free(job->category);
-    json_decref(job->compliance);
-    json_decref(job->signals);
-    g_free(job->error);
-    g_free(job);
+    g_free(it->path);
+    g_free(it->path_utf8);
+    g_free(it->title);
+    g_free(it->category);
+    json_decref(it->compliance);
+    json_decref(it->signals);
+    g_free(it->error);
+    memset(it, 0, sizeof *it);
 }
 
 unsigned jv_iqa_stage_groups(const struct jv_iqa_config *o)
@@ -39,14 +48,18 @@ unsigned jv_iqa_stage_groups(const struct jv_iqa_config *o)
     return g;
 }
 
-static void fail_job(struct jv_job *job, const char *why)
+static void fail_job(struct jv_iqa_item *job, const char *why)
 {
     g_free(job->error);
     job->error = jv_path_utf8(why); /* decoder messages quote the raw file name */
 }
 
-/* Stage 0 + 1 of one image, on a worker thread. */
-static void measure(struct jv_iqa_stage *st, struct jv_job *job)
+/*
+ * Stage 0 + 1 of one image, on a worker thread: stat, content hash, the
+ * resume question, then decode and measure (or take the cache's entry).
+ * Fills the item; failures are recorded in job->error, never returned.
+ */
+static void measure(struct jv_iqa_stage *st, struct jv_iqa_item *job)
 {
     const struct jv_iqa_config *o = st->cfg;
     GError *err = NULL;
@@ -74,13 +87,9 @@ static void measure(struct jv_iqa_stage *st, struct jv_job *job)
         goto out;
     }
 
-    if (st->results) {
-        g_mutex_lock(&st->results_lock);
-        job->resumed = jv_results_take_resumable(st->results, job->path_utf8, job->content_hash,
-                                                 st->prompt_sha256, st->model);
-        g_mutex_unlock(&st->results_lock);
-        if (job->resumed)
-            goto out;
+    if (st->resume && st->resume(job->path_utf8, job->content_hash, st->resume_user)) {
+        job->resumed = true;
+        goto out;
     }
 
     if (jv_image_open(job->path, o->max_megapixels, &im, &err) < 0) {
@@ -133,7 +142,7 @@ out:
 static void worker(gpointer data, gpointer user)
 {
     struct jv_iqa_stage *st = user;
-    struct jv_job *job = data;
+    struct jv_iqa_item *job = data;
     if (!g_atomic_int_get(&st->stop))
         measure(st, job);
     else
@@ -142,18 +151,15 @@ static void worker(gpointer data, gpointer user)
 }
 
 int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *o, bool cache_only,
-                       const char *model, const struct jv_competition *competition,
-                       struct jv_iqa_cache *cache, struct jv_results *results,
-                       const char *prompt_sha256, GError **err)
+                       const struct jv_competition *competition, struct jv_iqa_cache *cache,
+                       jv_iqa_resume_fn resume, void *resume_user, GError **err)
 {
     memset(st, 0, sizeof *st);
     st->cfg = o;
-    st->model = model;
     st->competition = competition;
     st->cache = cache;
-    st->results = results;
-    st->prompt_sha256 = prompt_sha256;
-    g_mutex_init(&st->results_lock);
+    st->resume = resume;
+    st->resume_user = resume_user;
     st->groups = jv_iqa_stage_groups(o);
     st->cache_only = cache_only;
     st->done = g_async_queue_new();
@@ -161,14 +167,9 @@ int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *o, b
     return st->pool ? 0 : -1;
 }
 
-void jv_iqa_stage_push(struct jv_iqa_stage *st, struct jv_job *job)
+void jv_iqa_stage_push(struct jv_iqa_stage *st, struct jv_iqa_item *it)
 {
-    g_thread_pool_push(st->pool, job, NULL);
-}
-
-guint jv_iqa_stage_queued(struct jv_iqa_stage *st)
-{
-    return g_thread_pool_unprocessed(st->pool);
+    g_thread_pool_push(st->pool, it, NULL);
 }
 
 void jv_iqa_stage_stop(struct jv_iqa_stage *st)
@@ -176,7 +177,7 @@ void jv_iqa_stage_stop(struct jv_iqa_stage *st)
     g_atomic_int_set(&st->stop, 1);
 }
 
-void jv_iqa_stage_release(struct jv_iqa_stage *st)
+void jv_iqa_stage_release(struct jv_iqa_stage *st, void (*drop)(struct jv_iqa_item *it))
 {
     if (st->pool) {
         /* Let the workers drain what is queued (marked interrupted when stopping). */
@@ -184,15 +185,36 @@ void jv_iqa_stage_release(struct jv_iqa_stage *st)
         st->pool = NULL;
     }
     if (st->done) {
-        struct jv_job *job;
-        while ((job = g_async_queue_try_pop(st->done)))
-            jv_job_free(job);
+        struct jv_iqa_item *it;
+        while ((it = g_async_queue_try_pop(st->done)))
+            if (drop)
+                drop(it);
         g_async_queue_unref(st->done);
+        st->done = NULL;
     }
-    g_mutex_clear(&st->results_lock);
 }
 
-void jv_iqa_stage_finish_job(struct jv_iqa_stage *st, struct jv_job *job)
+bool jv_iqa_stage_wants_service(const struct jv_iqa_stage *st, const struct jv_iqa_item *it)
+{
+    return it->needs_store && !it->error && !it->resumed &&
+           (st->groups & (JV_IQA_NIMA | JV_IQA_MUSIQ));
+}
+
+void jv_iqa_item_merge_service(struct jv_iqa_item *it, const json_t *metrics, const char *note)
+{
+    json_t *mine = json_object_get(it->signals, "metrics");
+    if (metrics) {
+        json_object_update(mine, (json_t *)metrics);
+        if (json_object_get(metrics, "nima_aesthetic_mean"))
+            it->groups |= JV_IQA_NIMA;
+        if (json_object_get(metrics, "musiq_mos"))
+            it->groups |= JV_IQA_MUSIQ;
+    }
+    if (note)
+        json_object_set_new(it->signals, "service_note", json_string(note));
+}
+
+void jv_iqa_stage_finish(struct jv_iqa_stage *st, struct jv_iqa_item *job)
 {
     if (job->error || job->resumed || !job->signals)
         return;

@@ -1,14 +1,24 @@
 /*
- * iqa_stage.h - Stage 0 (compliance) and Stage 1 (deterministic IQA) of one
- * image, run on a pool of worker threads (--iqa-workers). Each worker holds
+ * stage.h - Stage 0 (compliance) and Stage 1 (deterministic IQA) of one
+ * image, both halves: the measurement on a pool of worker threads
+ * (--iqa-workers) and the finish on the caller's thread (the IQA service's
+ * figures merged, notes, tonal summary, the cache entry). Each worker holds
  * at most one decoded image, so memory stays bounded by the worker count.
- * Finished jobs are pushed onto `done` for the main loop.
+ *
+ * Ownership: the stage borrows its config, competition, cache and the resume
+ * callback's user for its lifetime. Items are the caller's (usually embedded
+ * in a larger struct): pushed items are borrowed by the stage until they come
+ * back on `done`; the item's contents are released with
+ * jv_iqa_item_release().
  */
 #ifndef JV_IQA_STAGE_H
 #define JV_IQA_STAGE_H
 
+#include <jansson.h>
+
+#include "core/hash.h"
 #include "iqa/cache.h"
-#include "pipeline/job.h"
+
 /* Stage 0-1's settings. Strings are owned by whoever fills the struct. */
 struct jv_iqa_config {
     int workers;           /* images measured in parallel */
@@ -18,44 +28,89 @@ struct jv_iqa_config {
     int service_concurrency;
     char *category_override; /* --critique-category: this category for every image */
 };
-#include "outputs/results.h"
+
+/* One image's Stage 0-1: what was found and measured. */
+struct jv_iqa_item {
+    char *path;      /* absolute, as the file system has it (owned) */
+    char *path_utf8; /* the same for JSON: jv_path_utf8() (owned) */
+    int64_t size, mtime_ns;
+    char content_hash[JV_CONTENT_HASH_LEN];
+    int width, height; /* -1 when unknown */
+    const char *mime;  /* static string */
+    char *title;       /* embedded title, nullable */
+    char *category;
+    json_t *compliance; /* Stage 0 */
+    json_t *signals;    /* technical_signals {metrics, notes, tonal_summary} */
+    unsigned groups;    /* metric groups computed */
+    char *error;        /* why Stage 0-1 failed (unreadable image), nullable */
+    bool cache_hit;
+    bool needs_store; /* a fresh measurement for the IQA cache */
+    bool resumed;     /* the previous run's ok record stands: nothing measured */
+    double stage1_s;
+    double iqa_started, iqa_finished; /* wall clock */
+};
+
+/* Sets path and path_utf8 (copies) and clears the rest. */
+void jv_iqa_item_init(struct jv_iqa_item *it, const char *path);
+/* Frees the item's contents (not the item). */
+void jv_iqa_item_release(struct jv_iqa_item *it);
+
+/*
+ * Whether the previous run's record of `image` (with this content hash)
+ * stands, so the image needs no work. Called from the worker threads: it
+ * must be thread-safe (a lookup in a read-only index).
+ */
+typedef bool (*jv_iqa_resume_fn)(const char *image, const char *content_hash, void *user);
 
 struct jv_competition;
 
 struct jv_iqa_stage {
     const struct jv_iqa_config *cfg;
-    const char *model;                        /* for resume matching */
     const struct jv_competition *competition; /* nullable */
     struct jv_iqa_cache *cache;
-    struct jv_results *results; /* nullable: resume candidates */
-    const char *prompt_sha256;  /* for resume matching */
-    GMutex results_lock;
+    jv_iqa_resume_fn resume; /* nullable */
+    void *resume_user;
     unsigned groups; /* metric groups wanted */
     bool cache_only; /* --stage critique: a cache miss is an error */
     GThreadPool *pool;
-    GAsyncQueue *done; /* struct jv_job * */
+    GAsyncQueue *done; /* struct jv_iqa_item *, measured */
     volatile gint stop;
 };
 
 /* Metric groups a run wants from its options (NIMA/MUSIQ only with a source). */
 unsigned jv_iqa_stage_groups(const struct jv_iqa_config *cfg);
 
+/*
+ * Starts the workers. `resume` (nullable) is asked after the content hash,
+ * before anything is decoded.
+ */
 int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *cfg, bool cache_only,
-                       const char *model, const struct jv_competition *competition,
-                       struct jv_iqa_cache *cache, struct jv_results *results,
-                       const char *prompt_sha256, GError **err);
-/* Queues a job (takes it); it comes back on st->done. */
-void jv_iqa_stage_push(struct jv_iqa_stage *st, struct jv_job *job);
-/* Jobs queued and not yet picked up by a worker. */
-guint jv_iqa_stage_queued(struct jv_iqa_stage *st);
-/* Stops the workers: queued jobs are dropped, running ones finish. */
+                       const struct jv_competition *competition, struct jv_iqa_cache *cache,
+                       jv_iqa_resume_fn resume, void *resume_user, GError **err);
+/* Queues an item (borrowed); it comes back on st->done. */
+void jv_iqa_stage_push(struct jv_iqa_stage *st, struct jv_iqa_item *it);
+/* Stops the workers: queued items come back marked "interrupted", running ones finish. */
 void jv_iqa_stage_stop(struct jv_iqa_stage *st);
-void jv_iqa_stage_release(struct jv_iqa_stage *st);
+/*
+ * Waits for the workers, then hands every item still on `done` to `drop`
+ * (nullable), which owns them from then on.
+ */
+void jv_iqa_stage_release(struct jv_iqa_stage *st, void (*drop)(struct jv_iqa_item *it));
+
+/* True when the item should ask the IQA service for NIMA/MUSIQ before finishing. */
+bool jv_iqa_stage_wants_service(const struct jv_iqa_stage *st, const struct jv_iqa_item *it);
 
 /*
- * Completes a measured job on the main thread: notes and tonal summary from
- * the final metrics (after any IQA-service merge), and the cache entry.
+ * Merges the IQA service's answer into the item's metrics (borrows
+ * `metrics`, nullable) and records its note (nullable) in the signals.
  */
-void jv_iqa_stage_finish_job(struct jv_iqa_stage *st, struct jv_job *job);
+void jv_iqa_item_merge_service(struct jv_iqa_item *it, const json_t *metrics, const char *note);
+
+/*
+ * Completes a measured item on the caller's thread: notes and tonal summary
+ * from the final metrics (after any IQA-service merge), and the cache entry.
+ * Does nothing for failed or resumed items.
+ */
+void jv_iqa_stage_finish(struct jv_iqa_stage *st, struct jv_iqa_item *it);
 
 #endif

@@ -14,6 +14,10 @@ struct kept {
     char *hash, *sha, *model;
 };
 
+struct jv_resume_index {
+    GHashTable *kept; /* image -> struct kept */
+};
+
 static void kept_free(gpointer p)
 {
     struct kept *k = p;
@@ -23,9 +27,9 @@ static void kept_free(gpointer p)
     g_free(k);
 }
 
-static char *dup_field(const json_t *rec, const char *key)
+static char *dup_field(const json_t *rec, enum jv_rec f)
 {
-    return g_strdup(json_string_value(json_object_get(rec, key)));
+    return g_strdup(jv_record_str(rec, f));
 }
 
 int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err)
@@ -187,19 +191,18 @@ struct keep_ok {
 static void keep_ok_line(const json_t *rec, off_t offset, size_t len, void *user)
 {
     struct keep_ok *k = user;
-    const char *image = json_string_value(json_object_get(rec, "image"));
-    const char *status = json_string_value(json_object_get(rec, "status"));
-    if (!image || g_strcmp0(status, "ok") != 0) {
+    const char *image = jv_record_str(rec, JV_REC_IMAGE);
+    if (!image || !jv_record_is_ok(rec)) {
         k->r->dropped++;
         return;
     }
     if (copy_line(k->w, offset, len) < 0)
         return;
     struct kept *kp = g_new0(struct kept, 1);
-    kp->hash = dup_field(rec, "content_hash");
-    kp->sha = dup_field(rec, "prompt_sha256");
-    kp->model = dup_field(rec, "model");
-    g_hash_table_replace(k->r->kept, g_strdup(image), kp);
+    kp->hash = dup_field(rec, JV_REC_CONTENT_HASH);
+    kp->sha = dup_field(rec, JV_REC_PROMPT_SHA256);
+    kp->model = dup_field(rec, JV_REC_MODEL);
+    g_hash_table_replace(k->r->resume->kept, g_strdup(image), kp);
 }
 
 int jv_results_open(struct jv_results *r, const char *path, int flush_every, bool fresh,
@@ -209,7 +212,9 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
     r->fd = -1;
     r->path = g_strdup(path);
     r->flush_every = flush_every > 0 ? flush_every : 1;
-    r->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
+    r->resume = g_new0(struct jv_resume_index, 1);
+    r->resume->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
+    r->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (fresh && g_file_test(path, G_FILE_TEST_EXISTS)) {
         char *bak = g_strdup_printf("%s.bak", path);
         if (rename(path, bak) != 0) {
@@ -253,27 +258,43 @@ void jv_results_close(struct jv_results *r)
         fsync(r->fd);
         close(r->fd);
     }
-    if (r->kept)
-        g_hash_table_destroy(r->kept);
+    if (r->resume) {
+        g_hash_table_destroy(r->resume->kept);
+        g_free(r->resume);
+    }
+    if (r->taken)
+        g_hash_table_destroy(r->taken);
     g_free(r->path);
     memset(r, 0, sizeof *r);
     r->fd = -1;
 }
 
+const struct jv_resume_index *jv_results_resume_index(const struct jv_results *r)
+{
+    return r->resume;
+}
+
+bool jv_resume_index_matches(const struct jv_resume_index *ix, const char *image,
+                             const char *content_hash, const char *prompt_sha256, const char *model)
+{
+    const struct kept *k = ix ? g_hash_table_lookup(ix->kept, image) : NULL;
+    return k && g_strcmp0(k->hash, content_hash) == 0 && g_strcmp0(k->sha, prompt_sha256) == 0 &&
+           g_strcmp0(k->model, model) == 0;
+}
+
 bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
                                const char *prompt_sha256, const char *model)
 {
-    struct kept *k = g_hash_table_lookup(r->kept, image);
-    if (!k || g_strcmp0(k->hash, content_hash) != 0 || g_strcmp0(k->sha, prompt_sha256) != 0 ||
-        g_strcmp0(k->model, model) != 0)
+    if (g_hash_table_contains(r->taken, image) ||
+        !jv_resume_index_matches(r->resume, image, content_hash, prompt_sha256, model))
         return false;
-    g_hash_table_remove(r->kept, image);
+    g_hash_table_add(r->taken, g_strdup(image));
     return true;
 }
 
 size_t jv_results_untaken(const struct jv_results *r)
 {
-    return g_hash_table_size(r->kept);
+    return g_hash_table_size(r->resume->kept) - g_hash_table_size(r->taken);
 }
 
 int jv_results_append(struct jv_results *r, const json_t *record, GError **err)

@@ -5,9 +5,13 @@
  *
  * Resume: jv_results_open() streams an existing file, keeps the lines with
  * status "ok" (a torn or unparseable line is dropped) and replaces the file
- * atomically with just those, so the redone images append cleanly. A record
- * is reused for an image only when its content hash, prompt hash and model
- * match (jv_results_take_resumable()). `fresh` moves the old file to .bak.
+ * atomically with just those, so the redone images append cleanly. What
+ * those records were judged with becomes a resume index, built there and
+ * never changed afterwards, so any thread may look it up without a lock
+ * (jv_resume_index_matches()). A record is reused for an image only when its
+ * content hash, prompt hash and model match. Which records a run took is
+ * tracked apart from the index, on the writer's thread
+ * (jv_results_take_resumable()). `fresh` moves the old file to .bak.
  *
  * Memory stays flat in the number of images: records are streamed, never
  * held together, except by jv_results_load() (the playoff's input).
@@ -19,13 +23,17 @@
 
 #include "outputs/record.h"
 
+/* The previous run's ok records: image -> what resume compares. Read-only once built. */
+struct jv_resume_index;
+
 struct jv_results {
     char *path;
     int fd;
     int flush_every;
     int unsynced;
-    GHashTable *kept; /* image -> what resume compares, from the previous run */
-    size_t dropped;   /* lines not kept: torn, unparseable or not ok */
+    struct jv_resume_index *resume; /* built by jv_results_open() */
+    GHashTable *taken;              /* images whose record this run reused */
+    size_t dropped;                 /* lines not kept: torn, unparseable or not ok */
 };
 
 /*
@@ -36,10 +44,22 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
                     GError **err);
 void jv_results_close(struct jv_results *r);
 
+/* The open file's resume index (borrowed; lives as long as the writer is open). */
+const struct jv_resume_index *jv_results_resume_index(const struct jv_results *r);
+
 /*
  * True if the previous run left an ok record for `image` with the same
- * content hash, prompt hash and model; the record stays in the file and the
- * image needs no new work. Each image is taken at most once.
+ * content hash, prompt hash and model. Changes nothing: safe from any thread
+ * while the writer is open.
+ */
+bool jv_resume_index_matches(const struct jv_resume_index *ix, const char *image,
+                             const char *content_hash, const char *prompt_sha256,
+                             const char *model);
+
+/*
+ * jv_resume_index_matches(), and the record counts as taken by this run: the
+ * record stays in the file and the image needs no new work. Each image is
+ * taken at most once (false the second time). The writer's thread only.
  */
 bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
                                const char *prompt_sha256, const char *model);

@@ -1,36 +1,32 @@
 /*
- * job.h - one image's way through a run: what Stage 0-1 found and measured,
- * and the record it becomes. Owned by the pipeline; a worker thread fills
- * the Stage 0-1 part, then hands the job back to the main loop.
+ * job.h - one image's way through a run: its Stage 0-1 item and its critique
+ * job, embedded, so the one struct travels from the IQA workers to the
+ * critique engine and back without adapters. Owned by the pipeline: made by
+ * jv_job_new(), freed by jv_job_free(); the stages borrow the embedded parts
+ * and hand them back, and jv_job_of_item() / jv_job_of_critique() find the
+ * job again.
  */
-#ifndef JV_JOB_H
-#define JV_JOB_H
+#ifndef JV_PIPELINE_JOB_H
+#define JV_PIPELINE_JOB_H
 
 #include <jansson.h>
 
-#include "core/hash.h"
+#include "critique/engine.h"
+#include "iqa/stage.h"
 
 struct jv_job {
-    size_t index;
-    char *path;      /* absolute, as the file system has it */
-    char *path_utf8; /* the same for JSON: jv_path_utf8() */
-    int64_t size, mtime_ns;
-    char content_hash[JV_CONTENT_HASH_LEN];
-    int width, height; /* -1 when unknown */
-    const char *mime;  /* static string */
-    char *title;       /* embedded title, nullable */
-    char *category;
-    json_t *compliance; /* Stage 0 */
-    json_t *signals;    /* technical_signals {metrics, notes, tonal_summary} */
-    unsigned groups;    /* metric groups computed */
-    char *error;        /* why Stage 0-1 failed (unreadable image), nullable */
-    bool cache_hit;
-    bool needs_store; /* a fresh measurement for the IQA cache */
-    bool resumed;     /* the previous run's ok record stands */
-    double stage1_s;
-    double iqa_started, iqa_finished; /* wall clock */
+    size_t index;                    /* position in the run's discovered paths */
+    struct jv_iqa_item iqa;          /* Stage 0-1 */
+    struct jv_critique_job critique; /* Stage 2; filled by jv_critique_prep_job() */
+    char *compliance_text;           /* what critique.compliance points at (owned) */
 };
 
+/* A new job for `path` (copied). */
+struct jv_job *jv_job_new(size_t index, const char *path);
 void jv_job_free(struct jv_job *job);
+
+/* The job an embedded part belongs to. */
+struct jv_job *jv_job_of_item(struct jv_iqa_item *it);
+struct jv_job *jv_job_of_critique(struct jv_critique_job *cj);
 
 #endif

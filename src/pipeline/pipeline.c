@@ -1,56 +1,37 @@
+/* pipeline.c - one judging run: Stage 0-1, Stage 2 and the HTTP scheduler on one loop, then the
+ * outputs. */
 #include "core/jv.h"
-
-#include <signal.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "critique/engine.h"
+#include "critique/prompt.h"
 #include "input/discover.h"
 #include "input/registry.h"
 #include "iqa/cache.h"
 #include "iqa/service.h"
-#include "net/http.h"
 #include "iqa/stage.h"
+#include "net/http.h"
 #include "outputs/manifest.h"
-#include "pipeline/pipeline.h"
 #include "outputs/progress.h"
-#include "pipeline/record.h"
+#include "outputs/record.h"
 #include "outputs/results.h"
-#include "pipeline/critique_step.h"
-#include "pipeline/playoff_step.h"
 #include "outputs/summary.h"
+#include "pipeline/critique_prep.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/playoff_step.h"
+#include "pipeline/record.h"
 #include "telemetry/telemetry.h"
 
-/* Set by the signal handler; the main loop polls it. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-bool jv_pipeline_interrupted(void)
-{
-    return stop_signal != 0;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 struct run {
+    const struct jv_pipeline_ctx *ctx;
     const struct jv_run_config *o;
+    struct jv_pipeline_outcome *out;
     struct jv_competition *competition;
-    GPtrArray *paths;
+    GPtrArray *paths; /* discovered (not with --stage pairwise) */
+    json_t *records;  /* --stage pairwise: the results being ranked */
     struct jv_manifest manifest;
     struct jv_progress progress;
     struct jv_iqa_cache *cache;
@@ -60,15 +41,20 @@ struct run {
     bool iqa_started;
     struct jv_http_sched *sched;
     struct jv_iqa_service *service;
-    struct jv_stage2 *stage2;
+    struct jv_prompt *prompt; /* Stage 2 */
+    struct jv_http_pool *pool;
+    struct jv_critique_engine *engine;
+    char *notes, *rules; /* the prompt's competition notes and rules */
     struct jv_telemetry *telemetry;
     struct jv_record_context rctx;
-    bool critique; /* this run has Stage 2 */
+    bool critique;     /* this run has Stage 2 */
+    bool playoff_only; /* --stage pairwise */
 
     size_t next;        /* next path to hand to the IQA workers */
     size_t iqa_out;     /* jobs given to workers and not yet back */
     size_t service_out; /* jobs waiting for the IQA service */
     GQueue ready;       /* Stage 0-1 done, waiting for Stage 2 */
+    size_t crit_out;    /* jobs handed to the engine and not yet back */
     size_t iqa_done, crit_done;
     size_t failed, resumed, processed;
     struct jv_stats iqa_s, crit_s;
@@ -76,39 +62,55 @@ struct run {
     bool stopping;
 };
 
-static void write_record(struct run *r, const json_t *rec)
+static bool stop_requested(const struct run *r)
 {
-    GError *err = NULL;
-    if (jv_results_append(&r->results, rec, &err) < 0) {
-        jv_error("%s", err->message);
-        g_error_free(err);
-    }
+    return r->ctx->stop && *r->ctx->stop != 0;
 }
 
-static void count_outcome(struct run *r, const char *status)
+/* Appends the image's record. False (logged) when it was not written: the image failed. */
+static bool write_record(struct run *r, const struct jv_job *job, const json_t *rec)
+{
+    GError *err = NULL;
+    if (jv_results_append(&r->results, rec, &err) == 0)
+        return true;
+    jv_error("%s: its record was not written: %s", job->iqa.path_utf8, err->message);
+    jv_log_event(JV_LOG_ERROR, "record_not_written",
+                 json_pack("{s:s,s:s,s:s}", "image", job->iqa.path_utf8, "results",
+                           r->o->outputs.results, "error", err->message));
+    g_error_free(err);
+    return false;
+}
+
+static void count_outcome(struct run *r, bool ok)
 {
     r->processed++;
-    if (g_strcmp0(status, "ok") != 0)
+    if (!ok)
         r->failed++;
 }
 
 /* Stage 2 finished one image: its record is complete. */
-static void on_critique_done(struct jv_job *job, json_t *fields, void *user)
+static void on_critique_done(struct jv_critique_job *cj, const struct jv_critique_result *res,
+                             void *user)
 {
     struct run *r = user;
-    json_t *rec = jv_record_build(job, fields, &r->rctx);
-    json_decref(fields);
-    const char *status = json_string_value(json_object_get(rec, "status"));
-    write_record(r, rec);
-    count_outcome(r, status);
-    double s2 = json_number_value(json_object_get(rec, "stage2_duration_seconds"));
-    jv_stats_add(&r->crit_s, s2);
+    struct jv_job *job = jv_job_of_critique(cj);
+    r->crit_out--;
+    if (res->cancelled) {
+        /* Stopped by a signal: not a result; the next run redoes it. */
+        jv_job_free(job);
+        return;
+    }
+    json_t *rec = jv_record_build(job, res, jv_critique_prep_award(r->competition, res), &r->rctx);
+    const char *status = jv_record_str(rec, JV_REC_STATUS);
+    bool written = write_record(r, job, rec);
+    count_outcome(r, written && jv_record_is_ok(rec));
+    jv_stats_add(&r->crit_s, res->duration_s);
     r->crit_done++;
     r->crit_t1 = jv_clock_wall();
-    char *base = g_path_get_basename(job->path_utf8);
-    char *msg =
-        g_strdup_printf("%s: %s, score %s", base, status ? status : "?",
-                        json_is_number(json_object_get(rec, "critique_total")) ? "set" : "none");
+    char *base = g_path_get_basename(job->iqa.path_utf8);
+    char *msg = written ? g_strdup_printf("%s: %s, score %s", base, status ? status : "?",
+                                          res->has_total ? "set" : "none")
+                        : g_strdup_printf("%s: the record could not be written", base);
     jv_progress_step(&r->progress, JV_PROG_CRITIQUE, base, msg);
     jv_telemetry_image_done(r->telemetry, r->crit_done);
     g_free(msg);
@@ -117,49 +119,63 @@ static void on_critique_done(struct jv_job *job, json_t *fields, void *user)
     jv_job_free(job);
 }
 
+/* A resumed image: the previous run's record stands. */
+static void resume_complete(struct run *r, struct jv_job *job, const char *base)
+{
+    const struct jv_iqa_item *it = &job->iqa;
+    jv_results_take_resumable(&r->results, it->path_utf8, it->content_hash, r->rctx.prompt_sha256,
+                              r->o->vlm.model);
+    r->resumed++;
+    count_outcome(r, true);
+    jv_progress_step(&r->progress, JV_PROG_IQA, base, "resumed from the previous run");
+    if (r->critique)
+        jv_progress_step(&r->progress, JV_PROG_CRITIQUE, base, "resumed");
+    jv_job_free(job);
+}
+
+/* An image Stage 0-1 could not read gets its record now; Stage 2 has nothing to judge. */
+static void record_unreadable(struct run *r, struct jv_job *job)
+{
+    json_t *rec = jv_record_build(job, NULL, NULL, &r->rctx);
+    write_record(r, job, rec);
+    json_decref(rec);
+    count_outcome(r, false);
+    r->crit_done++;
+    jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
+    jv_job_free(job);
+}
+
 /* Stage 0-1 finished one image (after any IQA-service merge). */
 static void iqa_complete(struct run *r, struct jv_job *job)
 {
-    jv_iqa_stage_finish_job(&r->iqa, job);
+    struct jv_iqa_item *it = &job->iqa;
+    jv_iqa_stage_finish(&r->iqa, it);
     r->iqa_done++;
     r->iqa_t1 = jv_clock_wall();
-    char *base = g_path_get_basename(job->path_utf8);
-    if (job->resumed) {
-        r->resumed++;
-        count_outcome(r, "ok");
-        jv_progress_step(&r->progress, JV_PROG_IQA, base, "resumed from the previous run");
-        if (r->critique)
-            jv_progress_step(&r->progress, JV_PROG_CRITIQUE, base, "resumed");
-        jv_job_free(job);
+    char *base = g_path_get_basename(it->path_utf8);
+    if (it->resumed) {
+        resume_complete(r, job, base);
         g_free(base);
         return;
     }
-    jv_stats_add(&r->iqa_s, job->stage1_s);
-    jv_log_event(job->error ? JV_LOG_WARN : JV_LOG_INFO, "iqa_image",
-                 json_pack("{s:s,s:f,s:b,s:s?}", "image", job->path_utf8, "seconds", job->stage1_s,
-                           "cache_hit", job->cache_hit, "error", job->error));
-    if (job->error) {
-        jv_warn("%s", job->error);
-    }
-    char *msg = job->error
-                    ? g_strdup_printf("%s failed: %s", base, job->error)
-                    : g_strdup_printf("%s measured%s", base, job->cache_hit ? " (cached)" : "");
+    jv_stats_add(&r->iqa_s, it->stage1_s);
+    jv_log_event(it->error ? JV_LOG_WARN : JV_LOG_INFO, "iqa_image",
+                 json_pack("{s:s,s:f,s:b,s:s?}", "image", it->path_utf8, "seconds", it->stage1_s,
+                           "cache_hit", it->cache_hit, "error", it->error));
+    if (it->error)
+        jv_warn("%s", it->error);
+    char *msg = it->error
+                    ? g_strdup_printf("%s failed: %s", base, it->error)
+                    : g_strdup_printf("%s measured%s", base, it->cache_hit ? " (cached)" : "");
     jv_progress_step(&r->progress, JV_PROG_IQA, base, msg);
     g_free(msg);
     g_free(base);
 
     if (!r->critique) {
-        count_outcome(r, job->error ? "error" : "ok");
+        count_outcome(r, !it->error);
         jv_job_free(job);
-    } else if (job->error) {
-        /* An unreadable image gets its record now; Stage 2 has nothing to judge. */
-        json_t *rec = jv_record_build(job, NULL, &r->rctx);
-        write_record(r, rec);
-        json_decref(rec);
-        count_outcome(r, "error");
-        r->crit_done++;
-        jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
-        jv_job_free(job);
+    } else if (it->error) {
+        record_unreadable(r, job);
     } else {
         g_queue_push_tail(&r->ready, job);
     }
@@ -178,37 +194,27 @@ static void on_service_done(json_t *metrics, const char *note, void *user)
     struct jv_job *job = call->job;
     g_free(call);
     r->service_out--;
-    json_t *mine = json_object_get(job->signals, "metrics");
-    if (metrics) {
-        json_object_update(mine, metrics);
-        if (json_object_get(metrics, "nima_aesthetic_mean"))
-            job->groups |= JV_IQA_NIMA;
-        if (json_object_get(metrics, "musiq_mos"))
-            job->groups |= JV_IQA_MUSIQ;
-    }
-    if (note) {
-        json_object_set_new(job->signals, "service_note", json_string(note));
+    jv_iqa_item_merge_service(&job->iqa, metrics, note);
+    if (note)
         jv_log_event(JV_LOG_WARN, "iqa_service_note",
-                     json_pack("{s:s,s:s}", "image", job->path_utf8, "note", note));
-    }
+                     json_pack("{s:s,s:s}", "image", job->iqa.path_utf8, "note", note));
     json_decref(metrics);
     iqa_complete(r, job);
 }
 
-/* A worker handed back a job: ask the IQA service if wanted, else complete it. */
-static void iqa_returned(struct run *r, struct jv_job *job)
+/* A worker handed back an item: ask the IQA service if wanted, else complete it. */
+static void iqa_returned(struct run *r, struct jv_iqa_item *it)
 {
+    struct jv_job *job = jv_job_of_item(it);
     r->iqa_out--;
     if (r->stopping) {
         /* Stopping: keep what was measured (the cache), record nothing unfinished. */
-        if (!job->error)
-            jv_iqa_stage_finish_job(&r->iqa, job);
+        if (!it->error)
+            jv_iqa_stage_finish(&r->iqa, it);
         jv_job_free(job);
         return;
     }
-    bool wants_service = r->service && job->needs_store && !job->error && !job->resumed &&
-                         (r->iqa.groups & (JV_IQA_NIMA | JV_IQA_MUSIQ));
-    if (!wants_service || r->stopping) {
+    if (!r->service || !jv_iqa_stage_wants_service(&r->iqa, it)) {
         iqa_complete(r, job);
         return;
     }
@@ -216,7 +222,7 @@ static void iqa_returned(struct run *r, struct jv_job *job)
     call->r = r;
     call->job = job;
     r->service_out++;
-    jv_iqa_service_submit(r->service, r->sched, job->path, (r->iqa.groups & JV_IQA_NIMA) != 0,
+    jv_iqa_service_submit(r->service, r->sched, it->path, (r->iqa.groups & JV_IQA_NIMA) != 0,
                           (r->iqa.groups & JV_IQA_MUSIQ) != 0, on_service_done, call);
 }
 
@@ -244,27 +250,35 @@ static void feed(struct run *r)
             r->o->stage == JV_STAGE_TWO_PASS)) {
         if (r->o->stage == JV_STAGE_TWO_PASS && r->iqa_out >= window(r))
             break;
-        struct jv_job *job = g_new0(struct jv_job, 1);
-        job->index = r->next;
-        job->path = g_strdup(g_ptr_array_index(r->paths, r->next));
-        job->path_utf8 = jv_path_utf8(job->path);
+        struct jv_job *job = jv_job_new(r->next, g_ptr_array_index(r->paths, r->next));
         r->next++;
         r->iqa_out++;
-        jv_iqa_stage_push(&r->iqa, job);
+        jv_iqa_stage_push(&r->iqa, &job->iqa);
     }
-    if (r->stage2 && !g_queue_is_empty(&r->ready) && !two_pass_gate(r))
-        jv_stage2_kick(r->stage2);
+    if (r->engine && !g_queue_is_empty(&r->ready) && !two_pass_gate(r))
+        jv_critique_engine_kick(r->engine);
 }
 
 /* The critique engine pulls the next measured image from here. */
-static struct jv_job *next_ready(void *user)
+static struct jv_critique_job *next_ready(void *user)
 {
     struct run *r = user;
     if (r->stopping || two_pass_gate(r) || g_queue_is_empty(&r->ready))
         return NULL;
     if (r->crit_t0 == 0)
         r->crit_t0 = jv_clock_wall();
-    return g_queue_pop_head(&r->ready);
+    struct jv_job *job = g_queue_pop_head(&r->ready);
+    jv_critique_prep_job(job, r->notes, r->rules, on_critique_done, r);
+    r->crit_out++;
+    return &job->critique;
+}
+
+/* Stage 1's workers ask this (any thread): the index is read-only while the run lasts. */
+static bool resume_lookup(const char *image, const char *content_hash, void *user)
+{
+    const struct run *r = user;
+    return jv_resume_index_matches(jv_results_resume_index(&r->results), image, content_hash,
+                                   r->rctx.prompt_sha256, r->o->vlm.model);
 }
 
 static bool busy(const struct run *r)
@@ -273,7 +287,22 @@ static bool busy(const struct run *r)
         return r->iqa_out > 0 || r->service_out > 0 ||
                (r->sched && jv_http_sched_pending(r->sched) > 0);
     return r->next < r->paths->len || r->iqa_out > 0 || r->service_out > 0 || r->ready.length > 0 ||
-           (r->stage2 && jv_stage2_in_flight(r->stage2) > 0);
+           r->crit_out > 0;
+}
+
+/* The stop flag was seen: finish what is in flight, start nothing new. */
+static double begin_stopping(struct run *r)
+{
+    r->stopping = true;
+    jv_iqa_stage_stop(&r->iqa);
+    jv_progress_phase(&r->progress, "interrupted", "running",
+                      "stopping: finishing requests in flight");
+    jv_warn("signal received: finishing requests in flight (up to %.0f s)", r->o->vlm.timeout_s);
+    while (!g_queue_is_empty(&r->ready))
+        jv_job_free(g_queue_pop_head(&r->ready));
+    if (r->engine)
+        jv_critique_engine_cancel_queued(r->engine);
+    return jv_clock_mono() + r->o->vlm.timeout_s;
 }
 
 /* The main loop: workers, the HTTP scheduler and Stage 2 on one thread. */
@@ -282,19 +311,8 @@ static void main_loop(struct run *r)
     double stop_deadline = 0;
     while (busy(r)) {
         feed(r);
-        if (stop_signal && !r->stopping) {
-            r->stopping = true;
-            jv_iqa_stage_stop(&r->iqa);
-            jv_progress_phase(&r->progress, "interrupted", "running",
-                              "stopping: finishing requests in flight");
-            jv_warn("signal received: finishing requests in flight (up to %.0f s)",
-                    r->o->vlm.timeout_s);
-            stop_deadline = jv_clock_mono() + r->o->vlm.timeout_s;
-            while (!g_queue_is_empty(&r->ready))
-                jv_job_free(g_queue_pop_head(&r->ready));
-            if (r->stage2)
-                jv_stage2_cancel_queued(r->stage2);
-        }
+        if (stop_requested(r) && !r->stopping)
+            stop_deadline = begin_stopping(r);
         if (r->stopping && r->sched && jv_clock_mono() > stop_deadline) {
             jv_http_sched_cancel_all(r->sched);
             stop_deadline = jv_clock_mono() + 3600;
@@ -302,22 +320,13 @@ static void main_loop(struct run *r)
         bool http = r->sched && jv_http_sched_pending(r->sched) > 0;
         if (http)
             jv_http_sched_run(r->sched, 5);
-        struct jv_job *job = http ? g_async_queue_try_pop(r->iqa.done)
-                                  : g_async_queue_timeout_pop(r->iqa.done, 50000);
-        while (job) {
-            iqa_returned(r, job);
-            job = g_async_queue_try_pop(r->iqa.done);
+        struct jv_iqa_item *it = http ? g_async_queue_try_pop(r->iqa.done)
+                                      : g_async_queue_timeout_pop(r->iqa.done, 50000);
+        while (it) {
+            iqa_returned(r, it);
+            it = g_async_queue_try_pop(r->iqa.done);
         }
     }
-}
-
-static int load_competition(struct run *r, GError **err)
-{
-    const struct jv_run_config *o = r->o;
-    if (!o->competition_config)
-        return 0;
-    r->competition = jv_competition_load(o->competition_config, o->competition_id, err);
-    return r->competition ? 0 : -1;
 }
 
 static json_t *images_json(const struct run *r)
@@ -337,37 +346,39 @@ static void record_stages(struct run *r)
                           r->crit_t1 > 0 ? r->crit_t1 : r->crit_t0, &r->crit_s);
     jv_manifest_set(&r->manifest, "images", images_json(r));
     jv_manifest_set(&r->manifest, "iqa_cache", r->cache ? jv_iqa_cache_stats(r->cache) : NULL);
-    if (r->stage2) {
-        jv_manifest_set(&r->manifest, "critique", jv_stage2_stats(r->stage2));
-        jv_manifest_set(&r->manifest, "prompt", jv_stage2_prompt_json(r->stage2));
+    if (r->engine) {
+        jv_manifest_set(&r->manifest, "critique", jv_critique_prep_stats(r->engine, r->pool));
+        jv_manifest_set(&r->manifest, "prompt",
+                        json_pack("{s:s,s:s,s:s,s:s}", "profile", r->prompt->id, "version",
+                                  r->prompt->version, "sha256", r->prompt->sha256, "origin",
+                                  r->prompt->origin));
     }
     jv_telemetry_to_manifest(r->telemetry, r->manifest.root);
 }
 
 /*
- * The playoff if asked for, then the final results file (one record per
- * discovered image, sorted) and the summary. Without a playoff every step
- * streams the file, so memory stays flat in the number of images; the
- * playoff holds the records it ranks.
+ * The playoff if asked for (always with --stage pairwise), then the final
+ * results file (one record per discovered image, sorted) and the summary.
+ * Without a playoff every step streams the file, so memory stays flat in
+ * the number of images; the playoff holds the records it ranks.
  */
 static int finish_outputs(struct run *r, GError **err)
 {
     const char *path = r->o->outputs.results;
     json_t *playoff = NULL;
     int rc = 0;
-    if (r->o->playoff.enabled && !r->stopping) {
-        json_t *records = jv_results_load(path, err);
-        if (!records)
+    if ((r->playoff_only || r->o->playoff.enabled) && !r->stopping) {
+        if (!r->records && !(r->records = jv_results_load(path, err)))
             return -1;
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_start", r->processed);
-        rc = jv_stage3_run(records, r->o, r->competition, r->sched, &r->progress, &r->manifest,
-                           &playoff, err);
+        rc = jv_playoff_step_run(r->records, r->o, r->competition, r->sched, r->ctx->stop,
+                                 &r->progress, &r->manifest, &playoff, err);
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_end", r->processed);
         if (rc == 0)
-            rc = jv_results_rewrite(path, records, err);
-        json_decref(records);
+            rc = jv_results_rewrite(path, r->records, err);
+        g_clear_pointer(&r->records, json_decref);
     }
-    if (rc == 0) {
+    if (rc == 0 && r->paths) {
         /* Images no longer in the input are dropped from the results. */
         GHashTable *keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         for (guint i = 0; i < r->paths->len; i++)
@@ -383,18 +394,58 @@ static int finish_outputs(struct run *r, GError **err)
     return rc;
 }
 
-static void print_final(const struct run *r, double wall)
+static void set_status(struct run *r, enum jv_pipeline_status status, const char *message)
 {
-    printf("%s %zu of %zu images in %.1f s (%zu resumed, %zu failed)\n",
-           r->critique ? "judged" : "measured", r->processed, (size_t)r->paths->len, wall,
-           r->resumed, r->failed);
-    if (r->critique) {
-        printf("results: %s\nsummary: %s\n", r->o->outputs.results, r->o->outputs.summary);
-    } else {
-        printf("IQA cache: %s\n", r->o->outputs.iqa_cache);
+    r->out->status = status;
+    if (message && !r->out->message)
+        r->out->message = g_strdup(message);
+}
+
+/* A fatal error before the outputs: logged, the manifest says failed. */
+static void fail_run(struct run *r, GError *err)
+{
+    jv_error("%s", err->message);
+    set_status(r, JV_PIPELINE_FAILED, err->message);
+    if (r->manifest.root) {
+        record_stages(r);
+        jv_manifest_finish(&r->manifest, "failed");
     }
-    printf("manifest: %s\n", r->manifest.path);
-    fflush(stdout);
+    jv_progress_phase(&r->progress, "error", "error", "fatal error");
+}
+
+/*
+ * The one epilogue of every run that got as far as its outputs (--stage
+ * pairwise included): writes them when the run has any, then closes the
+ * manifest and the progress file with how the run ended, and sets the
+ * outcome's status.
+ */
+static void finish_run(struct run *r)
+{
+    GError *err = NULL;
+    int rc = r->critique || r->playoff_only ? finish_outputs(r, &err) : 0;
+    bool stopped = stop_requested(r);
+    if (!r->playoff_only)
+        record_stages(r);
+    if (rc < 0) {
+        jv_error("%s", err->message);
+        set_status(r, stopped ? JV_PIPELINE_INTERRUPTED : JV_PIPELINE_FAILED, err->message);
+        g_clear_error(&err);
+        jv_manifest_finish(&r->manifest, stopped ? "interrupted" : "failed");
+        jv_progress_phase(&r->progress, "error", "error",
+                          r->playoff_only ? "playoff failed" : "writing outputs failed");
+    } else if (stopped) {
+        set_status(r, JV_PIPELINE_INTERRUPTED, "interrupted by a signal");
+        jv_manifest_finish(&r->manifest, "interrupted");
+        jv_progress_phase(&r->progress, "interrupted", "error", "interrupted by a signal");
+    } else {
+        set_status(r, JV_PIPELINE_COMPLETE, NULL);
+        jv_manifest_finish(&r->manifest, "complete");
+        char *msg = r->playoff_only
+                        ? g_strdup("playoff complete")
+                        : g_strdup_printf("%zu images, %zu failed", r->processed, r->failed);
+        jv_progress_phase(&r->progress, "complete", "complete", msg);
+        g_free(msg);
+    }
 }
 
 /*
@@ -434,26 +485,15 @@ static int check_vlm_server(const struct jv_run_config *o, GError **err)
     return rc;
 }
 
-static int run_stages(struct run *r, int argc, char **argv)
+/* The VLM server check, the IQA cache, the scheduler and the IQA service. */
+static int open_services(struct run *r, GError **err)
 {
     const struct jv_run_config *o = r->o;
-    GError *err = NULL;
-    int rc = JV_EXIT_FATAL;
-    char *manifest_path = jv_manifest_path_for(o->outputs.results);
-
-    r->critique =
-        o->stage == JV_STAGE_FULL || o->stage == JV_STAGE_CRITIQUE || o->stage == JV_STAGE_TWO_PASS;
-    if (o->stage == JV_STAGE_CRITIQUE && !g_file_test(o->outputs.iqa_cache, G_FILE_TEST_EXISTS)) {
-        jv_error("--stage critique needs the IQA cache %s, which does not exist: run "
-                 "--stage iqa first (or --stage full)",
-                 o->outputs.iqa_cache);
-        goto out;
-    }
-    if (r->critique && check_vlm_server(o, &err) < 0)
-        goto fatal;
-    r->cache = jv_iqa_cache_open(o->outputs.iqa_cache, false, &err);
+    if (r->critique && check_vlm_server(o, err) < 0)
+        return -1;
+    r->cache = jv_iqa_cache_open(o->outputs.iqa_cache, false, err);
     if (!r->cache)
-        goto fatal;
+        return -1;
     if (o->iqa.service_url || r->critique)
         r->sched = jv_http_sched_new(o->vlm.concurrency * 2 + o->iqa.service_concurrency + 2);
     if (o->iqa.service_url && (!o->iqa.disable_nima || !o->iqa.disable_musiq)) {
@@ -468,32 +508,49 @@ static int run_stages(struct run *r, int argc, char **argv)
             r->service = NULL;
         }
     }
-    if (r->critique) {
-        r->stage2 = jv_stage2_new(o, r->competition, r->sched, on_critique_done, r, &err);
-        if (!r->stage2)
-            goto fatal;
-        jv_stage2_set_feeder(r->stage2, next_ready, r);
-        if (jv_results_open(&r->results, o->outputs.results, o->outputs.flush_every,
-                            o->outputs.fresh, &err) < 0)
-            goto fatal;
-        r->results_open = true;
-    }
-    jv_manifest_init(&r->manifest, manifest_path, jv_run_config_to_json(o), argc, argv);
+    return 0;
+}
+
+/* Stage 2: the prompt, the endpoint pool, the engine fed from r->ready, and the results file. */
+static int open_critique(struct run *r, GError **err)
+{
+    const struct jv_run_config *o = r->o;
+    r->prompt = jv_prompt_load(o->critique.prompt_profile, o->critique.prompt_file, err);
+    if (!r->prompt)
+        return -1;
+    r->pool = jv_http_pool_new((const char *const *)o->vlm.base_urls);
+    r->engine = jv_critique_engine_new(&o->vlm, &o->critique, r->prompt, r->sched, r->pool);
+    r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
+    r->rules = jv_critique_prep_rules(r->competition);
+    jv_critique_engine_set_feeder(r->engine, next_ready, r);
+    if (jv_results_open(&r->results, o->outputs.results, o->outputs.flush_every, o->outputs.fresh,
+                        err) < 0)
+        return -1;
+    r->results_open = true;
+    return 0;
+}
+
+static void start_manifest(struct run *r)
+{
+    const struct jv_run_config *o = r->o;
+    char *path = jv_manifest_path_for(o->outputs.results);
+    jv_manifest_init(&r->manifest, path, jv_run_config_to_json(o), r->ctx->argc, r->ctx->argv);
+    g_free(path);
     r->rctx.run_id = jv_manifest_run_id(&r->manifest);
     r->rctx.backend = o->vlm.backend;
     r->rctx.model = o->vlm.model;
     r->rctx.prompt_profile =
         o->critique.prompt_file ? o->critique.prompt_file : o->critique.prompt_profile;
-    r->rctx.prompt_sha256 = r->stage2 ? jv_stage2_prompt_sha256(r->stage2) : NULL;
+    r->rctx.prompt_sha256 = r->prompt ? r->prompt->sha256 : NULL;
     r->telemetry = jv_telemetry_new(&o->telemetry, r->critique ? o->vlm.base_urls[0] : NULL);
     record_stages(r);
     jv_manifest_write(&r->manifest);
+}
 
-    if (jv_iqa_stage_start(&r->iqa, &o->iqa, o->stage == JV_STAGE_CRITIQUE, o->vlm.model,
-                           r->competition, r->cache, r->results_open ? &r->results : NULL,
-                           r->rctx.prompt_sha256, &err) < 0)
-        goto fatal;
-    r->iqa_started = true;
+/* Stage 0-1 and Stage 2 over every discovered image, until done or stopped. */
+static void judge(struct run *r)
+{
+    const struct jv_run_config *o = r->o;
     jv_progress_set_total(&r->progress, JV_PROG_IQA, r->paths->len);
     if (r->critique)
         jv_progress_set_total(&r->progress, JV_PROG_CRITIQUE, r->paths->len);
@@ -515,56 +572,99 @@ static int run_stages(struct run *r, int argc, char **argv)
                            (json_int_t)r->processed, "failed", (json_int_t)r->failed));
     record_stages(r);
     jv_manifest_write(&r->manifest);
+}
 
-    if (r->critique && finish_outputs(r, &err) < 0) {
-        jv_error("%s", err->message);
-        g_clear_error(&err);
-        record_stages(r);
-        jv_manifest_finish(&r->manifest, "failed");
-        jv_progress_phase(&r->progress, "error", "error", "writing outputs failed");
-        rc = JV_EXIT_FATAL;
-        goto out;
+/* A run over discovered images: --stage full, iqa, critique or two-pass. */
+static void run_stages(struct run *r)
+{
+    const struct jv_run_config *o = r->o;
+    GError *err = NULL;
+    r->critique =
+        o->stage == JV_STAGE_FULL || o->stage == JV_STAGE_CRITIQUE || o->stage == JV_STAGE_TWO_PASS;
+    if (o->stage == JV_STAGE_CRITIQUE && !g_file_test(o->outputs.iqa_cache, G_FILE_TEST_EXISTS)) {
+        char *msg = g_strdup_printf("--stage critique needs the IQA cache %s, which does not "
+                                    "exist: run --stage iqa first (or --stage full)",
+                                    o->outputs.iqa_cache);
+        jv_error("%s", msg);
+        set_status(r, JV_PIPELINE_FAILED, msg);
+        g_free(msg);
+        return;
     }
-    record_stages(r);
-    if (stop_signal) {
-        jv_manifest_finish(&r->manifest, "interrupted");
-        jv_progress_phase(&r->progress, "interrupted", "error", "interrupted by a signal");
-        rc = stop_signal == SIGTERM ? JV_EXIT_SIGTERM : JV_EXIT_SIGINT;
-        goto out;
-    }
-    jv_manifest_finish(&r->manifest, "complete");
-    char *msg = g_strdup_printf("%zu images, %zu failed", r->processed, r->failed);
-    jv_progress_phase(&r->progress, "complete", "complete", msg);
-    g_free(msg);
-    print_final(r, json_number_value(json_object_get(r->manifest.root, "wall_seconds")));
-    rc = r->failed ? JV_EXIT_SOME_FAILED : JV_EXIT_OK;
-    goto out;
+    if (open_services(r, &err) < 0 || (r->critique && open_critique(r, &err) < 0))
+        goto fatal;
+    start_manifest(r);
+    if (jv_iqa_stage_start(&r->iqa, &o->iqa, o->stage == JV_STAGE_CRITIQUE, r->competition,
+                           r->cache, r->results_open ? resume_lookup : NULL, r, &err) < 0)
+        goto fatal;
+    r->iqa_started = true;
+    judge(r);
+    finish_run(r);
+    return;
 fatal:
-    jv_error("%s", err->message);
+    fail_run(r, err);
     g_clear_error(&err);
-    if (r->manifest.root) {
-        record_stages(r);
-        jv_manifest_finish(&r->manifest, "failed");
+}
+
+/*
+ * --stage pairwise: the playoff alone over the existing results. The
+ * manifest keeps the judging run's figures and adds the playoff's; the rest
+ * is the same epilogue as a full run.
+ */
+static void run_playoff_only(struct run *r)
+{
+    const struct jv_run_config *o = r->o;
+    GError *err = NULL;
+    r->playoff_only = true;
+    r->records = jv_results_load(o->outputs.results, &err);
+    if (!r->records) {
+        jv_error("--stage pairwise needs an existing results file: %s", err->message);
+        set_status(r, JV_PIPELINE_FAILED, err->message);
+        g_clear_error(&err);
+        return;
     }
-    jv_progress_phase(&r->progress, "error", "error", "fatal error");
-out:
-    g_free(manifest_path);
-    return rc;
+    char *path = jv_manifest_path_for(o->outputs.results);
+    jv_manifest_init(&r->manifest, path, jv_run_config_to_json(o), r->ctx->argc, r->ctx->argv);
+    g_free(path);
+    json_t *old = json_load_file(r->manifest.path, 0, NULL);
+    if (json_is_object(old)) {
+        const char *keep[] = {"stages", "images", "iqa_cache",     "critique",
+                              "prompt", "gpu",    "server_metrics"};
+        for (size_t i = 0; i < JV_ARRAY_LEN(keep); i++) {
+            json_t *v = json_object_get(old, keep[i]);
+            if (v)
+                json_object_set(r->manifest.root, keep[i], v);
+        }
+        json_object_set(r->manifest.root, "judging_run_id", json_object_get(old, "run_id"));
+    }
+    json_decref(old);
+    jv_manifest_write(&r->manifest);
+    finish_run(r);
+}
+
+static void drop_item(struct jv_iqa_item *it)
+{
+    jv_job_free(jv_job_of_item(it));
 }
 
 static void run_release(struct run *r)
 {
     if (r->iqa_started)
-        jv_iqa_stage_release(&r->iqa);
+        jv_iqa_stage_release(&r->iqa, drop_item);
     while (!g_queue_is_empty(&r->ready))
         jv_job_free(g_queue_pop_head(&r->ready));
-    jv_stage2_free(r->stage2);
+    if (r->engine)
+        jv_critique_engine_free(r->engine);
+    jv_http_pool_free(r->pool);
+    jv_prompt_free(r->prompt);
+    g_free(r->notes);
+    g_free(r->rules);
     jv_iqa_service_free(r->service);
     jv_http_sched_free(r->sched);
     if (r->results_open)
         jv_results_close(&r->results);
     jv_iqa_cache_free(r->cache);
     jv_telemetry_free(r->telemetry);
+    json_decref(r->records);
     if (r->manifest.root)
         jv_manifest_release(&r->manifest);
     jv_progress_release(&r->progress);
@@ -576,19 +676,75 @@ static void run_release(struct run *r)
     jv_stats_release(&r->crit_s);
 }
 
-int jv_pipeline_run(const struct jv_run_config *o, int argc, char **argv)
+/* What the caller prints: the figures, the files written, the signal. */
+static void fill_outcome(struct run *r)
 {
+    const struct jv_run_config *o = r->o;
+    struct jv_pipeline_outcome *out = r->out;
+    out->critique = r->critique;
+    out->playoff_only = r->playoff_only;
+    out->discovered = r->paths ? r->paths->len : 0;
+    out->processed = r->processed;
+    out->resumed = r->resumed;
+    out->failed = r->failed;
+    out->signal = r->ctx->stop ? (int)*r->ctx->stop : 0;
+    if (!r->manifest.root)
+        return;
+    out->wall_s = json_number_value(json_object_get(r->manifest.root, "wall_seconds"));
+    out->manifest = g_strdup(r->manifest.path);
+    if (r->critique || r->playoff_only) {
+        out->results = g_strdup(o->outputs.results);
+        out->summary = g_strdup(o->outputs.summary);
+    }
+    if (!r->playoff_only)
+        out->iqa_cache = g_strdup(o->outputs.iqa_cache);
+}
+
+void jv_pipeline_outcome_release(struct jv_pipeline_outcome *out)
+{
+    g_free(out->results);
+    g_free(out->summary);
+    g_free(out->iqa_cache);
+    g_free(out->manifest);
+    g_free(out->message);
+    memset(out, 0, sizeof *out);
+}
+
+/* Discovery, then the run over the images found (nothing at all when there are none). */
+static void discover_and_run(struct run *r)
+{
+    GError *err = NULL;
+    r->paths = jv_discover((const char *const *)r->o->input_dirs, r->o->recursive, &err);
+    if (!r->paths) {
+        jv_error("%s", err->message);
+        set_status(r, JV_PIPELINE_USAGE, err->message);
+        g_clear_error(&err);
+        return;
+    }
+    if (r->paths->len == 0) {
+        /* Nothing to judge: leave every output as it was. */
+        set_status(r, JV_PIPELINE_COMPLETE, NULL);
+        return;
+    }
+    jv_info("%u images found", (unsigned)r->paths->len);
+    run_stages(r);
+}
+
+int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcome *out)
+{
+    const struct jv_run_config *o = ctx->config;
     struct run r;
     GError *err = NULL;
-    int rc = JV_EXIT_FATAL;
 
+    memset(out, 0, sizeof *out);
+    out->status = JV_PIPELINE_FAILED;
     memset(&r, 0, sizeof r);
+    r.ctx = ctx;
     r.o = o;
+    r.out = out;
     g_queue_init(&r.ready);
     jv_stats_init(&r.iqa_s);
     jv_stats_init(&r.crit_s);
-    stop_signal = 0;
-    install_signals();
     jv_log_set_quiet(o->outputs.quiet);
     if (jv_log_open(o->outputs.log_file, (enum jv_log_level)o->outputs.log_level, &err) < 0) {
         jv_warn("log: %s (continuing without a log file)", err->message);
@@ -596,34 +752,22 @@ int jv_pipeline_run(const struct jv_run_config *o, int argc, char **argv)
     }
     jv_progress_init(&r.progress, o->outputs.progress, o->outputs.quiet);
 
-    if (load_competition(&r, &err) < 0) {
-        jv_error("%s", err->message);
-        g_clear_error(&err);
-        goto out;
+    if (o->competition_config) {
+        r.competition = jv_competition_load(o->competition_config, o->competition_id, &err);
+        if (!r.competition) {
+            jv_error("%s", err->message);
+            set_status(&r, JV_PIPELINE_FAILED, err->message);
+            g_clear_error(&err);
+            goto out;
+        }
     }
-    if (o->stage == JV_STAGE_PAIRWISE) {
-        rc = jv_stage3_run_only(o, r.competition, argc, argv);
-        goto out;
-    }
-    r.paths = jv_discover((const char *const *)o->input_dirs, o->recursive, &err);
-    if (!r.paths) {
-        jv_error("%s", err->message);
-        g_clear_error(&err);
-        rc = JV_EXIT_USAGE;
-        goto out;
-    }
-    if (r.paths->len == 0) {
-        /* Nothing to judge: say so and leave every output as it was. */
-        fprintf(stderr, "judge-vision: no images found in the given input (looked for .jpg "
-                        ".jpeg .png .tif .tiff .webp)\n");
-        printf("no images found\n");
-        rc = JV_EXIT_OK;
-        goto out;
-    }
-    jv_info("%u images found", (unsigned)r.paths->len);
-    rc = run_stages(&r, argc, argv);
+    if (o->stage == JV_STAGE_PAIRWISE)
+        run_playoff_only(&r);
+    else
+        discover_and_run(&r);
 out:
+    fill_outcome(&r);
     run_release(&r);
     jv_log_close();
-    return rc;
+    return out->status == JV_PIPELINE_COMPLETE ? 0 : -1;
 }

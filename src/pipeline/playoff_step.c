@@ -1,21 +1,28 @@
+/* playoff_step.c - Stage 3 in a run: the playoff over the results records, its progress and
+ * figures. */
 #include "core/jv.h"
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
 #include "input/registry.h"
+#include "outputs/record.h"
+#include "pipeline/playoff_step.h"
 #include "playoff/match_http.h"
 #include "playoff/playoff.h"
-#include "outputs/results.h"
-#include "pipeline/playoff_step.h"
-#include "outputs/summary.h"
 
 struct ctx {
+    const volatile sig_atomic_t *stop;
     struct jv_progress *progress;
     const struct jv_competition *competition;
     GHashTable *per_category; /* category -> size_t[2] {done, total} */
 };
 
+/*
+ * The playoff's progress: a message goes to the log and the progress file;
+ * a match count updates the category's figures and the pairwise totals over
+ * all categories seen so far.
+ */
 static void on_progress(void *user, const char *category, size_t done, size_t total,
                         const char *message)
 {
@@ -66,15 +73,42 @@ static char *award_for(void *user, int score)
 
 static bool cancelled(void *user)
 {
-    (void)user;
-    return jv_pipeline_interrupted();
+    const struct ctx *c = user;
+    return c->stop && *c->stop != 0;
 }
 
-int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct jv_competition *c,
-                  struct jv_http_sched *sched, struct jv_progress *progress,
-                  struct jv_manifest *manifest, json_t **playoff_out, GError **err)
+/* The pairwise stage's per-image durations into the manifest, with the playoff's figures. */
+static void record_manifest(struct jv_manifest *manifest, const json_t *records, double t0,
+                            double t1, json_t *stats)
 {
-    struct ctx cx = {.progress = progress, .competition = c};
+    struct jv_stats per;
+    jv_stats_init(&per);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        double d;
+        if (jv_record_num(rec, JV_REC_STAGE3_DURATION_SECONDS, &d) &&
+            jv_record_int(rec, JV_REC_PAIRWISE_COMPARISONS, 0) > 0)
+            jv_stats_add(&per, d);
+    }
+    jv_manifest_stage(manifest, "pairwise", t0, t1, &per);
+    jv_stats_release(&per);
+    jv_manifest_set(manifest, "pairwise", stats ? json_incref(stats) : json_null());
+    jv_manifest_write(manifest);
+}
+
+/*
+ * Runs the playoff over `records` with the run's settings: an HTTP match
+ * judge on `sched` (or a scheduler of its own), progress per category, the
+ * figures in the manifest. Returns 0 or -1 with err.
+ */
+int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
+                        const struct jv_competition *c, struct jv_http_sched *sched,
+                        const volatile sig_atomic_t *stop, struct jv_progress *progress,
+                        struct jv_manifest *manifest, json_t **playoff_out, GError **err)
+{
+    struct ctx cx = {.stop = stop, .progress = progress, .competition = c};
     cx.per_category = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     struct jv_http_sched *own = NULL;
     if (!sched)
@@ -84,6 +118,7 @@ int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct j
     jv_match_http_init(&mh, sched, pool, o->vlm.api_key, o->vlm.model, o->vlm.timeout_s,
                        o->vlm.max_retries);
     mh.cancelled = cancelled;
+    mh.cancel_user = &cx;
     mh.images.max_side = o->vlm.max_side;
     char *log_path = jv_playoff_matches_path(o->outputs.results);
     struct jv_playoff_params p = {
@@ -109,23 +144,8 @@ int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct j
     double t1 = jv_clock_wall();
     jv_log_event(JV_LOG_INFO, "stage_end",
                  json_pack("{s:s,s:O?}", "stage", "pairwise", "figures", stats));
-    if (manifest) {
-        struct jv_stats per;
-        jv_stats_init(&per);
-        size_t i;
-        json_t *rec;
-        json_array_foreach(records, i, rec)
-        {
-            json_t *d = json_object_get(rec, "stage3_duration_seconds");
-            if (json_is_number(d) &&
-                json_integer_value(json_object_get(rec, "pairwise_comparisons")) > 0)
-                jv_stats_add(&per, json_number_value(d));
-        }
-        jv_manifest_stage(manifest, "pairwise", t0, t1, &per);
-        jv_stats_release(&per);
-        jv_manifest_set(manifest, "pairwise", stats ? json_incref(stats) : json_null());
-        jv_manifest_write(manifest);
-    }
+    if (manifest)
+        record_manifest(manifest, records, t0, t1, stats);
     if (playoff_out)
         *playoff_out = stats ? json_incref(stats) : NULL;
     json_decref(stats);
@@ -134,63 +154,5 @@ int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct j
     jv_match_http_release(&mh);
     jv_http_pool_free(pool);
     jv_http_sched_free(own);
-    return rc;
-}
-
-int jv_stage3_run_only(const struct jv_run_config *o, const struct jv_competition *c, int argc,
-                       char **argv)
-{
-    GError *err = NULL;
-    int rc = JV_EXIT_FATAL;
-    json_t *records = jv_results_load(o->outputs.results, &err);
-    struct jv_manifest m;
-    struct jv_progress progress;
-    memset(&m, 0, sizeof m);
-    jv_progress_init(&progress, o->outputs.progress, o->outputs.quiet);
-    if (!records) {
-        jv_error("--stage pairwise needs an existing results file: %s", err->message);
-        g_clear_error(&err);
-        goto out;
-    }
-    char *mpath = jv_manifest_path_for(o->outputs.results);
-    jv_manifest_init(&m, mpath, jv_run_config_to_json(o), argc, argv);
-    g_free(mpath);
-    /* Keep the judging run's figures: this run adds the playoff to them. */
-    json_t *old = json_load_file(m.path, 0, NULL);
-    if (json_is_object(old)) {
-        const char *keep[] = {"stages", "images", "iqa_cache",     "critique",
-                              "prompt", "gpu",    "server_metrics"};
-        for (size_t i = 0; i < JV_ARRAY_LEN(keep); i++) {
-            json_t *v = json_object_get(old, keep[i]);
-            if (v)
-                json_object_set(m.root, keep[i], v);
-        }
-        json_object_set(m.root, "judging_run_id", json_object_get(old, "run_id"));
-    }
-    json_decref(old);
-    jv_manifest_write(&m);
-    json_t *playoff = NULL;
-    if (jv_stage3_run(records, o, c, NULL, &progress, &m, &playoff, &err) < 0 ||
-        jv_results_rewrite(o->outputs.results, records, &err) < 0 ||
-        jv_summary_write(o->outputs.summary, o->outputs.results, playoff, jv_manifest_run_id(&m),
-                         c ? c->name : NULL, &err) < 0) {
-        jv_error("%s", err->message);
-        g_clear_error(&err);
-        json_decref(playoff);
-        jv_manifest_finish(&m, jv_pipeline_interrupted() ? "interrupted" : "failed");
-        jv_progress_phase(&progress, "error", "error", "playoff failed");
-        rc = jv_pipeline_interrupted() ? JV_EXIT_SIGINT : JV_EXIT_FATAL;
-        goto out;
-    }
-    json_decref(playoff);
-    jv_manifest_finish(&m, "complete");
-    jv_progress_phase(&progress, "complete", "complete", "playoff complete");
-    printf("playoff complete: %s\nsummary: %s\n", o->outputs.results, o->outputs.summary);
-    rc = JV_EXIT_OK;
-out:
-    json_decref(records);
-    if (m.root)
-        jv_manifest_release(&m);
-    jv_progress_release(&progress);
     return rc;
 }

@@ -1,38 +1,31 @@
 /*
- * stage3.h - the pipeline's side of Stage 3: runs the playoff (src/playoff)
- * over the results records with the run's settings, reports progress, and
- * records its figures in the manifest.
+ * playoff_step.h - Stage 3 in a run: runs the playoff (src/playoff) over the
+ * results records with the run's settings, reports progress, and records its
+ * figures in the manifest.
  */
-#ifndef JV_STAGE3_H
-#define JV_STAGE3_H
+#ifndef JV_PIPELINE_PLAYOFF_STEP_H
+#define JV_PIPELINE_PLAYOFF_STEP_H
 
 #include <jansson.h>
+#include <signal.h>
 
 #include "net/http.h"
 #include "outputs/manifest.h"
-#include "pipeline/run_config.h"
 #include "outputs/progress.h"
+#include "pipeline/run_config.h"
 
 struct jv_competition;
 
 /*
  * Runs the playoff over `records` (borrowed array, modified in place).
- * `sched` may be NULL (one is made). Sets *playoff_out to the playoff's
- * figures (new reference) and records them in the manifest.
+ * `sched` may be NULL (one is made). `stop` (nullable) is polled between
+ * matches: once it is non-zero the playoff stops with JV_ERR_CANCELLED.
+ * Sets *playoff_out to the playoff's figures (new reference) and records
+ * them in the manifest (both nullable).
  */
-int jv_stage3_run(json_t *records, const struct jv_run_config *o, const struct jv_competition *c,
-                  struct jv_http_sched *sched, struct jv_progress *progress,
-                  struct jv_manifest *manifest, json_t **playoff_out, GError **err);
-
-/*
- * `--stage pairwise`: reruns only the playoff from the existing results file,
- * rewrites it atomically, rewrites the summary and updates the manifest.
- * Returns the exit code.
- */
-int jv_stage3_run_only(const struct jv_run_config *o, const struct jv_competition *c, int argc,
-                       char **argv);
-
-/* True once SIGINT/SIGTERM asked the run to stop (pipeline.c). */
-bool jv_pipeline_interrupted(void);
+int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
+                        const struct jv_competition *c, struct jv_http_sched *sched,
+                        const volatile sig_atomic_t *stop, struct jv_progress *progress,
+                        struct jv_manifest *manifest, json_t **playoff_out, GError **err);
 
 #endif

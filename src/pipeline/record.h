@@ -1,12 +1,14 @@
 /*
- * record.h - the results record of one image (SPEC 3), built from the job and
- * the Stage 2 fields. Absent values are JSON null.
+ * record.h - builds the results record of one image (doc/SPEC.md 3) from its
+ * job and its critique result: the one place the record is put together
+ * (the schema is outputs/record.h). Absent values are JSON null.
  */
-#ifndef JV_RECORD_H
-#define JV_RECORD_H
+#ifndef JV_PIPELINE_RECORD_H
+#define JV_PIPELINE_RECORD_H
 
 #include <jansson.h>
 
+#include "critique/engine.h"
 #include "pipeline/job.h"
 
 struct jv_record_context {
@@ -15,18 +17,15 @@ struct jv_record_context {
     const char *model;
     const char *prompt_profile;
     const char *prompt_sha256;
-    const char *critique_category_override;
 };
 
 /*
- * Returns a new record. `critique` (borrowed, nullable) holds the Stage 2
- * fields (critique_title, style_inference, critique, critique_subscores,
- * critique_total_initial, critique_total, critique_award, status, error,
- * usage, finish_reason, ttft_seconds, stage2_duration_seconds,
- * timestamp_stage2_started/finished ...); without it the record carries
- * Stage 0-1 only with the given status.
+ * Returns a new record. `res` (borrowed, nullable) is the image's critique
+ * result and `award` (nullable) the award for its total; without a result
+ * the record carries Stage 0-1 only (status "error" with the item's error
+ * when Stage 0-1 failed).
  */
-json_t *jv_record_build(const struct jv_job *job, const json_t *critique,
-                        const struct jv_record_context *ctx);
+json_t *jv_record_build(const struct jv_job *job, const struct jv_critique_result *res,
+                        const char *award, const struct jv_record_context *ctx);
 
 #endif

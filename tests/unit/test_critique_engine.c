@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <vips/vips.h>
 
+#include "core/clock.h"
 #include "critique/critique.h"
 #include "critique/engine.h"
 #include "critique/prompt.h"
@@ -74,27 +75,74 @@ static gpointer watch_sim(gpointer user)
     return NULL;
 }
 
-/* How the test hands jobs to the engine, as the pipeline might. */
-enum feeding {
-    FEED_PULL,   /* a feeder the engine calls when a slot is free */
-    FEED_EAGER,  /* submit every job at once */
-    FEED_ACCEPT, /* submit while can_accept, between loop turns */
+/* A copy of one job's result (the engine's is borrowed for the callback only). */
+struct saved {
+    enum jv_critique_status status;
+    char *title, *style, *critique, *error, *finish_reason;
+    json_t *subscores;
+    bool has_total;
+    double score_raw;
+    int total;
+    long prompt_tokens, completion_tokens;
+    double ttft_s, duration_s;
+    char started[JV_ISO8601_LEN], finished[JV_ISO8601_LEN];
+    int attempts, endpoint;
+    bool cancelled;
 };
+
+static struct saved *save_result(const struct jv_critique_result *res)
+{
+    struct saved *f = g_new0(struct saved, 1);
+    f->status = res->status;
+    f->title = g_strdup(res->title);
+    f->style = g_strdup(res->style);
+    f->critique = g_strdup(res->critique);
+    f->error = g_strdup(res->error);
+    f->finish_reason = g_strdup(res->finish_reason);
+    f->subscores = res->subscores ? json_deep_copy(res->subscores) : NULL;
+    f->has_total = res->has_total;
+    f->score_raw = res->score_raw;
+    f->total = res->total;
+    f->prompt_tokens = res->prompt_tokens;
+    f->completion_tokens = res->completion_tokens;
+    f->ttft_s = res->ttft_s;
+    f->duration_s = res->duration_s;
+    jv_clock_iso8601(res->started, f->started);
+    jv_clock_iso8601(res->finished, f->finished);
+    f->attempts = res->attempts;
+    f->endpoint = res->endpoint;
+    f->cancelled = res->cancelled;
+    return f;
+}
+
+static void saved_free(struct saved *f)
+{
+    if (!f)
+        return;
+    g_free(f->title);
+    g_free(f->style);
+    g_free(f->critique);
+    g_free(f->error);
+    g_free(f->finish_reason);
+    json_decref(f->subscores);
+    g_free(f);
+}
 
 struct run {
     struct jv_critique_job jobs[N_IMAGES + 1];
-    json_t *fields[N_IMAGES + 1];
+    struct saved *fields[N_IMAGES + 1];
     size_t next, n, done;
     json_t *stats;
 };
 
-static void on_job_done(struct jv_critique_job *job, json_t *fields, void *user)
+static void on_job_done(struct jv_critique_job *job, const struct jv_critique_result *res,
+                        void *user)
 {
     struct run *r = user;
     size_t i = (size_t)(job - r->jobs);
     assert_true(i < r->n);
     assert_null(r->fields[i]);
-    r->fields[i] = fields;
+    r->fields[i] = save_result(res);
     r->done++;
 }
 
@@ -119,10 +167,11 @@ static void config_release(struct engine_config *o)
 
 /*
  * Runs `n` jobs through a fresh engine against `api` with options `o`,
- * driving the scheduler's loop as the pipeline does.
+ * fed as the pipeline feeds it (a feeder the engine calls when a slot is
+ * free) and driving the scheduler's loop as the pipeline does.
  */
 static void run_jobs(struct run *r, struct engine_config *o, const char *api, const char **paths,
-                     size_t n, enum feeding feeding)
+                     size_t n)
 {
     GError *err = NULL;
     memset(r, 0, sizeof(*r));
@@ -147,17 +196,9 @@ static void run_jobs(struct run *r, struct engine_config *o, const char *api, co
         job->done = on_job_done;
         job->user = r;
     }
-    if (feeding == FEED_PULL) {
-        jv_critique_engine_set_feeder(e, next_job, r);
-        jv_critique_engine_kick(e);
-    } else if (feeding == FEED_EAGER) {
-        for (; r->next < n; r->next++)
-            jv_critique_engine_submit(e, &r->jobs[r->next]);
-    }
+    jv_critique_engine_set_feeder(e, next_job, r);
+    jv_critique_engine_kick(e);
     while (r->done < n) {
-        if (feeding == FEED_ACCEPT)
-            while (r->next < n && jv_critique_engine_can_accept(e))
-                jv_critique_engine_submit(e, &r->jobs[r->next++]);
         assert_true(jv_critique_engine_pending(e) > 0);
         jv_http_sched_run(sched, 200);
     }
@@ -174,7 +215,7 @@ static void run_jobs(struct run *r, struct engine_config *o, const char *api, co
 static void run_release(struct run *r, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        json_decref(r->fields[i]);
+        saved_free(r->fields[i]);
     json_decref(r->stats);
 }
 
@@ -184,11 +225,6 @@ static long stat_int(const json_t *stats, const char *key)
     if (!json_is_integer(v))
         fail_msg("stats has no integer %s", key);
     return (long)json_integer_value(v);
-}
-
-static const char *field_str(const json_t *f, const char *key)
-{
-    return json_string_value(json_object_get(f, key));
 }
 
 static void options(struct engine_config *o, int concurrency, bool pipeline)
@@ -206,28 +242,22 @@ static void options(struct engine_config *o, int concurrency, bool pipeline)
     o->vlm.timeout_s = 20;
 }
 
-static void check_ok(const json_t *f)
+static void check_ok(const struct saved *f)
 {
-    assert_string_equal(field_str(f, "status"), "ok");
-    assert_true(json_is_null(json_object_get(f, "error")));
-    assert_true(strlen(field_str(f, "critique")) > 20);
-    json_int_t total = json_integer_value(json_object_get(f, "critique_total"));
-    assert_true(total >= 0 && total <= 20);
-    assert_true(json_is_number(json_object_get(f, "critique_total_initial")));
-    const char *style = field_str(f, "style_inference");
-    assert_string_equal(jv_critique_style_normalise(style), style);
-    json_t *usage = json_object_get(f, "usage");
-    assert_true(json_integer_value(json_object_get(usage, "prompt_tokens")) > 100);
-    assert_true(json_integer_value(json_object_get(usage, "completion_tokens")) > 10);
-    assert_string_equal(field_str(f, "finish_reason"), "stop");
-    assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 1);
-    assert_int_equal(json_integer_value(json_object_get(f, "retries")), 0);
-    assert_int_equal(json_integer_value(json_object_get(f, "endpoint")), 0);
-    assert_true(json_real_value(json_object_get(f, "stage2_duration_seconds")) > 0);
-    assert_true(json_is_false(json_object_get(f, "cancelled")));
-    const char *t0 = field_str(f, "timestamp_stage2_started");
-    const char *t1 = field_str(f, "timestamp_stage2_finished");
-    assert_true(g_str_has_suffix(t0, "Z") && strcmp(t0, t1) <= 0);
+    assert_int_equal(f->status, JV_CRITIQUE_OK);
+    assert_null(f->error);
+    assert_true(strlen(f->critique) > 20);
+    assert_true(f->has_total); /* critique_total and critique_total_initial */
+    assert_true(f->total >= 0 && f->total <= 20);
+    assert_string_equal(jv_critique_style_normalise(f->style), f->style);
+    assert_true(f->prompt_tokens > 100);
+    assert_true(f->completion_tokens > 10);
+    assert_string_equal(f->finish_reason, "stop");
+    assert_int_equal(f->attempts, 1); /* so no retries */
+    assert_int_equal(f->endpoint, 0);
+    assert_true(f->duration_s > 0);
+    assert_false(f->cancelled);
+    assert_true(g_str_has_suffix(f->started, "Z") && strcmp(f->started, f->finished) <= 0);
 }
 
 static void test_all_ok(void **state)
@@ -240,10 +270,10 @@ static void test_all_ok(void **state)
     o.critique.structured_output = JV_STRUCTURED_JSON_SCHEMA;
     o.vlm.max_side = 128; /* the larger images are shrunk, the smaller go as they are */
     struct run r;
-    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES);
     for (size_t i = 0; i < N_IMAGES; i++) {
         check_ok(r.fields[i]);
-        assert_true(json_real_value(json_object_get(r.fields[i], "ttft_seconds")) > 0);
+        assert_true(r.fields[i]->ttft_s > 0);
     }
     assert_int_equal(stat_int(r.stats, "images"), N_IMAGES);
     assert_int_equal(stat_int(r.stats, "ok"), N_IMAGES);
@@ -260,10 +290,10 @@ static void test_all_ok(void **state)
     /* Without streaming: the same records from whole bodies (no TTFT). */
     o.critique.stream = false;
     o.critique.structured_output = JV_STRUCTURED_NONE;
-    run_jobs(&r, &o, s.api, (const char **)images, 3, FEED_EAGER);
+    run_jobs(&r, &o, s.api, (const char **)images, 3);
     for (size_t i = 0; i < 3; i++) {
         check_ok(r.fields[i]);
-        assert_true(json_is_null(json_object_get(r.fields[i], "ttft_seconds")));
+        assert_true(r.fields[i]->ttft_s < 0); /* unknown: null in the record */
     }
     run_release(&r, 3);
 
@@ -272,7 +302,7 @@ static void test_all_ok(void **state)
     g_free(o.critique.prompt_profile);
     o.critique.prompt_profile = g_strdup("club_judge_v1");
     o.critique.max_new_tokens = 0;
-    run_jobs(&r, &o, s.api, (const char **)images, 2, FEED_ACCEPT);
+    run_jobs(&r, &o, s.api, (const char **)images, 2);
     for (size_t i = 0; i < 2; i++)
         check_ok(r.fields[i]);
     run_release(&r, 2);
@@ -290,23 +320,20 @@ static void check_fault(const char *flag, bool truncated)
     options(&o, 2, true);
     struct run r;
     const size_t n = 3;
-    run_jobs(&r, &o, s.api, (const char **)images, n, FEED_PULL);
+    run_jobs(&r, &o, s.api, (const char **)images, n);
     for (size_t i = 0; i < n; i++) {
-        const json_t *f = r.fields[i];
-        if (strcmp(field_str(f, "status"), "parse_error") != 0)
-            fail_msg("%s: status %s (%s)", flag, field_str(f, "status"), field_str(f, "error"));
-        assert_true(strlen(field_str(f, "critique")) > 0);
-        assert_non_null(field_str(f, "error"));
-        assert_true(json_is_null(json_object_get(f, "critique_total")));
-        assert_true(json_is_null(json_object_get(f, "critique_total_initial")));
-        assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 2);
-        assert_int_equal(json_integer_value(json_object_get(f, "retries")), 1);
+        const struct saved *f = r.fields[i];
+        if (f->status != JV_CRITIQUE_PARSE_ERROR)
+            fail_msg("%s: status %d (%s)", flag, (int)f->status, f->error);
+        assert_true(strlen(f->critique) > 0);
+        assert_non_null(f->error);
+        assert_false(f->has_total);       /* critique_total and critique_total_initial null */
+        assert_int_equal(f->attempts, 2); /* one retry */
         /* Usage is summed over both requests. */
-        assert_true(json_integer_value(
-                        json_object_get(json_object_get(f, "usage"), "completion_tokens")) > 0);
+        assert_true(f->completion_tokens > 0);
         if (truncated) {
-            assert_string_equal(field_str(f, "finish_reason"), "length");
-            assert_non_null(strstr(field_str(f, "error"), "token limit"));
+            assert_string_equal(f->finish_reason, "length");
+            assert_non_null(strstr(f->error, "token limit"));
         }
     }
     assert_int_equal(stat_int(r.stats, "requests"), 2 * n);
@@ -347,16 +374,14 @@ static void test_retry_recovers(void **state)
     struct engine_config o;
     options(&o, 1, false);
     struct run r;
-    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES);
     int recovered = 0;
     for (size_t i = 0; i < N_IMAGES; i++) {
-        const json_t *f = r.fields[i];
-        const char *status = field_str(f, "status");
-        json_int_t attempts = json_integer_value(json_object_get(f, "attempts"));
-        assert_true(strcmp(status, "ok") == 0 || strcmp(status, "parse_error") == 0);
-        if (strcmp(status, "ok") == 0 && attempts == 2) {
+        const struct saved *f = r.fields[i];
+        assert_true(f->status == JV_CRITIQUE_OK || f->status == JV_CRITIQUE_PARSE_ERROR);
+        if (f->status == JV_CRITIQUE_OK && f->attempts == 2) {
             recovered++;
-            assert_true(json_integer_value(json_object_get(f, "critique_total")) >= 0);
+            assert_true(f->has_total && f->total >= 0);
         }
     }
     assert_true(recovered >= 1);
@@ -377,16 +402,16 @@ static void test_errors(void **state)
     options(&o, 1, true);
     struct run r;
     const char *paths[] = {images[0], images[N_IMAGES]};
-    run_jobs(&r, &o, s.api, paths, 2, FEED_EAGER);
-    const json_t *f = r.fields[0];
-    assert_string_equal(field_str(f, "status"), "error");
-    assert_non_null(strstr(field_str(f, "error"), "500"));
-    assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 2);
-    assert_true(json_is_null(json_object_get(f, "critique")));
+    run_jobs(&r, &o, s.api, paths, 2);
+    const struct saved *f = r.fields[0];
+    assert_int_equal(f->status, JV_CRITIQUE_ERROR);
+    assert_non_null(strstr(f->error, "500"));
+    assert_int_equal(f->attempts, 2);
+    assert_null(f->critique);
     f = r.fields[1];
-    assert_string_equal(field_str(f, "status"), "error");
-    assert_non_null(strstr(field_str(f, "error"), "not-an-image.jpg"));
-    assert_int_equal(json_integer_value(json_object_get(f, "attempts")), 0);
+    assert_int_equal(f->status, JV_CRITIQUE_ERROR);
+    assert_non_null(strstr(f->error, "not-an-image.jpg"));
+    assert_int_equal(f->attempts, 0);
     assert_int_equal(stat_int(r.stats, "errors"), 2);
     assert_int_equal(stat_int(r.stats, "requests"), 1);
     run_release(&r, 2);
@@ -394,7 +419,11 @@ static void test_errors(void **state)
     sim_stop(&s);
 }
 
-/* Interrupted: queued jobs and requests in flight are all reported as cancelled. */
+/*
+ * Interrupted: the request in flight is reported as cancelled, and the
+ * engine pulls nothing more from its feeder (the jobs it never took stay
+ * the caller's).
+ */
 static void test_cancel(void **state)
 {
     (void)state;
@@ -416,24 +445,28 @@ static void test_cancel(void **state)
         r.jobs[i].image_path = images[i];
         r.jobs[i].done = on_job_done;
         r.jobs[i].user = &r;
-        jv_critique_engine_submit(e, &r.jobs[i]);
     }
-    /* The first request is held by the server; the others wait in the queue. */
+    jv_critique_engine_set_feeder(e, next_job, &r);
+    jv_critique_engine_kick(e);
+    /* The first request is held by the server; no slot is free, so the others stay unfed. */
     jv_http_sched_run(sched, 50);
+    jv_critique_engine_kick(e);
     assert_int_equal(r.done, 0);
-    assert_false(jv_critique_engine_can_accept(e));
-    assert_int_equal(jv_critique_engine_pending(e), 3);
+    assert_int_equal(r.next, 1);
+    assert_int_equal(jv_critique_engine_pending(e), 1);
     jv_critique_engine_cancel_queued(e);
     jv_http_sched_cancel_all(sched);
-    while (r.done < r.n)
+    while (r.done < 1)
         jv_http_sched_run(sched, 200);
+    jv_critique_engine_kick(e); /* the feeder is gone: nothing more is pulled */
+    jv_http_sched_run(sched, 50);
+    assert_int_equal(r.next, 1);
+    assert_int_equal(r.done, 1);
     assert_int_equal(jv_critique_engine_pending(e), 0);
-    for (size_t i = 0; i < r.n; i++) {
-        assert_true(json_is_true(json_object_get(r.fields[i], "cancelled")));
-        assert_string_equal(field_str(r.fields[i], "status"), "error");
-    }
+    assert_true(r.fields[0]->cancelled);
+    assert_int_equal(r.fields[0]->status, JV_CRITIQUE_ERROR);
     json_t *stats = jv_critique_engine_stats(e);
-    assert_int_equal(stat_int(stats, "cancelled"), 3);
+    assert_int_equal(stat_int(stats, "cancelled"), 1);
     assert_int_equal(stat_int(stats, "requests"), 1);
     json_decref(stats);
     run_release(&r, r.n);
@@ -448,21 +481,19 @@ static void test_cancel(void **state)
 /* Sorted by start: does request i+1 start before request i finishes? */
 static int overlaps(struct run *r, size_t n)
 {
-    const json_t *sorted[N_IMAGES];
+    const struct saved *sorted[N_IMAGES];
     for (size_t i = 0; i < n; i++)
         sorted[i] = r->fields[i];
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            if (strcmp(field_str(sorted[j], "timestamp_stage2_started"),
-                       field_str(sorted[i], "timestamp_stage2_started")) < 0) {
-                const json_t *t = sorted[i];
+            if (strcmp(sorted[j]->started, sorted[i]->started) < 0) {
+                const struct saved *t = sorted[i];
                 sorted[i] = sorted[j];
                 sorted[j] = t;
             }
     int count = 0;
     for (size_t i = 0; i + 1 < n; i++)
-        if (strcmp(field_str(sorted[i + 1], "timestamp_stage2_started"),
-                   field_str(sorted[i], "timestamp_stage2_finished")) < 0)
+        if (strcmp(sorted[i + 1]->started, sorted[i]->finished) < 0)
             count++;
     return count;
 }
@@ -479,7 +510,7 @@ static void test_pipelining(void **state)
     options(&o, 1, true);
     struct watcher w = {.root = s.url};
     GThread *t = g_thread_new("watch", watch_sim, &w);
-    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_PULL);
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES);
     g_atomic_int_set(&w.stop, 1);
     g_thread_join(t);
     for (size_t i = 0; i < N_IMAGES; i++)
@@ -494,7 +525,7 @@ static void test_pipelining(void **state)
 
     /* Without: one at a time, each starts after the previous one finished. */
     options(&o, 1, false);
-    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES, FEED_ACCEPT);
+    run_jobs(&r, &o, s.api, (const char **)images, N_IMAGES);
     for (size_t i = 0; i < N_IMAGES; i++)
         check_ok(r.fields[i]);
     assert_int_equal(stat_int(r.stats, "max_in_flight"), 1);
