@@ -142,6 +142,11 @@ static void render_table(GString *out, GPtrArray *items, int fd)
     g_string_append(out, "\n");
 }
 
+/*
+ * One image's section of the summary: its name, score and award, style, IQA
+ * notes, compliance issues, playoff figures, error and the critique itself,
+ * each line only when the record has it.
+ */
 static void render_entry(GString *out, const json_t *r)
 {
     char *name = display_name(r);

@@ -203,6 +203,12 @@ static bool replay(struct cohort *c, struct jv_playoff_job *job)
     return true;
 }
 
+/*
+ * Plays one round of a cohort: pairs already in the matches log are replayed
+ * from it, the others are handed to the judge together; then every result
+ * goes to the schedule in pair order. Returns 0, or -1 with err when the
+ * judge stopped.
+ */
 static int run_round(struct cohort *c, int round, GArray *pairs, GError **err)
 {
     struct run *r = c->run;
@@ -337,6 +343,13 @@ static uint64_t category_seed(uint64_t seed, const char *category)
     return seed ^ h;
 }
 
+/*
+ * The playoff of one category: picks the eligible members (score at least
+ * the threshold, image still there), plays the scheduled rounds and writes
+ * the adjusted figures into their records; fills the category's entry of
+ * `per_cat`. Fewer than two eligible entries is a note, not an error.
+ * Returns 0, or -1 with err when a round failed.
+ */
 static int run_category(struct run *r, json_t *records, const char *category, GArray *members,
                         json_t *per_cat, GError **err)
 {

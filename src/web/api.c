@@ -633,6 +633,11 @@ static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
+/*
+ * GET /api/metrics.jsonl: one line per record of the run with its timings,
+ * tokens and scores (a fixed subset of the record's fields, in that order)
+ * and the IQA metrics, served as an NDJSON download.
+ */
 static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     static const enum jv_rec keys[] = {
