@@ -1,3 +1,4 @@
+/* cache.c - the IQA cache: an append-only JSONL of Stage 1 results, indexed in memory. */
 #include "core/jv.h"
 
 #include <fcntl.h>
@@ -5,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/jsonl.h"
 #include "iqa/cache.h"
 
 /*
@@ -81,30 +83,13 @@ static bool entry_valid(const json_t *e)
            json_integer_value(json_object_get(e, "metrics_version")) == JV_IQA_METRICS_VERSION;
 }
 
-/* Streams the file line by line; only complete, valid lines are indexed. */
-static int load(struct jv_iqa_cache *c, FILE *f, GError **err)
+/* Indexes one complete line of the file; a bad or invalid line is skipped. */
+static bool load_line(const struct jv_jsonl_line *line, void *user)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    off_t offset = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0) {
-        if (line[n - 1] == '\n') { /* a last line without newline is torn: skipped */
-            json_t *e = json_loadb(line, (size_t)n - 1, 0, NULL);
-            if (e && entry_valid(e))
-                index_entry(c, e, offset, (size_t)n - 1);
-            json_decref(e);
-        }
-        offset += n;
-    }
-    free(line);
-    if (ferror(f)) {
-        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read IQA cache %s: %s", c->path,
-                    g_strerror(errno));
-        return -1;
-    }
-    c->end = offset;
-    return 0;
+    struct jv_iqa_cache *c = user;
+    if (line->obj && entry_valid(line->obj))
+        index_entry(c, line->obj, line->offset, line->len);
+    return true;
 }
 
 struct jv_iqa_cache *jv_iqa_cache_open(const char *path, bool readonly, GError **err)
@@ -117,8 +102,8 @@ struct jv_iqa_cache *jv_iqa_cache_open(const char *path, bool readonly, GError *
     c->readonly = readonly;
     c->by_path = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     c->by_hash = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         if (errno == ENOENT)
             return c;
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot open IQA cache %s: %s", path,
@@ -127,14 +112,16 @@ struct jv_iqa_cache *jv_iqa_cache_open(const char *path, bool readonly, GError *
         return NULL;
     }
     c->existed = true;
-    int rc = load(c, f, err);
-    if (rc == 0)
-        c->read_fd = dup(fileno(f));
-    fclose(f);
-    if (rc < 0) {
+    c->read_fd = fd;
+    struct jv_jsonl_stats st;
+    GError *e = NULL;
+    if (jv_jsonl_read_fd(fd, path, 0, load_line, c, &st, &e) < 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "IQA cache: %s", e->message);
+        g_error_free(e);
         jv_iqa_cache_free(c);
         return NULL;
     }
+    c->end = st.end;
     return c;
 }
 
@@ -165,10 +152,7 @@ static json_t *read_entry(struct jv_iqa_cache *c, const struct slot *sl)
 {
     if (c->read_fd < 0 || sl->len == 0)
         return NULL;
-    char *buf = g_malloc(sl->len);
-    ssize_t n = pread(c->read_fd, buf, sl->len, sl->offset);
-    json_t *e = n == (ssize_t)sl->len ? json_loadb(buf, sl->len, 0, NULL) : NULL;
-    g_free(buf);
+    json_t *e = jv_jsonl_read_at(c->read_fd, sl->offset, sl->len, NULL);
     if (e && !entry_valid(e)) {
         json_decref(e);
         e = NULL;
@@ -215,7 +199,6 @@ int jv_iqa_cache_store(struct jv_iqa_cache *c, const char *path, int64_t size, i
     json_object_set_new(e, "height", json_integer(height));
     json_object_set_new(e, "technical_signals", json_deep_copy(technical_signals));
     json_object_set_new(e, "timestamp", json_string(jv_clock_iso8601(jv_clock_wall(), ts)));
-    char *line = json_dumps(e, JSON_COMPACT);
     int rc = -1;
     g_mutex_lock(&c->lock);
     if (c->fd < 0) {
@@ -228,17 +211,14 @@ int jv_iqa_cache_store(struct jv_iqa_cache *c, const char *path, int64_t size, i
         if (c->read_fd < 0)
             c->read_fd = open(c->path, O_RDONLY | O_CLOEXEC);
     }
-    GString *buf = g_string_new(line);
-    g_string_append_c(buf, '\n');
-    rc = jv_write_all(c->fd, buf->str, buf->len, c->path, err);
+    size_t len = 0;
+    rc = jv_jsonl_append(c->fd, e, c->path, &len, err);
     if (rc == 0) {
-        index_entry(c, e, c->end, buf->len - 1);
-        c->end += (off_t)buf->len;
+        index_entry(c, e, c->end, len);
+        c->end += (off_t)len + 1;
     }
-    g_string_free(buf, TRUE);
 out:
     g_mutex_unlock(&c->lock);
-    free(line);
     json_decref(e);
     return rc;
 }

@@ -3,7 +3,8 @@
  *
  * A JSON object built up during the run and rewritten atomically (temp file
  * + rename) at start, as stages finish, and at exit. Single-threaded: owned
- * by the pipeline's main loop.
+ * by the pipeline's main loop. Read back (report, bench) with
+ * jv_manifest_load(), which validates it.
  */
 #ifndef JV_MANIFEST_H
 #define JV_MANIFEST_H
@@ -18,7 +19,7 @@ struct jv_manifest {
     double started_wall, started_mono;
 };
 
-/* `<stem>.metadata.json` beside the results file (owned). */
+/* `<stem>.metadata.json` beside the results file (owned): jv_layout_manifest_path(). */
 char *jv_manifest_path_for(const char *results_path);
 
 /*
@@ -49,5 +50,24 @@ void jv_manifest_write(struct jv_manifest *m);
 
 /* Sets finished, wall_seconds and status (complete|interrupted|failed), then writes. */
 void jv_manifest_finish(struct jv_manifest *m, const char *status);
+
+/*
+ * Checks the keys and types a manifest must have: run_id, tool_version,
+ * git_commit (strings), git_dirty (boolean), command (array), parameters
+ * (object), stages (array of objects with a string name and a number-or-null
+ * duration_seconds), started (string), finished (string or null),
+ * wall_seconds (number or null), status (running|complete|interrupted|
+ * failed). The optional sections prompt, images, iqa_cache, critique,
+ * pairwise, gpu, server_metrics must be objects (or null) when present, and
+ * the figures inside them numbers (or null). Returns 0, or -1 with a message
+ * naming the key (JV_ERR_PARSE).
+ */
+int jv_manifest_validate(const json_t *m, GError **err);
+
+/*
+ * Reads, parses and validates the manifest at `path` (new reference), or NULL
+ * with an error naming the file and what is wrong with it.
+ */
+json_t *jv_manifest_load(const char *path, GError **err);
 
 #endif

@@ -1,13 +1,13 @@
+/* results.c - the results JSONL: appends, resume, finalize, load and rewrite. */
 #include "core/jv.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
+#include "core/jsonl.h"
 #include "core/log.h"
 #include "outputs/results.h"
-
-#define RESULTS_MAX_BYTES ((size_t)2 << 30)
 
 /* What resume compares for one image. */
 struct kept {
@@ -32,49 +32,32 @@ static char *dup_field(const json_t *rec, enum jv_rec f)
     return g_strdup(jv_record_str(rec, f));
 }
 
+struct scan {
+    jv_results_line_fn fn;
+    void *user;
+};
+
+static bool scan_line(const struct jv_jsonl_line *line, void *user)
+{
+    struct scan *s = user;
+    s->fn(line->obj, line->offset, line->len, s->user);
+    return true;
+}
+
 int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        g_set_error(err, JV_ERROR, errno == ENOENT ? JV_ERR_NOT_FOUND : JV_ERR_IO,
-                    "cannot open %s: %s", path, g_strerror(errno));
+    struct scan s = {fn, user};
+    struct jv_jsonl_stats st;
+    if (jv_jsonl_read(path, 0, scan_line, &s, &st, err) < 0)
         return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    off_t offset = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0) {
-        /* A last line without its newline is torn: never trusted. */
-        if (line[n - 1] == '\n' && n > 1) {
-            json_t *rec = json_loadb(line, (size_t)n - 1, 0, NULL);
-            if (json_is_object(rec))
-                fn(rec, offset, (size_t)n - 1, user);
-            else
-                fn(NULL, offset, (size_t)n - 1, user);
-            json_decref(rec);
-        } else if (line[n - 1] != '\n') {
-            fn(NULL, offset, (size_t)n, user);
-        }
-        offset += n;
-    }
-    int rc = 0;
-    if (ferror(f)) {
-        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path, g_strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    if (st.torn)
+        fn(NULL, st.torn_offset, st.torn_len, user);
+    return 0;
 }
 
 json_t *jv_results_read_at(int fd, off_t offset, size_t len)
 {
-    char *buf = g_malloc(len ? len : 1);
-    ssize_t n = pread(fd, buf, len, offset);
-    json_t *rec = n == (ssize_t)len ? json_loadb(buf, len, 0, NULL) : NULL;
-    g_free(buf);
-    return rec;
+    return jv_jsonl_read_at(fd, offset, len, NULL);
 }
 
 static void collect(const json_t *rec, off_t offset, size_t len, void *user)
@@ -102,10 +85,11 @@ static char *serialise(const json_t *records)
     json_t *rec;
     json_array_foreach(records, i, rec)
     {
-        char *line = json_dumps(rec, JSON_COMPACT);
-        g_string_append(out, line);
-        g_string_append_c(out, '\n');
-        free(line);
+        size_t n = 0;
+        char *line = jv_jsonl_encode(rec, &n);
+        if (line)
+            g_string_append_len(out, line, (gssize)n);
+        g_free(line);
     }
     return g_string_free(out, FALSE);
 }
@@ -299,14 +283,7 @@ size_t jv_results_untaken(const struct jv_results *r)
 
 int jv_results_append(struct jv_results *r, const json_t *record, GError **err)
 {
-    char *line = json_dumps(record, JSON_COMPACT);
-    size_t n = strlen(line);
-    char *buf = g_malloc(n + 1);
-    memcpy(buf, line, n);
-    buf[n] = '\n';
-    free(line);
-    int rc = jv_write_all(r->fd, buf, n + 1, r->path, err);
-    g_free(buf);
+    int rc = jv_jsonl_append(r->fd, record, r->path, NULL, err);
     if (rc == 0 && ++r->unsynced >= r->flush_every)
         jv_results_sync(r);
     return rc;
@@ -341,7 +318,7 @@ struct index {
 static void index_line(const json_t *rec, off_t offset, size_t len, void *user)
 {
     struct index *ix = user;
-    const char *image = json_string_value(json_object_get(rec, "image"));
+    const char *image = jv_record_str(rec, JV_REC_IMAGE);
     if (!image || (ix->keep && !g_hash_table_contains(ix->keep, image)))
         return;
     struct line_ref *l = g_new0(struct line_ref, 1);
@@ -389,24 +366,4 @@ int jv_results_finalize(const char *path, GHashTable *keep, GError **err)
     g_ptr_array_unref(refs);
     g_hash_table_destroy(ix.latest);
     return rc;
-}
-
-static gint by_image(gconstpointer a, gconstpointer b)
-{
-    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return g_strcmp0(json_string_value(json_object_get(x, "image")),
-                     json_string_value(json_object_get(y, "image")));
-}
-
-void jv_results_sort(json_t *records)
-{
-    size_t n = json_array_size(records);
-    GPtrArray *tmp = g_ptr_array_sized_new((guint)n);
-    for (size_t i = 0; i < n; i++)
-        g_ptr_array_add(tmp, json_incref(json_array_get(records, i)));
-    g_ptr_array_sort(tmp, by_image);
-    json_array_clear(records);
-    for (guint i = 0; i < tmp->len; i++)
-        json_array_append_new(records, tmp->pdata[i]);
-    g_ptr_array_free(tmp, TRUE);
 }

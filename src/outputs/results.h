@@ -89,19 +89,20 @@ json_t *jv_results_load(const char *path, GError **err);
 /* Rewrites the whole file atomically with `records` (borrowed array). */
 int jv_results_rewrite(const char *path, const json_t *records, GError **err);
 
-/* Sorts records (an array, in place) by image path. */
-void jv_results_sort(json_t *records);
-
 /*
- * Streams the complete lines of a results file: calls `fn` with each parsed
- * record (borrowed), its byte offset and length. A torn last line and
- * unparseable lines are skipped. Returns 0, or -1 with err if the file cannot
- * be read.
+ * Streams the lines of a results file through the JSONL reader (core/jsonl.h,
+ * its torn-line rule): calls `fn` with each parsed record (borrowed), its
+ * byte offset and length; with record NULL for a line that is not a JSON
+ * object, and, last, for a torn last line (never parsed). Empty lines are
+ * skipped. Returns 0, or -1 with err if the file cannot be read.
  */
 typedef void (*jv_results_line_fn)(const json_t *record, off_t offset, size_t len, void *user);
 int jv_results_scan(const char *path, jv_results_line_fn fn, void *user, GError **err);
 
-/* Reads back the record at `offset`/`len` of an open results fd (new reference or NULL). */
+/*
+ * Reads back the record at `offset`/`len` of an open results fd (new
+ * reference, or NULL when the bytes are not a JSON object).
+ */
 json_t *jv_results_read_at(int fd, off_t offset, size_t len);
 
 #endif

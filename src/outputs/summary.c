@@ -1,3 +1,4 @@
+/* summary.c - the Markdown summary of a results file, by category and score. */
 #include "core/jv.h"
 
 #include <fcntl.h>
@@ -8,16 +9,15 @@
 #include "outputs/results.h"
 #include "outputs/summary.h"
 
-static const char *str(const json_t *rec, const char *key)
+static const char *str(const json_t *rec, enum jv_rec f)
 {
-    const char *s = json_string_value(json_object_get(rec, key));
-    return s ? s : NULL;
+    return jv_record_str(rec, f);
 }
 
-static double num(const json_t *rec, const char *key, double dflt)
+static double num(const json_t *rec, enum jv_rec f, double dflt)
 {
-    const json_t *v = json_object_get(rec, key);
-    return json_is_number(v) ? json_number_value(v) : dflt;
+    double v;
+    return jv_record_num(rec, f, &v) ? v : dflt;
 }
 
 /* Markdown table cells must not break the table. */
@@ -71,7 +71,7 @@ static void index_record(const json_t *rec, off_t offset, size_t len, void *user
     struct groups *g = user;
     if (!rec)
         return;
-    const char *cat = str(rec, "competition_category");
+    const char *cat = str(rec, JV_REC_COMPETITION_CATEGORY);
     if (!cat)
         cat = "Uncategorised";
     GPtrArray *items = g_hash_table_lookup(g->by_cat, cat);
@@ -83,9 +83,9 @@ static void index_record(const json_t *rec, off_t offset, size_t len, void *user
     }
     struct item *it = g_new0(struct item, 1);
     it->category = g_strdup(cat);
-    it->image = g_strdup(str(rec, "image"));
-    it->score = num(rec, "critique_total", -1);
-    it->ratio = num(rec, "pairwise_win_ratio", -1);
+    it->image = g_strdup(str(rec, JV_REC_IMAGE));
+    it->score = num(rec, JV_REC_CRITIQUE_TOTAL, -1);
+    it->ratio = num(rec, JV_REC_PAIRWISE_WIN_RATIO, -1);
     it->offset = offset;
     it->len = len;
     g_ptr_array_add(items, it);
@@ -94,10 +94,10 @@ static void index_record(const json_t *rec, off_t offset, size_t len, void *user
 
 static char *display_name(const json_t *rec)
 {
-    const char *title = str(rec, "image_title");
+    const char *title = str(rec, JV_REC_IMAGE_TITLE);
     if (!title || !*title)
-        title = str(rec, "critique_title");
-    char *base = g_path_get_basename(str(rec, "image") ? str(rec, "image") : "?");
+        title = str(rec, JV_REC_CRITIQUE_TITLE);
+    char *base = g_path_get_basename(str(rec, JV_REC_IMAGE) ? str(rec, JV_REC_IMAGE) : "?");
     char *name = title && *title ? g_strdup_printf("%s (%s)", title, base) : g_strdup(base);
     g_free(base);
     return name;
@@ -116,9 +116,9 @@ static void render_table(GString *out, GPtrArray *items, int fd)
         g_string_append_printf(out, "| %u | ", k + 1);
         cell(out, name);
         g_string_append(out, " | ");
-        cell(out, str(r, "style_inference") ? str(r, "style_inference") : "—");
-        double score = num(r, "critique_total", NAN);
-        double base = num(r, "pairwise_score_initial", NAN);
+        cell(out, str(r, JV_REC_STYLE_INFERENCE) ? str(r, JV_REC_STYLE_INFERENCE) : "—");
+        double score = num(r, JV_REC_CRITIQUE_TOTAL, NAN);
+        double base = num(r, JV_REC_PAIRWISE_SCORE_INITIAL, NAN);
         if (isnan(score))
             g_string_append(out, " | — | ");
         else
@@ -127,13 +127,14 @@ static void render_table(GString *out, GPtrArray *items, int fd)
             g_string_append(out, "— | ");
         else
             g_string_append_printf(out, "%.0f | ", base);
-        cell(out, str(r, "critique_award") ? str(r, "critique_award") : "—");
-        double comps = num(r, "pairwise_comparisons", 0);
+        cell(out, str(r, JV_REC_CRITIQUE_AWARD) ? str(r, JV_REC_CRITIQUE_AWARD) : "—");
+        double comps = num(r, JV_REC_PAIRWISE_COMPARISONS, 0);
         if (comps > 0)
-            g_string_append_printf(out, " | %.0f/%.0f wins | ", num(r, "pairwise_wins", 0), comps);
+            g_string_append_printf(out, " | %.0f/%.0f wins | ", num(r, JV_REC_PAIRWISE_WINS, 0),
+                                   comps);
         else
             g_string_append(out, " | — | ");
-        cell(out, str(r, "status") ? str(r, "status") : "—");
+        cell(out, str(r, JV_REC_STATUS) ? str(r, JV_REC_STATUS) : "—");
         g_string_append(out, " |\n");
         g_free(name);
         json_decref(r);
@@ -141,29 +142,34 @@ static void render_table(GString *out, GPtrArray *items, int fd)
     g_string_append(out, "\n");
 }
 
+/*
+ * One image's section of the summary: its name, score and award, style, IQA
+ * notes, compliance issues, playoff figures, error and the critique itself,
+ * each line only when the record has it.
+ */
 static void render_entry(GString *out, const json_t *r)
 {
     char *name = display_name(r);
     g_string_append_printf(out, "### %s\n\n", name);
     g_free(name);
-    double score = num(r, "critique_total", NAN);
+    double score = num(r, JV_REC_CRITIQUE_TOTAL, NAN);
     if (!isnan(score))
         g_string_append_printf(out, "- Score: **%.0f**/20", score);
     else
         g_string_append(out, "- Score: none");
-    if (str(r, "critique_award"))
-        g_string_append_printf(out, " — %s", str(r, "critique_award"));
+    if (str(r, JV_REC_CRITIQUE_AWARD))
+        g_string_append_printf(out, " — %s", str(r, JV_REC_CRITIQUE_AWARD));
     g_string_append(out, "\n");
-    if (str(r, "style_inference"))
-        g_string_append_printf(out, "- Style: %s\n", str(r, "style_inference"));
-    const json_t *ts = json_object_get(r, "technical_signals");
+    if (str(r, JV_REC_STYLE_INFERENCE))
+        g_string_append_printf(out, "- Style: %s\n", str(r, JV_REC_STYLE_INFERENCE));
+    const json_t *ts = jv_record_get(r, JV_REC_TECHNICAL_SIGNALS);
     const char *notes = json_string_value(json_object_get(ts, "notes"));
     const char *tonal = json_string_value(json_object_get(ts, "tonal_summary"));
     if (notes)
         g_string_append_printf(out, "- IQA: %s\n", notes);
     if (tonal)
         g_string_append_printf(out, "- Tonal: %s\n", tonal);
-    const json_t *comp = json_object_get(r, "compliance");
+    const json_t *comp = jv_record_get(r, JV_REC_COMPLIANCE);
     if (json_is_false(json_object_get(comp, "passed"))) {
         g_string_append(out, "- Compliance issues:");
         size_t j;
@@ -172,17 +178,18 @@ static void render_entry(GString *out, const json_t *r)
             g_string_append_printf(out, " %s;", json_string_value(issue));
         g_string_append(out, "\n");
     }
-    if (num(r, "pairwise_comparisons", 0) > 0)
-        g_string_append_printf(out,
-                               "- Playoff: %.0f wins of %.0f (ratio %.2f, strength %.3f), "
-                               "score before playoff %.0f\n",
-                               num(r, "pairwise_wins", 0), num(r, "pairwise_comparisons", 0),
-                               num(r, "pairwise_win_ratio", 0), num(r, "pairwise_strength", 0),
-                               num(r, "pairwise_score_initial", 0));
-    if (str(r, "error"))
-        g_string_append_printf(out, "- Error: %s\n", str(r, "error"));
-    if (str(r, "critique"))
-        g_string_append_printf(out, "\n> %s\n", str(r, "critique"));
+    if (num(r, JV_REC_PAIRWISE_COMPARISONS, 0) > 0)
+        g_string_append_printf(
+            out,
+            "- Playoff: %.0f wins of %.0f (ratio %.2f, strength %.3f), "
+            "score before playoff %.0f\n",
+            num(r, JV_REC_PAIRWISE_WINS, 0), num(r, JV_REC_PAIRWISE_COMPARISONS, 0),
+            num(r, JV_REC_PAIRWISE_WIN_RATIO, 0), num(r, JV_REC_PAIRWISE_STRENGTH, 0),
+            num(r, JV_REC_PAIRWISE_SCORE_INITIAL, 0));
+    if (str(r, JV_REC_ERROR))
+        g_string_append_printf(out, "- Error: %s\n", str(r, JV_REC_ERROR));
+    if (str(r, JV_REC_CRITIQUE))
+        g_string_append_printf(out, "\n> %s\n", str(r, JV_REC_CRITIQUE));
     g_string_append(out, "\n");
 }
 

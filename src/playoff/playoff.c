@@ -1,3 +1,4 @@
+/* playoff.c - the playoff driver: cohorts, rounds, the matches log, the adjusted scores. */
 #include "core/jv.h"
 
 #include <math.h>
@@ -5,14 +6,17 @@
 
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/jsonl.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "outputs/layout.h"
+#include "outputs/record.h"
 #include "playoff/adjust.h"
 #include "playoff/playoff.h"
 #include "playoff/schedule.h"
 
-#define MATCHES_LOG_MAX ((size_t)1 << 30)
-#define NO_CATEGORY     "(none)"
+#define NO_CATEGORY "(none)"
 
 /* The run as a whole. */
 struct run {
@@ -40,13 +44,7 @@ struct cohort {
 
 char *jv_playoff_matches_path(const char *results_jsonl)
 {
-    if (g_str_has_suffix(results_jsonl, ".jsonl")) {
-        char *stem = g_strndup(results_jsonl, strlen(results_jsonl) - strlen(".jsonl"));
-        char *out = g_strconcat(stem, ".matches.jsonl", NULL);
-        g_free(stem);
-        return out;
-    }
-    return g_strconcat(results_jsonl, ".matches.jsonl", NULL);
+    return jv_layout_matches_path(results_jsonl);
 }
 
 static char *match_key(const char *category, int round, const char *a, const char *b)
@@ -59,6 +57,24 @@ static char *match_key(const char *category, int round, const char *a, const cha
     return g_strdup_printf("%s\x1f%d\x1f%s\x1f%s", category, round, a, b);
 }
 
+/* Takes one line of the matches log into run->logged; a line that is no match is warned about. */
+static bool log_line(const struct jv_jsonl_line *line, void *user)
+{
+    struct run *r = user;
+    json_t *m = line->obj;
+    const char *cat = json_string_value(json_object_get(m, "category"));
+    const char *a = json_string_value(json_object_get(m, "a"));
+    const char *b = json_string_value(json_object_get(m, "b"));
+    json_t *round = json_object_get(m, "round");
+    if (!cat || !a || !b || !json_is_integer(round)) {
+        jv_warn("%s:%zu: not a match record, skipped", r->log_path, line->lineno);
+        return true;
+    }
+    g_hash_table_replace(r->logged, match_key(cat, (int)json_integer_value(round), a, b),
+                         json_incref(m));
+    return true;
+}
+
 /*
  * Reads the matches log (if any) into run->logged, drops a torn last line (a
  * write cut short by a kill) and opens the log for appends.
@@ -68,56 +84,21 @@ static int load_log(struct run *r, GError **err)
     r->fd = -1;
     if (!r->log_path)
         return 0;
-    char *text = NULL;
-    size_t len = 0;
     if (g_file_test(r->log_path, G_FILE_TEST_EXISTS)) {
-        text = jv_read_file(r->log_path, MATCHES_LOG_MAX, &len, err);
-        if (!text)
+        struct jv_jsonl_stats st;
+        if (jv_jsonl_read(r->log_path, JV_LIMIT_MATCHES_LOG, log_line, r, &st, err) < 0)
             return -1;
-        size_t keep = len;
-        while (keep > 0 && text[keep - 1] != '\n')
-            keep--;
-        if (keep != len) {
-            if (truncate(r->log_path, (off_t)keep) != 0) {
+        if (st.torn) {
+            if (truncate(r->log_path, st.torn_offset) != 0) {
                 g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot drop the torn last line of %s: %s",
                             r->log_path, g_strerror(errno));
-                g_free(text);
                 return -1;
             }
             jv_warn("%s: dropped a torn last line", r->log_path);
-            text[keep] = '\0';
         }
     }
     r->fd = jv_open_append(r->log_path, err);
-    if (r->fd < 0) {
-        g_free(text);
-        return -1;
-    }
-    if (!text)
-        return 0;
-    size_t lineno = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        if (!*line)
-            continue;
-        json_error_t jerr;
-        json_t *m = json_loads(line, 0, &jerr);
-        const char *cat = json_string_value(json_object_get(m, "category"));
-        const char *a = json_string_value(json_object_get(m, "a"));
-        const char *b = json_string_value(json_object_get(m, "b"));
-        json_t *round = json_object_get(m, "round");
-        if (!cat || !a || !b || !json_is_integer(round)) {
-            jv_warn("%s:%zu: not a match record, skipped", r->log_path, lineno);
-            json_decref(m);
-            continue;
-        }
-        g_hash_table_replace(r->logged, match_key(cat, (int)json_integer_value(round), a, b), m);
-    }
-    g_free(text);
-    return 0;
+    return r->fd < 0 ? -1 : 0;
 }
 
 static void write_match(struct run *r, const struct jv_playoff_job *job)
@@ -135,18 +116,9 @@ static void write_match(struct run *r, const struct jv_playoff_job *job)
                  json_pack("{s:s, s:s, s:s, s:O, s:f, s:O}", "category", job->category, "a",
                            job->path_a, "b", job->path_b, "winner", json_object_get(line, "winner"),
                            "latency", job->latency_s, "tokens", json_object_get(line, "tokens")));
-    if (r->fd >= 0 && !r->write_error) {
-        char *text = json_dumps(line, JSON_COMPACT);
-        size_t len = strlen(text);
-        char *full = g_malloc(len + 2);
-        memcpy(full, text, len);
-        full[len] = '\n';
-        full[len + 1] = '\0';
-        if (jv_write_all(r->fd, full, len + 1, r->log_path, &r->write_error) < 0)
-            jv_warn("%s", r->write_error->message);
-        g_free(full);
-        free(text);
-    }
+    if (r->fd >= 0 && !r->write_error &&
+        jv_jsonl_append(r->fd, line, r->log_path, NULL, &r->write_error) < 0)
+        jv_warn("%s", r->write_error->message);
     json_decref(line);
 }
 
@@ -231,6 +203,12 @@ static bool replay(struct cohort *c, struct jv_playoff_job *job)
     return true;
 }
 
+/*
+ * Plays one round of a cohort: pairs already in the matches log are replayed
+ * from it, the others are handed to the judge together; then every result
+ * goes to the schedule in pair order. Returns 0, or -1 with err when the
+ * judge stopped.
+ */
 static int run_round(struct cohort *c, int round, GArray *pairs, GError **err)
 {
     struct run *r = c->run;
@@ -279,11 +257,11 @@ static int run_round(struct cohort *c, int round, GArray *pairs, GError **err)
 
 static double initial_score(const json_t *rec)
 {
-    json_t *init = json_object_get(rec, "pairwise_score_initial");
-    if (json_is_number(init))
-        return json_number_value(init);
-    json_t *t = json_object_get(rec, "critique_total");
-    return json_is_number(t) ? json_number_value(t) : NAN;
+    double v;
+    if (jv_record_num(rec, JV_REC_PAIRWISE_SCORE_INITIAL, &v) ||
+        jv_record_num(rec, JV_REC_CRITIQUE_TOTAL, &v))
+        return v;
+    return NAN;
 }
 
 static void set_award(const struct jv_playoff_params *p, json_t *rec, int score)
@@ -291,41 +269,39 @@ static void set_award(const struct jv_playoff_params *p, json_t *rec, int score)
     if (!p->award_for)
         return;
     char *award = p->award_for(p->user, score);
-    json_object_set_new(rec, "critique_award", award ? json_string(award) : json_null());
+    jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD, award);
     g_free(award);
 }
 
-static const char *const pairwise_fields[] = {
-    "pairwise_score_initial", "pairwise_wins",     "pairwise_comparisons",
-    "pairwise_win_ratio",     "pairwise_strength", "stage3_duration_seconds",
+static const enum jv_rec pairwise_fields[] = {
+    JV_REC_PAIRWISE_SCORE_INITIAL, JV_REC_PAIRWISE_WINS,     JV_REC_PAIRWISE_COMPARISONS,
+    JV_REC_PAIRWISE_WIN_RATIO,     JV_REC_PAIRWISE_STRENGTH, JV_REC_STAGE3_DURATION_SECONDS,
 };
 
 /* Undoes an earlier playoff on this record: back to the Stage 2 score. */
 static void reset_record(const struct jv_playoff_params *p, json_t *rec)
 {
-    json_t *init = json_object_get(rec, "pairwise_score_initial");
-    if (!json_is_number(init))
+    double init;
+    if (!jv_record_num(rec, JV_REC_PAIRWISE_SCORE_INITIAL, &init))
         return;
-    int score = (int)lround(json_number_value(init));
-    json_object_set_new(rec, "critique_total", json_integer(score));
+    int score = (int)lround(init);
+    jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, score);
     set_award(p, rec, score);
     for (size_t i = 0; i < JV_ARRAY_LEN(pairwise_fields); i++)
-        json_object_set_new(rec, pairwise_fields[i], json_null());
+        jv_record_set(rec, pairwise_fields[i], NULL);
 }
 
 static const char *category_of(const json_t *rec)
 {
-    const char *c = json_string_value(json_object_get(rec, "competition_category"));
+    const char *c = jv_record_str(rec, JV_REC_COMPETITION_CATEGORY);
     return c && *c ? c : NO_CATEGORY;
 }
 
 static gint by_path(gconstpointer a, gconstpointer b, gpointer data)
 {
     json_t *records = data;
-    const char *pa =
-        json_string_value(json_object_get(json_array_get(records, *(const size_t *)a), "image"));
-    const char *pb =
-        json_string_value(json_object_get(json_array_get(records, *(const size_t *)b), "image"));
+    const char *pa = jv_record_str(json_array_get(records, *(const size_t *)a), JV_REC_IMAGE);
+    const char *pb = jv_record_str(json_array_get(records, *(const size_t *)b), JV_REC_IMAGE);
     return strcmp(pa, pb);
 }
 
@@ -345,13 +321,13 @@ static void finish_cohort(struct cohort *c)
     jv_adjust_classic(e, c->n);
     for (unsigned i = 0; i < c->n; i++) {
         json_t *rec = json_array_get(c->records, c->rec[i]);
-        json_object_set_new(rec, "pairwise_score_initial", json_integer(e[i].initial));
-        json_object_set_new(rec, "pairwise_wins", json_integer(e[i].wins));
-        json_object_set_new(rec, "pairwise_comparisons", json_integer(e[i].comparisons));
-        json_object_set_new(rec, "pairwise_win_ratio", json_real(jv_adjust_win_ratio(&e[i])));
-        json_object_set_new(rec, "pairwise_strength", json_real(e[i].strength));
-        json_object_set_new(rec, "stage3_duration_seconds", json_real(c->latency[i]));
-        json_object_set_new(rec, "critique_total", json_integer(e[i].score));
+        jv_record_set_int(rec, JV_REC_PAIRWISE_SCORE_INITIAL, e[i].initial);
+        jv_record_set_int(rec, JV_REC_PAIRWISE_WINS, e[i].wins);
+        jv_record_set_int(rec, JV_REC_PAIRWISE_COMPARISONS, e[i].comparisons);
+        jv_record_set_num(rec, JV_REC_PAIRWISE_WIN_RATIO, jv_adjust_win_ratio(&e[i]));
+        jv_record_set_num(rec, JV_REC_PAIRWISE_STRENGTH, e[i].strength);
+        jv_record_set_num(rec, JV_REC_STAGE3_DURATION_SECONDS, c->latency[i]);
+        jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, e[i].score);
         set_award(p, rec, e[i].score);
     }
     g_free(e);
@@ -367,6 +343,13 @@ static uint64_t category_seed(uint64_t seed, const char *category)
     return seed ^ h;
 }
 
+/*
+ * The playoff of one category: picks the eligible members (score at least
+ * the threshold, image still there), plays the scheduled rounds and writes
+ * the adjusted figures into their records; fills the category's entry of
+ * `per_cat`. Fewer than two eligible entries is a note, not an error.
+ * Returns 0, or -1 with err when a round failed.
+ */
 static int run_category(struct run *r, json_t *records, const char *category, GArray *members,
                         json_t *per_cat, GError **err)
 {
@@ -377,7 +360,7 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
         size_t idx = g_array_index(members, size_t, k);
         json_t *rec = json_array_get(records, idx);
         double score = initial_score(rec);
-        const char *path = json_string_value(json_object_get(rec, "image"));
+        const char *path = jv_record_str(rec, JV_REC_IMAGE);
         if (isnan(score) || score < p->threshold || !path)
             continue;
         if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
@@ -411,7 +394,7 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
     double *initial = g_new(double, c.n);
     for (size_t i = 0; i < c.n; i++) {
         json_t *rec = json_array_get(records, c.rec[i]);
-        c.path[i] = json_string_value(json_object_get(rec, "image"));
+        c.path[i] = jv_record_str(rec, JV_REC_IMAGE);
         initial[i] = initial_score(rec);
     }
     int rounds = jv_schedule_comparisons(p->rounds, p->competition_rounds, c.n);

@@ -1,31 +1,15 @@
 /*
- * report.h - reading run manifests (SPEC 4.1) back: validation, a terminal
- * summary of one run, and two runs side by side with ratios (`judge-vision
- * report`, `judge-vision bench`).
+ * report.h - run manifests (SPEC 4.1) read back: a terminal summary of one
+ * run, and two runs side by side with ratios (`judge-vision report`,
+ * `judge-vision bench`). Loading and validating a manifest belong to
+ * outputs/manifest.h (included here for the callers of both).
  */
 #ifndef JV_REPORT_H
 #define JV_REPORT_H
 
 #include <jansson.h>
 
-/*
- * Checks the keys and types a manifest must have: run_id, tool_version,
- * git_commit (strings), git_dirty (boolean), command (array), parameters
- * (object), stages (array of objects with a string name and a number-or-null
- * duration_seconds), started (string), finished (string or null),
- * wall_seconds (number or null), status (running|complete|interrupted|
- * failed). The optional sections prompt, images, iqa_cache, critique,
- * pairwise, gpu, server_metrics must be objects (or null) when present, and
- * the figures inside them numbers (or null). Returns 0, or -1 with a message
- * naming the key (JV_ERR_PARSE).
- */
-int jv_manifest_validate(const json_t *m, GError **err);
-
-/*
- * Reads, parses and validates the manifest at `path` (new reference), or NULL
- * with an error naming the file and what is wrong with it.
- */
-json_t *jv_manifest_load(const char *path, GError **err);
+#include "outputs/manifest.h"
 
 /*
  * Prints a readable summary of manifest `a` to `out`, or, when `b` is given,

@@ -1,3 +1,4 @@
+/* api.c - the web page's JSON API: one handler per route behind one table. */
 #include "core/jv.h"
 
 #include <fcntl.h>
@@ -6,13 +7,11 @@
 #include <unistd.h>
 
 #include "core/fsutil.h"
+#include "core/jsonl.h"
+#include "core/limits.h"
 #include "input/registry.h"
+#include "outputs/record.h"
 #include "web/api.h"
-
-#define JV_SETTINGS_MAX (1u << 20)
-#define JV_MANIFEST_MAX (64u << 20)
-#define JV_MATCHES_MAX  (256u << 20)
-#define JV_RESULTS_MAX  (1024u << 20)
 
 /* ---- replies ---- */
 
@@ -262,7 +261,7 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
 
 static json_t *load_settings(struct jv_web_ctx *ctx)
 {
-    char *text = jv_read_file(ctx->settings_path, JV_SETTINGS_MAX, NULL, NULL);
+    char *text = jv_read_file(ctx->settings_path, JV_LIMIT_SETTINGS, NULL, NULL);
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
     g_free(text);
     if (!json_is_object(j)) {
@@ -409,11 +408,6 @@ static void h_events(struct jv_web_ctx *ctx, struct jv_web_reply *out)
 /* ---- runs ---- */
 
 /*
- * The records as the file holds them: each line is parsed (a torn or broken
- * line is left out) but re-encoded only when an override changes it, which
- * keeps a 5,000-record run quick to serve.
- */
-/*
  * The last few /api/results bodies, keyed by run id and valid while the
  * results and overrides files keep their size and mtime: the page asks again
  * after every edit and tab change.
@@ -477,79 +471,93 @@ static void reply_cached(struct jv_web_reply *out, GBytes *body)
     jv_web_reply_bytes(out, MHD_HTTP_OK, g_memdup2(data, len), len, "application/json");
 }
 
+/* The records part of an /api/results body, built line by line. */
+struct results_body {
+    GString *s;
+    json_t *ov;  /* the run's overrides (borrowed) */
+    json_t *one; /* a one-record array for jv_web_apply_overrides() */
+    bool first;
+};
+
+/*
+ * Appends one record: each line is parsed (a torn or broken line is left
+ * out) but re-encoded only when an override changes it, which keeps a
+ * 5,000-record run quick to serve.
+ */
+static bool results_line(const struct jv_jsonl_line *line, void *user)
+{
+    struct results_body *b = user;
+    if (!line->obj)
+        return true;
+    if (!b->first)
+        g_string_append_c(b->s, ',');
+    b->first = false;
+    const char *image = jv_record_str(line->obj, JV_REC_IMAGE);
+    if (image && json_object_get(b->ov, image)) {
+        json_array_append(b->one, line->obj);
+        jv_web_apply_overrides(b->one, b->ov);
+        char *d = json_dumps(line->obj, JSON_COMPACT);
+        g_string_append(b->s, d ? d : "null");
+        free(d);
+        json_array_clear(b->one);
+    } else {
+        size_t n = line->len;
+        while (n > 0 && (line->text[n - 1] == '\r' || line->text[n - 1] == ' '))
+            n--;
+        g_string_append_len(b->s, line->text, (gssize)n);
+    }
+    return true;
+}
+
+/*
+ * {run, name, overrides, fields, records}: `fields` is the record schema's
+ * key list (outputs/record.h), in the order the writer emits them.
+ */
+static GBytes *results_body(const struct jv_web_run *run, GError **err)
+{
+    json_t *ov = jv_web_run_load_overrides(run, err);
+    if (!ov)
+        return NULL;
+    json_t *head = json_pack("{s:s, s:s, s:O, s:o}", "run", run->id, "name", run->name, "overrides",
+                             ov, "fields", jv_record_keys_json());
+    char *hs = json_dumps(head, JSON_COMPACT);
+    json_decref(head);
+    struct results_body b = {.s = g_string_new(NULL), .ov = ov, .one = json_array(), .first = true};
+    g_string_append_len(b.s, hs, (gssize)strlen(hs) - 1); /* without the closing brace */
+    free(hs);
+    g_string_append(b.s, ",\"records\":[");
+    int rc = jv_jsonl_read(run->results, JV_LIMIT_RESULTS, results_line, &b, NULL, err);
+    g_string_append(b.s, "]}");
+    json_decref(b.one);
+    json_decref(ov);
+    if (rc < 0) {
+        g_string_free(b.s, TRUE);
+        return NULL;
+    }
+    return g_string_free_to_bytes(b.s);
+}
+
 static void h_results(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
     char *key = results_cache_key(run);
-    GBytes *cached = key ? results_cache_get(key) : NULL;
-    if (cached) {
-        reply_cached(out, cached);
-        g_bytes_unref(cached);
-        g_free(key);
-        jv_web_run_free(run);
-        return;
-    }
+    GBytes *body = key ? results_cache_get(key) : NULL;
     GError *e = NULL;
-    size_t len = 0;
-    char *text = NULL;
-    json_t *ov = jv_web_run_load_overrides(run, &e);
-    if (ov)
-        text = jv_read_file(run->results, JV_RESULTS_MAX, &len, &e);
-    if (!text) {
-        json_decref(ov);
-        jv_web_run_free(run);
-        g_free(key);
+    if (!body) {
+        body = results_body(run, &e);
+        if (body && key)
+            results_cache_put(key, body);
+    }
+    jv_web_run_free(run);
+    g_free(key);
+    if (!body) {
         reply_gerror(out, e);
         return;
     }
-    json_t *head = json_pack("{s:s, s:s, s:O}", "run", run->id, "name", run->name, "overrides", ov);
-    char *hs = json_dumps(head, JSON_COMPACT);
-    json_decref(head);
-    GString *s = g_string_sized_new(len + 256);
-    g_string_append_len(s, hs, (gssize)strlen(hs) - 1); /* without the closing brace */
-    free(hs);
-    g_string_append(s, ",\"records\":[");
-    bool first = true;
-    json_t *one = json_array();
-    for (char *p = text; p < text + len;) {
-        char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
-        char *next = p + n + 1;
-        while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
-            n--;
-        json_t *rec = n ? json_loadb(p, n, 0, NULL) : NULL;
-        if (json_is_object(rec)) {
-            if (!first)
-                g_string_append_c(s, ',');
-            first = false;
-            const char *image = json_string_value(json_object_get(rec, "image"));
-            if (image && json_object_get(ov, image)) {
-                json_array_append(one, rec);
-                jv_web_apply_overrides(one, ov);
-                char *d = json_dumps(rec, JSON_COMPACT);
-                g_string_append(s, d ? d : "null");
-                free(d);
-                json_array_clear(one);
-            } else {
-                g_string_append_len(s, p, (gssize)n);
-            }
-        }
-        json_decref(rec);
-        p = next;
-    }
-    g_string_append(s, "]}");
-    json_decref(one);
-    json_decref(ov);
-    g_free(text);
-    jv_web_run_free(run);
-    GBytes *body = g_string_free_to_bytes(s);
-    if (key)
-        results_cache_put(key, body);
     reply_cached(out, body);
     g_bytes_unref(body);
-    g_free(key);
 }
 
 static void h_overrides(struct jv_web_ctx *ctx, struct MHD_Connection *conn, const char *body,
@@ -594,24 +602,11 @@ static void h_matches(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struc
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
-    json_t *arr = json_array();
-    size_t len = 0;
-    char *text = g_file_test(run->matches, G_FILE_TEST_EXISTS)
-                     ? jv_read_file(run->matches, JV_MATCHES_MAX, &len, NULL)
-                     : NULL;
-    for (char *p = text; p && p < text + len;) {
-        char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
-        json_t *m = n ? json_loadb(p, n, 0, NULL) : NULL;
-        if (json_is_object(m))
-            json_array_append_new(arr, m);
-        else
-            json_decref(m);
-        p += n + 1;
-    }
-    g_free(text);
+    json_t *arr = g_file_test(run->matches, G_FILE_TEST_EXISTS)
+                      ? jv_web_read_objects(run->matches, JV_LIMIT_MATCHES_LOG, NULL)
+                      : NULL;
     jv_web_run_free(run);
-    jv_web_reply_json(out, MHD_HTTP_OK, arr);
+    jv_web_reply_json(out, MHD_HTTP_OK, arr ? arr : json_array());
 }
 
 static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
@@ -638,23 +633,30 @@ static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
+/*
+ * GET /api/metrics.jsonl: one line per record of the run with its timings,
+ * tokens and scores (a fixed subset of the record's fields, in that order)
+ * and the IQA metrics, served as an NDJSON download.
+ */
 static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
-    static const char *const keys[] = {"image",
-                                       "status",
-                                       "content_hash",
-                                       "duration_seconds",
-                                       "stage1_duration_seconds",
-                                       "stage2_duration_seconds",
-                                       "stage3_duration_seconds",
-                                       "timestamp_stage2_started",
-                                       "timestamp_stage2_finished",
-                                       "ttft_seconds",
-                                       "usage",
-                                       "finish_reason",
-                                       "critique_total_initial",
-                                       "critique_total",
-                                       "pairwise_comparisons"};
+    static const enum jv_rec keys[] = {
+        JV_REC_IMAGE,
+        JV_REC_STATUS,
+        JV_REC_CONTENT_HASH,
+        JV_REC_DURATION_SECONDS,
+        JV_REC_STAGE1_DURATION_SECONDS,
+        JV_REC_STAGE2_DURATION_SECONDS,
+        JV_REC_STAGE3_DURATION_SECONDS,
+        JV_REC_TIMESTAMP_STAGE2_STARTED,
+        JV_REC_TIMESTAMP_STAGE2_FINISHED,
+        JV_REC_TTFT_SECONDS,
+        JV_REC_USAGE,
+        JV_REC_FINISH_REASON,
+        JV_REC_CRITIQUE_TOTAL_INITIAL,
+        JV_REC_CRITIQUE_TOTAL,
+        JV_REC_PAIRWISE_COMPARISONS,
+    };
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
@@ -672,11 +674,11 @@ static void h_metrics(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struc
     {
         json_t *o = json_object();
         for (size_t k = 0; k < JV_ARRAY_LEN(keys); k++) {
-            json_t *v = json_object_get(r, keys[k]);
-            json_object_set(o, keys[k], v ? v : json_null());
+            json_t *v = jv_record_get(r, keys[k]);
+            json_object_set(o, jv_record_key(keys[k]), v ? v : json_null());
         }
         json_object_set(o, "metrics",
-                        json_object_get(json_object_get(r, "technical_signals"), "metrics")
+                        json_object_get(jv_record_get(r, JV_REC_TECHNICAL_SIGNALS), "metrics")
                             ?: json_null());
         char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(o);

@@ -12,7 +12,7 @@
  *   GET  /api/run        POST /api/run   POST /api/run/cancel
  *   GET  /api/events                     server-sent events: run, progress, log
  *   GET  /api/runs                       results files under the outputs dir
- *   GET  /api/results [run=ID]           {run, records, overrides}
+ *   GET  /api/results [run=ID]           {run, name, overrides, fields, records}
  *   POST /api/overrides [run=ID]         score/award edits
  *   GET  /api/manifest [run=ID, download=1]
  *   GET  /api/matches [run=ID]           the playoff log as a JSON array

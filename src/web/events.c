@@ -1,12 +1,13 @@
+/* events.c - the web server's event hub: numbered events, waiting readers, the progress poller. */
 #include "core/jv.h"
 
 #include <sys/stat.h>
 
 #include "core/fsutil.h"
+#include "core/limits.h"
 #include "web/events.h"
 
-#define JV_EVENTS_KEEP  2000
-#define JV_PROGRESS_MAX (16u << 20)
+#define JV_EVENTS_KEEP 2000
 
 struct event {
     uint64_t seq;
@@ -164,7 +165,7 @@ static gpointer poller_main(gpointer data)
         gint64 mtime = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         if (mtime == last_mtime && (gint64)st.st_size == last_size && (gint64)st.st_ino == last_ino)
             continue;
-        char *text = jv_read_file(ev->progress_path, JV_PROGRESS_MAX, NULL, NULL);
+        char *text = jv_read_file(ev->progress_path, JV_LIMIT_PROGRESS, NULL, NULL);
         if (!text)
             continue;
         json_t *j = json_loads(text, 0, NULL);

@@ -1,3 +1,4 @@
+/* runs.c - the runs the web page shows: found, read, edited (overrides), exported. */
 #include "core/jv.h"
 
 #include <sys/stat.h>
@@ -5,13 +6,18 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/jsonl.h"
+#include "core/limits.h"
+#include "outputs/layout.h"
+#include "outputs/record.h"
 #include "web/runs.h"
 
-#define JV_RESULTS_MAX    (1024u << 20)
-#define JV_MANIFEST_MAX   (64u << 20)
-#define JV_OVERRIDES_MAX  (64u << 20)
-#define JV_SCAN_DEPTH     6
-#define JV_FIRST_LINE_MAX 65536
+#define JV_SCAN_DEPTH 6
+
+/* What the page's edits add to a record they change (not record fields). */
+#define ORIGINAL_TOTAL "original_critique_total"
+#define ORIGINAL_AWARD "original_critique_award"
+#define OVERRIDE       "override"
 
 struct jv_web_runs {
     char *root;
@@ -95,19 +101,10 @@ bool jv_web_run_id_valid(const char *id)
 /* A results file, not a matches log or cache: its first line is a record. */
 static bool looks_like_results(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    char *line = g_malloc(JV_FIRST_LINE_MAX);
-    bool ok = false;
-    if (fgets(line, JV_FIRST_LINE_MAX, f)) {
-        json_t *j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
-        ok = json_is_object(j) && json_object_get(j, "image") &&
-             (json_object_get(j, "critique_total") || json_object_get(j, "schema_version"));
-        json_decref(j);
-    }
-    g_free(line);
-    fclose(f);
+    json_t *j = jv_jsonl_first(path, JV_LIMIT_RESULTS_FIRST_LINE, NULL);
+    bool ok = j && jv_record_get(j, JV_REC_IMAGE) &&
+              (jv_record_get(j, JV_REC_CRITIQUE_TOTAL) || jv_record_get(j, JV_REC_SCHEMA_VERSION));
+    json_decref(j);
     return ok;
 }
 
@@ -117,11 +114,9 @@ static void add_run(struct jv_web_runs *runs, GHashTable *table, const char *pat
     const char *rel = path + rl;
     while (*rel == '/')
         rel++;
-    char *stem = g_strndup(path, strlen(path) - strlen(".jsonl"));
-    char *manifest = g_strconcat(stem, ".metadata.json", NULL);
+    char *manifest = jv_layout_manifest_path(path);
     if (!g_file_test(manifest, G_FILE_TEST_IS_REGULAR) && !looks_like_results(path)) {
         g_free(manifest);
-        g_free(stem);
         return;
     }
     struct jv_web_run *r = g_new0(struct jv_web_run, 1);
@@ -129,12 +124,11 @@ static void add_run(struct jv_web_runs *runs, GHashTable *table, const char *pat
     memcpy(r->id, sha, JV_WEB_RUN_ID_LEN - 1);
     r->id[JV_WEB_RUN_ID_LEN - 1] = '\0';
     g_free(sha);
-    r->name = g_strndup(rel, strlen(rel) - strlen(".jsonl"));
+    r->name = jv_layout_results_stem(rel);
     r->results = g_strdup(path);
     r->manifest = manifest;
-    r->matches = g_strconcat(stem, ".matches.jsonl", NULL);
-    r->overrides = g_strconcat(stem, ".overrides.json", NULL);
-    g_free(stem);
+    r->matches = jv_layout_matches_path(path);
+    r->overrides = jv_layout_overrides_path(path);
     g_hash_table_replace(table, r->id, r);
 }
 
@@ -156,8 +150,8 @@ static void scan_dir(struct jv_web_runs *runs, GHashTable *table, const char *di
             if (S_ISDIR(st.st_mode)) {
                 if (strcmp(name, "thumbs") != 0 && strcmp(name, "gui") != 0)
                     scan_dir(runs, table, path, depth + 1);
-            } else if (S_ISREG(st.st_mode) && g_str_has_suffix(name, ".jsonl") &&
-                       !g_str_has_suffix(name, ".matches.jsonl")) {
+            } else if (S_ISREG(st.st_mode) && jv_layout_is_results_name(name) &&
+                       !jv_layout_is_matches_log(name)) {
                 add_run(runs, table, path);
             }
         }
@@ -174,7 +168,7 @@ static void rescan_locked(struct jv_web_runs *runs)
 
 static json_t *manifest_summary(const char *path)
 {
-    char *text = jv_read_file(path, JV_MANIFEST_MAX, NULL, NULL);
+    char *text = jv_read_file(path, JV_LIMIT_MANIFEST, NULL, NULL);
     if (!text)
         return json_null();
     json_t *m = json_loads(text, 0, NULL);
@@ -259,29 +253,26 @@ struct jv_web_run *jv_web_runs_find(struct jv_web_runs *runs, const char *id, GE
     return copy;
 }
 
+static bool collect_object(const struct jv_jsonl_line *line, void *user)
+{
+    if (line->obj)
+        json_array_append(user, line->obj);
+    return true;
+}
+
+json_t *jv_web_read_objects(const char *path, size_t max_bytes, GError **err)
+{
+    json_t *arr = json_array();
+    if (jv_jsonl_read(path, max_bytes, collect_object, arr, NULL, err) < 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 json_t *jv_web_run_load_records(const struct jv_web_run *run, GError **err)
 {
-    size_t len = 0;
-    char *text = jv_read_file(run->results, JV_RESULTS_MAX, &len, err);
-    if (!text)
-        return NULL;
-    json_t *arr = json_array();
-    char *p = text;
-    char *end = text + len;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (n > 0) {
-            json_t *j = json_loadb(p, n, 0, NULL);
-            if (json_is_object(j))
-                json_array_append_new(arr, j);
-            else
-                json_decref(j);
-        }
-        p += n + 1;
-    }
-    g_free(text);
-    return arr;
+    return jv_web_read_objects(run->results, JV_LIMIT_RESULTS, err);
 }
 
 char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, size_t idx,
@@ -315,7 +306,7 @@ char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, 
         json_t *r;
         json_array_foreach(records, i, r)
         {
-            const char *img = json_string_value(json_object_get(r, "image"));
+            const char *img = jv_record_str(r, JV_REC_IMAGE);
             g_ptr_array_add(l->paths, img && g_path_is_absolute(img) ? g_strdup(img) : NULL);
         }
         json_decref(records);
@@ -337,7 +328,7 @@ static json_t *load_overrides_file(const char *path, GError **err)
 {
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
         return json_pack("{s:i, s:{}}", "schema_version", 1, "overrides");
-    char *text = jv_read_file(path, JV_OVERRIDES_MAX, NULL, err);
+    char *text = jv_read_file(path, JV_LIMIT_OVERRIDES, NULL, err);
     if (!text)
         return NULL;
     json_error_t je;
@@ -370,23 +361,23 @@ void jv_web_apply_overrides(json_t *records, json_t *overrides)
         return;
     json_array_foreach(records, i, rec)
     {
-        const char *image = json_string_value(json_object_get(rec, "image"));
+        const char *image = jv_record_str(rec, JV_REC_IMAGE);
         json_t *ov = image ? json_object_get(overrides, image) : NULL;
         if (!json_is_object(ov))
             continue;
         json_t *score = json_object_get(ov, "score");
         json_t *award = json_object_get(ov, "award");
         if (json_is_integer(score)) {
-            json_t *orig = json_object_get(rec, "critique_total");
-            json_object_set(rec, "original_critique_total", orig ? orig : json_null());
-            json_object_set(rec, "critique_total", score);
+            json_t *orig = jv_record_get(rec, JV_REC_CRITIQUE_TOTAL);
+            json_object_set(rec, ORIGINAL_TOTAL, orig ? orig : json_null());
+            jv_record_set(rec, JV_REC_CRITIQUE_TOTAL, json_incref(score));
         }
         if (json_is_string(award)) {
-            json_t *orig = json_object_get(rec, "critique_award");
-            json_object_set(rec, "original_critique_award", orig ? orig : json_null());
-            json_object_set(rec, "critique_award", award);
+            json_t *orig = jv_record_get(rec, JV_REC_CRITIQUE_AWARD);
+            json_object_set(rec, ORIGINAL_AWARD, orig ? orig : json_null());
+            jv_record_set(rec, JV_REC_CRITIQUE_AWARD, json_incref(award));
         }
-        json_object_set(rec, "override", ov);
+        json_object_set(rec, OVERRIDE, ov);
     }
 }
 
@@ -415,13 +406,13 @@ static int apply_edit(json_t *ov, json_t *edit, json_t *records, GError **err)
                         "record index %" JSON_INTEGER_FORMAT " out of range", n);
             return -1;
         }
-        image = json_string_value(json_object_get(json_array_get(records, (size_t)n), "image"));
+        image = jv_record_str(json_array_get(records, (size_t)n), JV_REC_IMAGE);
     } else if (json_is_string(img)) {
         size_t i;
         json_t *rec;
         json_array_foreach(records, i, rec)
         {
-            const char *s = json_string_value(json_object_get(rec, "image"));
+            const char *s = jv_record_str(rec, JV_REC_IMAGE);
             if (s && strcmp(s, json_string_value(img)) == 0) {
                 image = s;
                 break;
@@ -550,8 +541,8 @@ static void csv_num(GString *s, json_t *v)
 
 static const char *category_of(json_t *r)
 {
-    const char *c = json_string_value(json_object_get(r, "competition_category"));
-    return c ? c : json_string_value(json_object_get(r, "critique_category"));
+    const char *c = jv_record_str(r, JV_REC_COMPETITION_CATEGORY);
+    return c ? c : jv_record_str(r, JV_REC_CRITIQUE_CATEGORY);
 }
 
 static gint cmp_final(gconstpointer a, gconstpointer b)
@@ -561,12 +552,11 @@ static gint cmp_final(gconstpointer a, gconstpointer b)
     int c = g_strcmp0(category_of(ra), category_of(rb));
     if (c)
         return c;
-    double sa = json_number_value(json_object_get(ra, "critique_total"));
-    double sb = json_number_value(json_object_get(rb, "critique_total"));
+    double sa = json_number_value(jv_record_get(ra, JV_REC_CRITIQUE_TOTAL));
+    double sb = json_number_value(jv_record_get(rb, JV_REC_CRITIQUE_TOTAL));
     if (sa != sb)
         return sa < sb ? 1 : -1;
-    return g_strcmp0(json_string_value(json_object_get(ra, "image")),
-                     json_string_value(json_object_get(rb, "image")));
+    return g_strcmp0(jv_record_str(ra, JV_REC_IMAGE), jv_record_str(rb, JV_REC_IMAGE));
 }
 
 char *jv_web_export_csv(json_t *records)
@@ -581,16 +571,16 @@ char *jv_web_export_csv(json_t *records)
     g_ptr_array_sort(rows, cmp_final);
     for (guint k = 0; k < rows->len; k++) {
         r = g_ptr_array_index(rows, k);
-        const char *image = json_string_value(json_object_get(r, "image"));
+        const char *image = jv_record_str(r, JV_REC_IMAGE);
         char *base = image ? g_path_get_basename(image) : NULL;
-        const char *title = json_string_value(json_object_get(r, "image_title"));
+        const char *title = jv_record_str(r, JV_REC_IMAGE_TITLE);
         if (!title || !*title)
-            title = json_string_value(json_object_get(r, "critique_title"));
-        json_t *baseline = json_object_get(r, "pairwise_score_initial");
+            title = jv_record_str(r, JV_REC_CRITIQUE_TITLE);
+        json_t *baseline = jv_record_get(r, JV_REC_PAIRWISE_SCORE_INITIAL);
         if (!baseline || json_is_null(baseline))
-            baseline = json_object_get(r, "original_critique_total");
-        json_t *ts = json_object_get(r, "technical_signals");
-        json_t *comp = json_object_get(r, "compliance");
+            baseline = json_object_get(r, ORIGINAL_TOTAL);
+        json_t *ts = jv_record_get(r, JV_REC_TECHNICAL_SIGNALS);
+        json_t *comp = jv_record_get(r, JV_REC_COMPLIANCE);
         json_t *passed = json_object_get(comp, "passed");
 
         csv_text(s, category_of(r));
@@ -599,27 +589,27 @@ char *jv_web_export_csv(json_t *records)
         g_string_append_c(s, ',');
         csv_text(s, title);
         g_string_append_c(s, ',');
-        csv_text(s, json_string_value(json_object_get(r, "style_inference")));
+        csv_text(s, jv_record_str(r, JV_REC_STYLE_INFERENCE));
         g_string_append_c(s, ',');
-        csv_num(s, json_object_get(r, "critique_total"));
+        csv_num(s, jv_record_get(r, JV_REC_CRITIQUE_TOTAL));
         g_string_append_c(s, ',');
         csv_num(s, baseline);
         g_string_append_c(s, ',');
-        csv_text(s, json_string_value(json_object_get(r, "critique_award")));
+        csv_text(s, jv_record_str(r, JV_REC_CRITIQUE_AWARD));
         g_string_append_c(s, ',');
-        g_string_append(s, json_object_get(r, "override") ? "yes" : "");
+        g_string_append(s, json_object_get(r, OVERRIDE) ? "yes" : "");
         g_string_append_c(s, ',');
-        csv_num(s, json_object_get(r, "pairwise_wins"));
+        csv_num(s, jv_record_get(r, JV_REC_PAIRWISE_WINS));
         g_string_append_c(s, ',');
-        csv_num(s, json_object_get(r, "pairwise_comparisons"));
+        csv_num(s, jv_record_get(r, JV_REC_PAIRWISE_COMPARISONS));
         g_string_append_c(s, ',');
-        csv_num(s, json_object_get(r, "pairwise_win_ratio"));
+        csv_num(s, jv_record_get(r, JV_REC_PAIRWISE_WIN_RATIO));
         g_string_append_c(s, ',');
         csv_text(s, json_string_value(json_object_get(ts, "notes")));
         g_string_append_c(s, ',');
         g_string_append(s, json_is_boolean(passed) ? (json_is_true(passed) ? "yes" : "no") : "");
         g_string_append_c(s, ',');
-        csv_text(s, json_string_value(json_object_get(r, "status")));
+        csv_text(s, jv_record_str(r, JV_REC_STATUS));
         g_string_append_c(s, ',');
         csv_text(s, image);
         g_string_append(s, "\r\n");

@@ -4,8 +4,8 @@
  * matches log (<stem>.matches.jsonl) and the page's edits
  * (<stem>.overrides.json).
  *
- * The page names a run only by an opaque id (16 hex digits of the SHA-256 of
- * the results path relative to the outputs root) that this module assigned
+ * The file names come from outputs/layout.h. The page names a run only by an opaque id (16 hex
+ * digits of the SHA-256 of the results path relative to the outputs root) that this module assigned
  * when it listed the runs; no path from the client is ever opened. The
  * results file is only read; score and award edits go to the overrides file,
  * replaced atomically, and are applied to the records when they are served.
@@ -53,8 +53,16 @@ bool jv_web_run_id_valid(const char *id);
 struct jv_web_run *jv_web_runs_find(struct jv_web_runs *runs, const char *id, GError **err);
 
 /*
+ * The JSON objects of the JSONL file at `path`, in file order, as a JSON
+ * array (new reference); lines that are not a JSON object and a torn last
+ * line are left out (core/jsonl.h). NULL with err when the file cannot be
+ * read or is larger than `max_bytes` (core/limits.h).
+ */
+json_t *jv_web_read_objects(const char *path, size_t max_bytes, GError **err);
+
+/*
  * Reads the results file: a JSON array (new reference) of the records in file
- * order; lines that are not a JSON object (a torn last line) are skipped.
+ * order; lines that are not a JSON object and a torn last line are skipped.
  */
 json_t *jv_web_run_load_records(const struct jv_web_run *run, GError **err);
 

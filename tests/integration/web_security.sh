@@ -128,6 +128,16 @@ done
 expect 404 "${URL}api/thumb?run=$RUN&idx=4&size=64"
 expect 400 "${URL}api/manifest?run=..%2F..%2Fetc%2Fpasswd"
 expect 400 "${URL}api/results?run=$WORK/outputs/results/r.jsonl"
+# /api/results names the record schema's fields, in the writer's order.
+expect 200 "${URL}api/results?run=$RUN"
+"$PY" - "$WORK/body" <<'PYEOF' || fail "/api/results lacks the schema's fields"
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["fields"]
+assert f[0] == "schema_version" and f[1] == "run_id" and f[2] == "image", f
+assert len(f) == len(set(f)) and "critique_total" in f and "pairwise_strength" in f, f
+assert len(d["records"]) == 5, len(d["records"])
+PYEOF
 IMG=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["image"])' "$WORK/outputs/results/r.jsonl")
 expect 200 "${URL}api/image?run=$RUN&idx=0"
 cmp -s "$WORK/body" "$IMG" || fail "image bytes differ from the record's file"

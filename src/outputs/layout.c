@@ -1,0 +1,70 @@
+/* layout.c - the one derivation of output file names from the results path. */
+#include "core/jv.h"
+
+#include "outputs/layout.h"
+
+#define RESULTS_EXT      ".jsonl"
+#define MANIFEST_SUFFIX  ".metadata.json"
+#define MATCHES_SUFFIX   ".matches.jsonl"
+#define OVERRIDES_SUFFIX ".overrides.json"
+
+bool jv_layout_is_results_name(const char *path)
+{
+    return g_str_has_suffix(path, RESULTS_EXT);
+}
+
+bool jv_layout_is_matches_log(const char *path)
+{
+    return g_str_has_suffix(path, MATCHES_SUFFIX);
+}
+
+char *jv_layout_results_stem(const char *path)
+{
+    if (jv_layout_is_results_name(path))
+        return g_strndup(path, strlen(path) - strlen(RESULTS_EXT));
+    return g_strdup(path);
+}
+
+/* `results` with `suffix` in place of ".jsonl" (or after it, for another name). */
+static char *beside(const char *results, const char *suffix)
+{
+    char *stem = jv_layout_results_stem(results);
+    char *out = g_strconcat(stem, suffix, NULL);
+    g_free(stem);
+    return out;
+}
+
+char *jv_layout_manifest_path(const char *results)
+{
+    const char *dot = strrchr(results, '.');
+    const char *slash = strrchr(results, '/');
+    size_t stem = (dot && (!slash || dot > slash)) ? (size_t)(dot - results) : strlen(results);
+    return g_strdup_printf("%.*s" MANIFEST_SUFFIX, (int)stem, results);
+}
+
+char *jv_layout_matches_path(const char *results)
+{
+    return beside(results, MATCHES_SUFFIX);
+}
+
+char *jv_layout_overrides_path(const char *results)
+{
+    return beside(results, OVERRIDES_SUFFIX);
+}
+
+char *jv_layout_progress_in(const char *outputs_dir)
+{
+    return g_build_filename(outputs_dir, JV_LAYOUT_PROGRESS_REL, NULL);
+}
+
+char *jv_layout_bench_dir(const char *results)
+{
+    char *dir = g_path_get_dirname(results);
+    char *base = g_path_get_basename(dir);
+    char *root = strcmp(base, JV_LAYOUT_RESULTS_DIR) == 0 ? g_path_get_dirname(dir) : g_strdup(dir);
+    char *bench = g_build_filename(root, JV_LAYOUT_BENCH_DIR, NULL);
+    g_free(root);
+    g_free(base);
+    g_free(dir);
+    return bench;
+}
