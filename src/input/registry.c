@@ -167,7 +167,7 @@ static bool fill(struct jv_competition *c, json_t *t, const char *path, GError *
     if (!get_string(t, "name", &c->name, path, c->id, err) ||
         !get_strv(t, "categories", &c->categories, path, c->id, err) ||
         !get_bands(c, t, path, err) || !get_strv(t, "awards", &c->awards, path, c->id, err) ||
-        !get_int(t, "pairwise_rounds", &c->pairwise_rounds, path, c->id, err) ||
+        !get_int(t, "pairwise_rounds", &c->playoff_rounds, path, c->id, err) ||
         !get_string(t, "notes", &c->notes, path, c->id, err))
         return false;
     if (!c->name)
@@ -315,7 +315,7 @@ json_t *jv_competition_to_json(const struct jv_competition *c)
         "{s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:O, s:O, s:{s:o, s:o, s:o, s:o, "
         "s:o, s:o, s:o}, s:O}",
         "id", c->id, "name", c->name, "categories", strv_json(c->categories), "score_bands", bands,
-        "awards", strv_json(c->awards), "pairwise_rounds", c->pairwise_rounds, "notes",
+        "awards", strv_json(c->awards), "pairwise_rounds", c->playoff_rounds, "notes",
         c->notes ? json_string(c->notes) : json_null(), "anchors", c->anchors, "rules", c->rules,
         "limits", "max_width", int_or_null(c->max_width), "max_height", int_or_null(c->max_height),
         "min_width", int_or_null(c->min_width), "min_height", int_or_null(c->min_height), "borders",

@@ -33,12 +33,12 @@ struct jv_competition {
     char **categories; /* NULL-terminated */
     struct jv_band *bands;
     size_t n_bands;
-    char **awards; /* NULL-terminated, best first */
-    int pairwise_rounds;
-    char *notes;     /* NULL when absent */
-    json_t *anchors; /* owned; the `anchors` array as written (empty if absent) */
-    json_t *rules;   /* owned; every key of the rules table (empty object if absent) */
-    json_t *extra;   /* owned; competition keys this module does not interpret */
+    char **awards;      /* NULL-terminated, best first */
+    int playoff_rounds; /* the registry's pairwise_rounds */
+    char *notes;        /* NULL when absent */
+    json_t *anchors;    /* owned; the `anchors` array as written (empty if absent) */
+    json_t *rules;      /* owned; every key of the rules table (empty object if absent) */
+    json_t *extra;      /* owned; competition keys this module does not interpret */
     int max_width, max_height, min_width, min_height; /* 0 = no limit */
     char *borders;                                    /* NULL when the rules do not say */
     char *manipulation;                               /* NULL when the rules do not say */

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-enum jv_progress_stage { JV_PROG_IQA = 0, JV_PROG_CRITIQUE, JV_PROG_PAIRWISE, JV_PROG_NSTAGES };
+enum jv_progress_stage { JV_PROG_IQA = 0, JV_PROG_CRITIQUE, JV_PROG_PLAYOFF, JV_PROG_NSTAGES };
 
 struct jv_progress {
     char *path;

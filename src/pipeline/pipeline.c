@@ -761,7 +761,7 @@ int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcom
             goto out;
         }
     }
-    if (o->stage == JV_STAGE_PAIRWISE)
+    if (o->stage == JV_STAGE_PLAYOFF)
         run_playoff_only(&r);
     else
         discover_and_run(&r);

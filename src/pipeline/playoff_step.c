@@ -52,9 +52,9 @@ static void on_progress(void *user, const char *category, size_t done, size_t to
             all_done += ((size_t *)v)[0];
             all_total += ((size_t *)v)[1];
         }
-        c->progress->total[JV_PROG_PAIRWISE] = all_total;
-        c->progress->done[JV_PROG_PAIRWISE] = all_done > 0 ? all_done - 1 : 0;
-        jv_progress_step(c->progress, JV_PROG_PAIRWISE, category, msg);
+        c->progress->total[JV_PROG_PLAYOFF] = all_total;
+        c->progress->done[JV_PROG_PLAYOFF] = all_done > 0 ? all_done - 1 : 0;
+        jv_progress_step(c->progress, JV_PROG_PLAYOFF, category, msg);
     } else if (c->progress) {
         g_free(c->progress->message);
         c->progress->message = g_strdup(msg);
@@ -124,7 +124,7 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     struct jv_playoff_params p = {
         .threshold = o->playoff.threshold,
         .rounds = o->playoff.rounds,
-        .competition_rounds = c ? c->pairwise_rounds : 0,
+        .competition_rounds = c ? c->playoff_rounds : 0,
         .seed = o->playoff.seed,
         .schedule = o->playoff.schedule,
         .matches_log = log_path,
@@ -134,7 +134,7 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
         .user = &cx,
     };
     if (progress) {
-        jv_progress_set_total(progress, JV_PROG_PAIRWISE, 0);
+        jv_progress_set_total(progress, JV_PROG_PLAYOFF, 0);
         jv_progress_phase(progress, "pairwise", "running", "head-to-head playoff");
     }
     jv_log_event(JV_LOG_INFO, "stage_start", json_pack("{s:s}", "stage", "pairwise"));

@@ -17,7 +17,7 @@ _Static_assert(sizeof(enum jv_playoff_schedule) == sizeof(int), "schedule int-si
 
 static const char *const stage_names[] = {
     [JV_STAGE_FULL] = "full",         [JV_STAGE_IQA] = "iqa",
-    [JV_STAGE_CRITIQUE] = "critique", [JV_STAGE_PAIRWISE] = "pairwise",
+    [JV_STAGE_CRITIQUE] = "critique", [JV_STAGE_PLAYOFF] = "pairwise",
     [JV_STAGE_TWO_PASS] = "two-pass",
 };
 
@@ -27,9 +27,9 @@ const char *jv_stage_mode_name(enum jv_stage_mode m)
 }
 
 static const struct jv_opt_choice stage_choices[] = {
-    {"iqa", JV_STAGE_IQA, false},           {"critique", JV_STAGE_CRITIQUE, false},
-    {"pairwise", JV_STAGE_PAIRWISE, false}, {"two-pass", JV_STAGE_TWO_PASS, false},
-    {"full", JV_STAGE_FULL, false},         {NULL, 0, false},
+    {"iqa", JV_STAGE_IQA, false},          {"critique", JV_STAGE_CRITIQUE, false},
+    {"pairwise", JV_STAGE_PLAYOFF, false}, {"two-pass", JV_STAGE_TWO_PASS, false},
+    {"full", JV_STAGE_FULL, false},        {NULL, 0, false},
 };
 
 static const struct jv_opt_choice log_level_choices[] = {
@@ -248,7 +248,7 @@ void jv_run_config_copy(struct jv_run_config *dst, const struct jv_run_config *s
 
 int jv_run_config_finish(struct jv_run_config *o, GError **err)
 {
-    if (o->stage != JV_STAGE_PAIRWISE && (!o->input_dirs || !o->input_dirs[0])) {
+    if (o->stage != JV_STAGE_PLAYOFF && (!o->input_dirs || !o->input_dirs[0])) {
         g_set_error(err, JV_ERROR, JV_ERR_USAGE, "no photos given: use -i FOLDER (see --help)");
         return -1;
     }

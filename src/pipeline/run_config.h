@@ -25,7 +25,7 @@ enum jv_stage_mode {
     JV_STAGE_FULL = 0, /* IQA and critique overlapped, then playoff if enabled */
     JV_STAGE_IQA,      /* Stage 0+1 only, writes the IQA cache */
     JV_STAGE_CRITIQUE, /* Stage 2 from the IQA cache */
-    JV_STAGE_PAIRWISE, /* the playoff only, from an existing results file */
+    JV_STAGE_PLAYOFF,  /* the playoff only, from an existing results file */
     JV_STAGE_TWO_PASS, /* IQA for all, then critique */
 };
 

@@ -37,7 +37,7 @@ struct cohort {
     size_t *rec;       /* record index of each entry */
     const char **path; /* image path of each entry (borrowed from the records) */
     double *latency;   /* summed match latencies per entry */
-    struct jv_swiss *sched;
+    struct jv_schedule *sched;
     size_t done, total;
     struct jv_stats seconds;
 };
@@ -245,7 +245,7 @@ static int run_round(struct cohort *c, int round, GArray *pairs, GError **err)
     for (size_t k = 0; k < n; k++) {
         struct jv_pair *pr = &g_array_index(pairs, struct jv_pair, k);
         struct jv_playoff_job *job = asked_as[k] == SIZE_MAX ? &jobs[k] : &ask[asked_as[k]];
-        jv_swiss_record(c->sched, pr->a, pr->b, job->replied ? job->winner : -1);
+        jv_schedule_record(c->sched, pr->a, pr->b, job->replied ? job->winner : -1);
         g_free(job->reason);
     }
     g_free(asked_as);
@@ -273,7 +273,7 @@ static void set_award(const struct jv_playoff_params *p, json_t *rec, int score)
     g_free(award);
 }
 
-static const enum jv_rec pairwise_fields[] = {
+static const enum jv_rec playoff_fields[] = {
     JV_REC_PAIRWISE_SCORE_INITIAL, JV_REC_PAIRWISE_WINS,     JV_REC_PAIRWISE_COMPARISONS,
     JV_REC_PAIRWISE_WIN_RATIO,     JV_REC_PAIRWISE_STRENGTH, JV_REC_STAGE3_DURATION_SECONDS,
 };
@@ -287,8 +287,8 @@ static void reset_record(const struct jv_playoff_params *p, json_t *rec)
     int score = (int)lround(init);
     jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, score);
     set_award(p, rec, score);
-    for (size_t i = 0; i < JV_ARRAY_LEN(pairwise_fields); i++)
-        jv_record_set(rec, pairwise_fields[i], NULL);
+    for (size_t i = 0; i < JV_ARRAY_LEN(playoff_fields); i++)
+        jv_record_set(rec, playoff_fields[i], NULL);
 }
 
 static const char *category_of(const json_t *rec)
@@ -309,13 +309,13 @@ static void finish_cohort(struct cohort *c)
 {
     const struct jv_playoff_params *p = c->run->p;
     double *strength = g_new(double, c->n);
-    jv_swiss_strengths(c->sched, strength);
+    jv_schedule_strengths(c->sched, strength);
     struct jv_adjust_entry *e = g_new0(struct jv_adjust_entry, c->n);
     for (unsigned i = 0; i < c->n; i++) {
         e[i].path = c->path[i];
         e[i].initial = (int)lround(initial_score(json_array_get(c->records, c->rec[i])));
-        e[i].wins = jv_swiss_wins(c->sched, i);
-        e[i].comparisons = jv_swiss_comparisons(c->sched, i);
+        e[i].wins = jv_schedule_wins(c->sched, i);
+        e[i].comparisons = jv_schedule_decided(c->sched, i);
         e[i].strength = strength[i];
     }
     jv_adjust_classic(e, c->n);
@@ -398,14 +398,14 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
         initial[i] = initial_score(rec);
     }
     int rounds = jv_schedule_comparisons(p->rounds, p->competition_rounds, c.n);
-    c.sched = jv_swiss_new(c.n, initial, rounds, p->schedule, category_seed(p->seed, category));
-    c.total = jv_swiss_planned(c.sched);
+    c.sched = jv_schedule_new(c.n, initial, rounds, p->schedule, category_seed(p->seed, category));
+    c.total = jv_schedule_planned(c.sched);
     jv_stats_init(&c.seconds);
     progress(&c, NULL);
 
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
     int round;
-    while ((round = jv_swiss_next_round(c.sched, pairs, NULL)) >= 0) {
+    while ((round = jv_schedule_next_round(c.sched, pairs, NULL)) >= 0) {
         rc = run_round(&c, round, pairs, err);
         if (rc < 0)
             break;
@@ -419,12 +419,13 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
     json_object_set_new(cs, "mean_seconds",
                         jv_stats_count(&c.seconds) ? json_real(jv_stats_mean(&c.seconds))
                                                    : json_null());
-    json_object_set_new(cs, "schedule", json_string(jv_schedule_kind_name(jv_swiss_kind(c.sched))));
+    json_object_set_new(cs, "schedule",
+                        json_string(jv_schedule_kind_name(jv_schedule_kind_of(c.sched))));
     json_object_set_new(cs, "rounds", json_integer(rounds));
 
     g_array_free(pairs, TRUE);
     jv_stats_release(&c.seconds);
-    jv_swiss_free(c.sched);
+    jv_schedule_free(c.sched);
     g_free(initial);
     g_free(c.latency);
     g_free(c.path);

@@ -54,7 +54,7 @@ int jv_schedule_comparisons(int explicit_rounds, int competition_rounds, size_t 
     return jv_schedule_rounds_for_size(n);
 }
 
-struct jv_swiss {
+struct jv_schedule {
     size_t n;
     enum jv_schedule_kind kind;
     int rounds;
@@ -86,10 +86,10 @@ const char *jv_schedule_kind_name(enum jv_schedule_kind k)
     return "unknown";
 }
 
-struct jv_swiss *jv_swiss_new(size_t n, const double *initial, int rounds,
-                              enum jv_playoff_schedule scheme, uint64_t seed)
+struct jv_schedule *jv_schedule_new(size_t n, const double *initial, int rounds,
+                                    enum jv_playoff_schedule scheme, uint64_t seed)
 {
-    struct jv_swiss *s = g_new0(struct jv_swiss, 1);
+    struct jv_schedule *s = g_new0(struct jv_schedule, 1);
     s->n = n;
     s->rounds = rounds < 1 ? 1 : rounds;
     s->seed = seed;
@@ -111,7 +111,7 @@ struct jv_swiss *jv_swiss_new(size_t n, const double *initial, int rounds,
     return s;
 }
 
-void jv_swiss_free(struct jv_swiss *s)
+void jv_schedule_free(struct jv_schedule *s)
 {
     if (!s)
         return;
@@ -127,38 +127,38 @@ void jv_swiss_free(struct jv_swiss *s)
     g_free(s);
 }
 
-enum jv_schedule_kind jv_swiss_kind(const struct jv_swiss *s)
+enum jv_schedule_kind jv_schedule_kind_of(const struct jv_schedule *s)
 {
     return s->kind;
 }
 
-static void mark_met(struct jv_swiss *s, unsigned i, unsigned j)
+static void mark_met(struct jv_schedule *s, unsigned i, unsigned j)
 {
     s->met[(size_t)i * s->n + j] = 1;
     s->met[(size_t)j * s->n + i] = 1;
 }
 
-int jv_swiss_wins(const struct jv_swiss *s, unsigned i)
+int jv_schedule_wins(const struct jv_schedule *s, unsigned i)
 {
     return i < s->n ? s->wins[i] : 0;
 }
 
-int jv_swiss_comparisons(const struct jv_swiss *s, unsigned i)
+int jv_schedule_decided(const struct jv_schedule *s, unsigned i)
 {
     return i < s->n ? s->comparisons[i] : 0;
 }
 
-int jv_swiss_byes(const struct jv_swiss *s, unsigned i)
+int jv_schedule_byes(const struct jv_schedule *s, unsigned i)
 {
     return i < s->n ? s->byes[i] : 0;
 }
 
-void jv_swiss_strengths(const struct jv_swiss *s, double *out)
+void jv_schedule_strengths(const struct jv_schedule *s, double *out)
 {
     jv_bt_fit(s->n, (const struct jv_bt_match *)(void *)s->results->data, s->results->len, out);
 }
 
-size_t jv_swiss_planned(const struct jv_swiss *s)
+size_t jv_schedule_planned(const struct jv_schedule *s)
 {
     switch (s->kind) {
     case JV_KIND_ROUND_ROBIN:
@@ -171,7 +171,7 @@ size_t jv_swiss_planned(const struct jv_swiss *s)
     return 0;
 }
 
-void jv_swiss_record(struct jv_swiss *s, unsigned a, unsigned b, int winner)
+void jv_schedule_record(struct jv_schedule *s, unsigned a, unsigned b, int winner)
 {
     if (a >= s->n || b >= s->n || a == b)
         return;
@@ -186,7 +186,7 @@ void jv_swiss_record(struct jv_swiss *s, unsigned a, unsigned b, int winner)
 }
 
 /* Per-round generator: the same seed and round always give the same draws. */
-static void round_rng(const struct jv_swiss *s, int round, struct jv_rng *r)
+static void round_rng(const struct jv_schedule *s, int round, struct jv_rng *r)
 {
     jv_rng_seed(r, s->seed ^ ((uint64_t)(round + 1) * UINT64_C(0xD1B54A32D192ED03)));
     jv_rng_next(r);
@@ -205,7 +205,7 @@ static void append_pair(GArray *out, struct jv_rng *r, unsigned x, unsigned y)
 /* Standing order: better first. */
 static gint by_standing(gconstpointer pa, gconstpointer pb, gpointer data)
 {
-    const struct jv_swiss *s = data;
+    const struct jv_schedule *s = data;
     unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
     if (s->wins[a] != s->wins[b])
         return s->wins[a] > s->wins[b] ? -1 : 1;
@@ -222,7 +222,7 @@ static gint by_standing(gconstpointer pa, gconstpointer pb, gpointer data)
  * backtracks when the rest cannot be paired. partner[] holds pairings by
  * position (UINT_MAX = unpaired). Returns true when every entry is paired.
  */
-static bool pair_from(struct jv_swiss *s, size_t m, size_t skip)
+static bool pair_from(struct jv_schedule *s, size_t m, size_t skip)
 {
     size_t first = 0;
     while (first < m && (first == skip || s->partner[first] != UINT_MAX))
@@ -255,7 +255,7 @@ static bool pair_from(struct jv_swiss *s, size_t m, size_t skip)
  * ranks worse: early lucky wins are never tested against the field
  * (bench/playoff_quality.sh measures both).
  */
-static size_t pairing_order(struct jv_swiss *s, const unsigned *standing, size_t skip)
+static size_t pairing_order(struct jv_schedule *s, const unsigned *standing, size_t skip)
 {
     size_t n = s->n, m = 0;
     unsigned *group = s->partner; /* scratch; reset before the pairing search */
@@ -291,10 +291,10 @@ static size_t pairing_order(struct jv_swiss *s, const unsigned *standing, size_t
     return m;
 }
 
-static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
+static void swiss_round(struct jv_schedule *s, int round, GArray *out, int *bye)
 {
     size_t n = s->n;
-    jv_swiss_strengths(s, s->strength);
+    jv_schedule_strengths(s, s->strength);
     unsigned *standing = g_new(unsigned, n);
     for (size_t i = 0; i < n; i++)
         standing[i] = (unsigned)i;
@@ -375,7 +375,7 @@ static void swiss_round(struct jv_swiss *s, int round, GArray *out, int *bye)
  * with the fewest comparisons picks next (ties at random), so nobody is left
  * out while others fill up.
  */
-static void random_round(struct jv_swiss *s, GArray *out)
+static void random_round(struct jv_schedule *s, GArray *out)
 {
     size_t n = s->n;
     struct jv_rng r;
@@ -419,7 +419,7 @@ static void random_round(struct jv_swiss *s, GArray *out)
     g_free(cand);
 }
 
-static void round_robin(struct jv_swiss *s, GArray *out)
+static void round_robin(struct jv_schedule *s, GArray *out)
 {
     struct jv_rng r;
     round_rng(s, 0, &r);
@@ -430,7 +430,7 @@ static void round_robin(struct jv_swiss *s, GArray *out)
         }
 }
 
-int jv_swiss_next_round(struct jv_swiss *s, GArray *out, int *bye)
+int jv_schedule_next_round(struct jv_schedule *s, GArray *out, int *bye)
 {
     g_array_set_size(out, 0);
     if (bye)

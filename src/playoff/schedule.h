@@ -19,7 +19,7 @@
  *     `rounds` comparisons. Used at every cohort size.
  *
  * A round's pairings depend on the results of the previous rounds, so the API
- * is round by round: jv_swiss_next_round(), then jv_swiss_record() for every
+ * is round by round: jv_schedule_next_round(), then jv_schedule_record() for every
  * pair of that round, then the next round. Everything random (the random
  * scheme's pairs and which entry of each pair is Entry A) comes from a
  * splitmix64 generator seeded from `seed` and the round number, so the same
@@ -63,7 +63,7 @@ struct jv_pair {
 
 enum jv_schedule_kind { JV_KIND_ROUND_ROBIN, JV_KIND_SWISS, JV_KIND_RANDOM };
 
-struct jv_swiss;
+struct jv_schedule;
 
 /*
  * A schedule for n entries. `initial` (n doubles, copied; NULL = all equal)
@@ -71,11 +71,11 @@ struct jv_swiss;
  * `rounds` is the comparisons per image (>= 1). The kind is round robin when
  * scheme is swiss and n <= JV_ROUND_ROBIN_MAX.
  */
-struct jv_swiss *jv_swiss_new(size_t n, const double *initial, int rounds,
-                              enum jv_playoff_schedule scheme, uint64_t seed);
-void jv_swiss_free(struct jv_swiss *s);
+struct jv_schedule *jv_schedule_new(size_t n, const double *initial, int rounds,
+                                    enum jv_playoff_schedule scheme, uint64_t seed);
+void jv_schedule_free(struct jv_schedule *s);
 
-enum jv_schedule_kind jv_swiss_kind(const struct jv_swiss *s);
+enum jv_schedule_kind jv_schedule_kind_of(const struct jv_schedule *s);
 const char *jv_schedule_kind_name(enum jv_schedule_kind k);
 
 /*
@@ -83,29 +83,29 @@ const char *jv_schedule_kind_name(enum jv_schedule_kind k);
  * pairs, stores the entry with the bye (or -1) in *bye (may be NULL). Returns
  * the round number (0-based), or -1 when the schedule is complete. Pairs are
  * marked as met when scheduled, so a match that ends without a decision is
- * not scheduled again. Call jv_swiss_record() for the results before asking
+ * not scheduled again. Call jv_schedule_record() for the results before asking
  * for the next round.
  */
-int jv_swiss_next_round(struct jv_swiss *s, GArray *out, int *bye);
+int jv_schedule_next_round(struct jv_schedule *s, GArray *out, int *bye);
 
 /*
  * Records the result of a scheduled pair: winner 0 = `a` won, 1 = `b` won,
  * -1 = no decision (counts as met, not as a comparison).
  */
-void jv_swiss_record(struct jv_swiss *s, unsigned a, unsigned b, int winner);
+void jv_schedule_record(struct jv_schedule *s, unsigned a, unsigned b, int winner);
 
 /* Upper bound of the matches the whole schedule will hold (for progress). */
-size_t jv_swiss_planned(const struct jv_swiss *s);
+size_t jv_schedule_planned(const struct jv_schedule *s);
 
-int jv_swiss_wins(const struct jv_swiss *s, unsigned i);
+int jv_schedule_wins(const struct jv_schedule *s, unsigned i);
 /* Decided comparisons of entry i. */
-int jv_swiss_comparisons(const struct jv_swiss *s, unsigned i);
-int jv_swiss_byes(const struct jv_swiss *s, unsigned i);
+int jv_schedule_decided(const struct jv_schedule *s, unsigned i);
+int jv_schedule_byes(const struct jv_schedule *s, unsigned i);
 
 /*
  * Bradley–Terry strengths from the results recorded so far (see bt.h),
  * written into `out` (n doubles).
  */
-void jv_swiss_strengths(const struct jv_swiss *s, double *out);
+void jv_schedule_strengths(const struct jv_schedule *s, double *out);
 
 #endif

@@ -172,7 +172,7 @@ static int push_stages(GPtrArray *a, json_t *settings, GError **err)
     else if (critique && !iqa)
         mode = JV_STAGE_CRITIQUE;
     else if (playoff && !iqa && !critique)
-        mode = JV_STAGE_PAIRWISE;
+        mode = JV_STAGE_PLAYOFF;
     else {
         g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                     "choose IQA and/or Critique, or the Playoff alone");

@@ -419,7 +419,7 @@ static void test_run_copy_and_finish(void **state)
     assert_int_equal(jv_run_config_finish(&a, &err), -1);
     assert_string_equal(err->message, "no photos given: use -i FOLDER (see --help)");
     g_clear_error(&err);
-    a.stage = JV_STAGE_PAIRWISE;
+    a.stage = JV_STAGE_PLAYOFF;
     a.competition_id = g_strdup("c");
     assert_int_equal(jv_run_config_finish(&a, &err), -1);
     assert_string_equal(err->message,

@@ -29,7 +29,7 @@ static void test_rounds_table(void **state)
 static uint64_t play(size_t n, int rounds, enum jv_playoff_schedule scheme, uint64_t seed,
                      size_t *sides_a_lower, size_t *total_pairs)
 {
-    struct jv_swiss *s = jv_swiss_new(n, NULL, rounds, scheme, seed);
+    struct jv_schedule *s = jv_schedule_new(n, NULL, rounds, scheme, seed);
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
     guint8 *met = g_new0(guint8, n * n);
     int *games = g_new0(int, n);
@@ -41,7 +41,7 @@ static uint64_t play(size_t n, int rounds, enum jv_playoff_schedule scheme, uint
     int round, bye, rounds_played = 0;
     size_t pairs_total = 0;
 
-    while ((round = jv_swiss_next_round(s, pairs, &bye)) >= 0) {
+    while ((round = jv_schedule_next_round(s, pairs, &bye)) >= 0) {
         assert_int_equal(round, rounds_played);
         rounds_played++;
         for (size_t i = 0; i < n; i++)
@@ -52,7 +52,7 @@ static uint64_t play(size_t n, int rounds, enum jv_playoff_schedule scheme, uint
             assert_int_not_equal(p.a, p.b);   /* no self-match */
             assert_false(met[p.a * n + p.b]); /* no rematch */
             met[p.a * n + p.b] = met[p.b * n + p.a] = 1;
-            if (jv_swiss_kind(s) == JV_KIND_SWISS) {
+            if (jv_schedule_kind_of(s) == JV_KIND_SWISS) {
                 /* nobody plays twice in a Swiss round */
                 assert_int_equal(seen_round[p.a]++, 0);
                 assert_int_equal(seen_round[p.b]++, 0);
@@ -63,22 +63,22 @@ static uint64_t play(size_t n, int rounds, enum jv_playoff_schedule scheme, uint
                 (*sides_a_lower)++;
             pairs_total++;
             digest = (digest ^ (p.a * 1000u + p.b)) * 1099511628211u;
-            jv_swiss_record(s, p.a, p.b, (int)(jv_rng_next(&results) & 1));
+            jv_schedule_record(s, p.a, p.b, (int)(jv_rng_next(&results) & 1));
         }
-        if (jv_swiss_kind(s) == JV_KIND_SWISS && n % 2 == 1) {
+        if (jv_schedule_kind_of(s) == JV_KIND_SWISS && n % 2 == 1) {
             assert_true(bye >= 0 && bye < (int)n);
             assert_int_equal(seen_round[bye], 0);
             /* the bye goes to someone with the fewest byes so far */
             for (size_t i = 0; i < n; i++)
                 assert_true(byes[bye] <= byes[i]);
             byes[bye]++;
-            assert_int_equal(jv_swiss_byes(s, (unsigned)bye), byes[bye]);
+            assert_int_equal(jv_schedule_byes(s, (unsigned)bye), byes[bye]);
         } else {
             assert_int_equal(bye, -1);
         }
     }
 
-    switch (jv_swiss_kind(s)) {
+    switch (jv_schedule_kind_of(s)) {
     case JV_KIND_ROUND_ROBIN:
         assert_true(n <= JV_ROUND_ROBIN_MAX);
         for (size_t i = 0; i < n; i++)
@@ -103,14 +103,14 @@ static uint64_t play(size_t n, int rounds, enum jv_playoff_schedule scheme, uint
         assert_true(pairs_total + n >= (n * (size_t)rounds) / 2 || rounds >= (int)n - 1);
         break;
     }
-    assert_true(pairs_total <= jv_swiss_planned(s));
+    assert_true(pairs_total <= jv_schedule_planned(s));
     *total_pairs += pairs_total;
     g_array_free(pairs, TRUE);
     g_free(met);
     g_free(games);
     g_free(byes);
     g_free(seen_round);
-    jv_swiss_free(s);
+    jv_schedule_free(s);
     return digest;
 }
 
@@ -156,21 +156,21 @@ static void test_byes_rotate(void **state)
         play(15, 12, JV_SCHEDULE_SWISS, seed, &x, &t);
     }
     /* and explicitly: 9 entries, 9 rounds -> byes end up spread one each */
-    struct jv_swiss *s = jv_swiss_new(9, NULL, 9, JV_SCHEDULE_SWISS, 5);
+    struct jv_schedule *s = jv_schedule_new(9, NULL, 9, JV_SCHEDULE_SWISS, 5);
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
     int bye, rounds = 0;
-    while (jv_swiss_next_round(s, pairs, &bye) >= 0) {
+    while (jv_schedule_next_round(s, pairs, &bye) >= 0) {
         rounds++;
         for (guint k = 0; k < pairs->len; k++) {
             struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
-            jv_swiss_record(s, p.a, p.b, p.a < p.b ? 0 : 1);
+            jv_schedule_record(s, p.a, p.b, p.a < p.b ? 0 : 1);
         }
     }
     for (unsigned i = 0; i < 9; i++)
-        assert_true(jv_swiss_byes(s, i) <= 1);
+        assert_true(jv_schedule_byes(s, i) <= 1);
     assert_true(rounds >= 4);
     g_array_free(pairs, TRUE);
-    jv_swiss_free(s);
+    jv_schedule_free(s);
 }
 
 /*
@@ -183,34 +183,34 @@ static void test_pairs_by_standing(void **state)
     double initial[16];
     for (int i = 0; i < 16; i++)
         initial[i] = 20 - i * 0.1;
-    struct jv_swiss *s = jv_swiss_new(16, initial, 4, JV_SCHEDULE_SWISS, 1);
+    struct jv_schedule *s = jv_schedule_new(16, initial, 4, JV_SCHEDULE_SWISS, 1);
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
-    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 0);
+    assert_int_equal(jv_schedule_next_round(s, pairs, NULL), 0);
     assert_int_equal(pairs->len, 8);
     /* round 0 by initial score: 0-8, 1-9, ..., 7-15 */
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
         assert_true(MIN(p.a, p.b) < 8);
         assert_int_equal(MAX(p.a, p.b), MIN(p.a, p.b) + 8);
-        jv_swiss_record(s, p.a, p.b, p.a < p.b ? 0 : 1); /* lower index wins */
+        jv_schedule_record(s, p.a, p.b, p.a < p.b ? 0 : 1); /* lower index wins */
     }
     /* round 1: winners 0-7 fold to 0-4, 1-5, 2-6, 3-7; losers 8-12 ... 11-15 */
-    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 1);
+    assert_int_equal(jv_schedule_next_round(s, pairs, NULL), 1);
     assert_int_equal(pairs->len, 8);
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
-        assert_int_equal(jv_swiss_wins(s, p.a), jv_swiss_wins(s, p.b));
+        assert_int_equal(jv_schedule_wins(s, p.a), jv_schedule_wins(s, p.b));
         assert_int_equal(MAX(p.a, p.b), MIN(p.a, p.b) + 4);
-        jv_swiss_record(s, p.a, p.b, p.a < p.b ? 0 : 1);
+        jv_schedule_record(s, p.a, p.b, p.a < p.b ? 0 : 1);
     }
     /* round 2: groups of 2 wins {0,1,2,3}, 1 win {4..11}, 0 wins {12..15} */
-    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 2);
+    assert_int_equal(jv_schedule_next_round(s, pairs, NULL), 2);
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
-        assert_int_equal(jv_swiss_wins(s, p.a), jv_swiss_wins(s, p.b));
+        assert_int_equal(jv_schedule_wins(s, p.a), jv_schedule_wins(s, p.b));
     }
     g_array_free(pairs, TRUE);
-    jv_swiss_free(s);
+    jv_schedule_free(s);
 }
 
 /* An odd group's lowest entry floats down to meet the next group's top. */
@@ -220,28 +220,28 @@ static void test_floater(void **state)
     double initial[10];
     for (int i = 0; i < 10; i++)
         initial[i] = 20 - i * 0.1;
-    struct jv_swiss *s = jv_swiss_new(10, initial, 3, JV_SCHEDULE_SWISS, 3);
+    struct jv_schedule *s = jv_schedule_new(10, initial, 3, JV_SCHEDULE_SWISS, 3);
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
-    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 0);
+    assert_int_equal(jv_schedule_next_round(s, pairs, NULL), 0);
     /* 0-5 1-6 2-7 3-8 4-9: let 0, 1, 2 and 8, 9 win -> 5 winners, 5 losers */
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
         unsigned lo = MIN(p.a, p.b), hi = MAX(p.a, p.b);
         assert_int_equal(hi, lo + 5);
         unsigned w = lo <= 2 ? lo : hi;
-        jv_swiss_record(s, p.a, p.b, w == p.a ? 0 : 1);
+        jv_schedule_record(s, p.a, p.b, w == p.a ? 0 : 1);
     }
-    assert_int_equal(jv_swiss_next_round(s, pairs, NULL), 1);
+    assert_int_equal(jv_schedule_next_round(s, pairs, NULL), 1);
     assert_int_equal(pairs->len, 5);
     int cross = 0;
     for (guint k = 0; k < pairs->len; k++) {
         struct jv_pair p = g_array_index(pairs, struct jv_pair, k);
-        if (jv_swiss_wins(s, p.a) != jv_swiss_wins(s, p.b))
+        if (jv_schedule_wins(s, p.a) != jv_schedule_wins(s, p.b))
             cross++;
     }
     assert_int_equal(cross, 1); /* exactly one floater pair */
     g_array_free(pairs, TRUE);
-    jv_swiss_free(s);
+    jv_schedule_free(s);
 }
 
 static void test_rng(void **state)

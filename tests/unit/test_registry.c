@@ -64,7 +64,7 @@ static void test_spec_example(void **state)
     assert_int_equal(c->bands[2].n_scores, 3);
     assert_int_equal(c->bands[2].scores[2], 20);
     assert_string_equal(c->awards[0], "Distinction");
-    assert_int_equal(c->pairwise_rounds, 0);
+    assert_int_equal(c->playoff_rounds, 0);
     assert_string_equal(c->notes, "Scores out of 20. Mono: one tone across the whole image.\n");
     assert_int_equal(c->max_width, 1600);
     assert_int_equal(c->max_height, 1200);
@@ -168,7 +168,7 @@ static void test_unknown_id(void **state)
     struct jv_competition *c = jv_competition_load(path, "club_print_2025", &err);
     assert_non_null(c);
     assert_int_equal(c->min_width, 2400);
-    assert_int_equal(c->pairwise_rounds, 3);
+    assert_int_equal(c->playoff_rounds, 3);
     assert_string_equal(jv_competition_award_for(c, 16), "Highly Commended");
     assert_string_equal(c->categories[2], "Nature");
     jv_competition_free(c);
