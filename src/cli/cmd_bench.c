@@ -25,10 +25,13 @@
  */
 #include "core/jv.h"
 
+#include "outputs/layout.h"
+
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/run_options.h"
+#include "outputs/layout.h"
 #include "outputs/manifest.h"
 #include "cli/run_process.h"
 #include "telemetry/bench.h"
@@ -53,6 +56,9 @@ static const struct jv_option bench_options[] = {
     {0},
 };
 
+/* Each variant writes the default file names inside its own folder. */
+#define BENCH_RUN "judge_vision"
+
 static void bench_usage(FILE *out)
 {
     fprintf(out, "Usage: judge-vision bench [--bench-dir DIR] [--skip-baseline] [run options]\n\n"
@@ -64,19 +70,6 @@ static void bench_usage(FILE *out)
     fputc('\n', out);
 }
 
-/* <output dir>/bench for the results path. Owned. */
-static char *default_bench_dir(const char *results)
-{
-    char *dir = g_path_get_dirname(results);
-    char *base = g_path_get_basename(dir);
-    char *root = strcmp(base, "results") == 0 ? g_path_get_dirname(dir) : g_strdup(dir);
-    char *bench = g_build_filename(root, "bench", NULL);
-    g_free(root);
-    g_free(base);
-    g_free(dir);
-    return bench;
-}
-
 /* Every path of one bench, all owned. */
 struct bench_paths {
     char *base_dir, *opt_dir, *warm_dir;
@@ -86,8 +79,8 @@ struct bench_paths {
 
 static char *manifest_in(const char *dir)
 {
-    char *res = g_build_filename(dir, "results", "judge_vision.jsonl", NULL);
-    char *man = jv_manifest_path_for(res);
+    char *res = jv_layout_file(dir, BENCH_RUN, JV_FILE_RESULTS);
+    char *man = jv_layout_manifest_path(res);
     g_free(res);
     return man;
 }
@@ -140,12 +133,10 @@ static int run_variant(const struct jv_run_config *user, const struct variant *v
 {
     struct jv_run_config o;
     jv_run_config_copy(&o, user);
-    replace(&o.outputs.results, g_build_filename(v->dir, "results/judge_vision.jsonl", NULL));
-    replace(&o.outputs.summary,
-            g_build_filename(v->dir, "summaries/judge_vision_summary.md", NULL));
-    replace(&o.outputs.progress,
-            g_build_filename(v->dir, "metrics/judge_vision_progress.json", NULL));
-    replace(&o.outputs.log_file, g_build_filename(v->dir, "logs/judge_vision.log", NULL));
+    replace(&o.outputs.results, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_RESULTS));
+    replace(&o.outputs.summary, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_SUMMARY));
+    replace(&o.outputs.progress, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_PROGRESS));
+    replace(&o.outputs.log_file, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_LOG));
     if (v->iqa_cache)
         replace(&o.outputs.iqa_cache, g_strdup(v->iqa_cache));
     if (v->iqa_only)
@@ -239,7 +230,7 @@ int cmd_bench(int argc, char **argv)
         goto out;
     }
     if (!b.bench_dir)
-        b.bench_dir = default_bench_dir(o.outputs.results);
+        b.bench_dir = jv_layout_bench_dir(o.outputs.results);
     bench_paths_init(&p, b.bench_dir);
     if (b.skip_baseline && access(p.base_man, R_OK) != 0) {
         fprintf(stderr, "judge-vision bench: --skip-baseline: no baseline manifest at %s\n",

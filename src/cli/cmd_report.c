@@ -4,6 +4,8 @@
  */
 #include "core/jv.h"
 
+#include "outputs/layout.h"
+
 #include "cli/commands.h"
 #include "core/optparse.h"
 #include "outputs/manifest.h"
@@ -55,7 +57,7 @@ int cmd_report(int argc, char **argv)
     json_t *m[2] = {NULL, NULL};
     int rc = JV_EXIT_OK;
     for (int i = 0; i < npaths; i++) {
-        char *path = g_str_has_suffix(paths[i], ".jsonl") ? jv_manifest_path_for(paths[i])
+        char *path = g_str_has_suffix(paths[i], ".jsonl") ? jv_layout_manifest_path(paths[i])
                                                           : g_strdup(paths[i]);
         m[i] = jv_manifest_load(path, &err);
         g_free(path);

@@ -68,3 +68,20 @@ char *jv_layout_bench_dir(const char *results)
     g_free(dir);
     return bench;
 }
+
+char *jv_layout_file(const char *dir, const char *name, enum jv_layout_file f)
+{
+    static const struct {
+        const char *folder, *suffix;
+    } files[] = {
+        [JV_FILE_RESULTS] = {JV_LAYOUT_RESULTS_DIR, ".jsonl"},
+        [JV_FILE_SUMMARY] = {JV_LAYOUT_SUMMARIES_DIR, "_summary.md"},
+        [JV_FILE_PROGRESS] = {JV_LAYOUT_METRICS_DIR, "_progress.json"},
+        [JV_FILE_IQA_CACHE] = {JV_LAYOUT_CACHE_DIR, "_iqa.jsonl"},
+        [JV_FILE_LOG] = {"logs", ".log"},
+    };
+    char *base = g_strconcat(name, files[f].suffix, NULL);
+    char *path = g_build_filename(dir, files[f].folder, base, NULL);
+    g_free(base);
+    return path;
+}

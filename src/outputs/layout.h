@@ -24,7 +24,9 @@
 #include <stdbool.h>
 
 /* The folders of an outputs directory, and the files a run finds by name in it. */
-#define JV_LAYOUT_ROOT          "outputs"
+#define JV_LAYOUT_ROOT "outputs"
+/* The name of the files runs share (the default run's, the IQA cache, progress). */
+#define JV_LAYOUT_SHARED        "judge_vision"
 #define JV_LAYOUT_RESULTS_DIR   "results"
 #define JV_LAYOUT_SUMMARIES_DIR "summaries"
 #define JV_LAYOUT_METRICS_DIR   "metrics"
@@ -83,5 +85,17 @@ char *jv_layout_progress_in(const char *outputs_dir);
  * is called "results" (outputs/results/x.jsonl -> outputs/bench).
  */
 char *jv_layout_bench_dir(const char *results);
+
+/* The files of a run named NAME kept together under one folder DIR. */
+enum jv_layout_file {
+    JV_FILE_RESULTS,   /* DIR/results/NAME.jsonl */
+    JV_FILE_SUMMARY,   /* DIR/summaries/NAME_summary.md */
+    JV_FILE_PROGRESS,  /* DIR/metrics/NAME_progress.json */
+    JV_FILE_IQA_CACHE, /* DIR/cache/NAME_iqa.jsonl */
+    JV_FILE_LOG,       /* DIR/logs/NAME.log */
+};
+
+/* The path of file `f` of run `name` under `dir` (owned). */
+char *jv_layout_file(const char *dir, const char *name, enum jv_layout_file f);
 
 #endif

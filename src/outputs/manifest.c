@@ -9,11 +9,6 @@
 #include "outputs/layout.h"
 #include "outputs/manifest.h"
 
-char *jv_manifest_path_for(const char *results_path)
-{
-    return jv_layout_manifest_path(results_path);
-}
-
 static char *new_run_id(void)
 {
     char ts[JV_ISO8601_LEN];

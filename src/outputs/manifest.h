@@ -19,9 +19,6 @@ struct jv_manifest {
     double started_wall, started_mono;
 };
 
-/* `<stem>.metadata.json` beside the results file (owned): jv_layout_manifest_path(). */
-char *jv_manifest_path_for(const char *results_path);
-
 /*
  * Starts a manifest: run_id, tool_version, git identity, command (argv),
  * parameters (taken: the settings, never the API key), started, status

@@ -2,6 +2,8 @@
  * outputs. */
 #include "core/jv.h"
 
+#include "outputs/layout.h"
+
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/log.h"
@@ -533,7 +535,7 @@ static int open_critique(struct run *r, GError **err)
 static void start_manifest(struct run *r)
 {
     const struct jv_run_config *o = r->o;
-    char *path = jv_manifest_path_for(o->outputs.results);
+    char *path = jv_layout_manifest_path(o->outputs.results);
     jv_manifest_init(&r->manifest, path, jv_run_config_to_json(o), r->ctx->argc, r->ctx->argv);
     g_free(path);
     r->rctx.run_id = jv_manifest_run_id(&r->manifest);
@@ -622,7 +624,7 @@ static void run_playoff_only(struct run *r)
         g_clear_error(&err);
         return;
     }
-    char *path = jv_manifest_path_for(o->outputs.results);
+    char *path = jv_layout_manifest_path(o->outputs.results);
     jv_manifest_init(&r->manifest, path, jv_run_config_to_json(o), r->ctx->argc, r->ctx->argv);
     g_free(path);
     json_t *old = json_load_file(r->manifest.path, 0, NULL);

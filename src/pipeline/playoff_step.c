@@ -2,6 +2,8 @@
  * figures. */
 #include "core/jv.h"
 
+#include "outputs/layout.h"
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
@@ -120,7 +122,7 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     mh.cancelled = cancelled;
     mh.cancel_user = &cx;
     mh.images.max_side = o->vlm.max_side;
-    char *log_path = jv_playoff_matches_path(o->outputs.results);
+    char *log_path = jv_layout_matches_path(o->outputs.results);
     struct jv_playoff_params p = {
         .threshold = o->playoff.threshold,
         .rounds = o->playoff.rounds,

@@ -42,11 +42,6 @@ struct cohort {
     struct jv_stats seconds;
 };
 
-char *jv_playoff_matches_path(const char *results_jsonl)
-{
-    return jv_layout_matches_path(results_jsonl);
-}
-
 static char *match_key(const char *category, int round, const char *a, const char *b)
 {
     if (strcmp(a, b) > 0) {

@@ -7,7 +7,7 @@
  *
  * Matches log: every match that got a reply is appended, one write() per
  * line, to `matches_log` (by default `<results stem>.matches.jsonl`, see
- * jv_playoff_matches_path()):
+ * jv_layout_matches_path()):
  *   {"category", "a", "b" (image paths, a shown first), "winner": "A"|"B"|null,
  *    "reason", "latency", "tokens", "round", "timestamp"}
  * On the next run with the same log, a scheduled match already logged (same
@@ -100,8 +100,5 @@ struct jv_playoff_params {
  */
 int jv_playoff_run(json_t *records, const struct jv_playoff_params *p, json_t **stats_out,
                    GError **err);
-
-/* "<dir>/<stem>.matches.jsonl" for a results file "<dir>/<stem>.jsonl" (owned). */
-char *jv_playoff_matches_path(const char *results_jsonl);
 
 #endif

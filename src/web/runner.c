@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "outputs/layout.h"
 #include "pipeline/run_config.h"
 #include "web/runner.h"
 
@@ -285,11 +286,12 @@ static int push_outputs(GPtrArray *a, json_t *settings, const char *outputs, GEr
         const char *key;
         char *path;
     } paths[] = {
-        {"output_jsonl", g_strdup_printf("%s/results/%s.jsonl", outputs, name)},
-        {"summary", g_strdup_printf("%s/summaries/%s_summary.md", outputs, name)},
-        {"progress_file", g_strdup_printf("%s/%s", outputs, JV_WEB_PROGRESS_REL)},
-        {"iqa_cache", g_strdup_printf("%s/cache/judge_vision_iqa.jsonl", outputs)},
-        {"log_file", g_strdup_printf("%s/logs/%s.log", outputs, name)},
+        /* the run's own results, summary and log; progress and IQA cache shared */
+        {"output_jsonl", jv_layout_file(outputs, name, JV_FILE_RESULTS)},
+        {"summary", jv_layout_file(outputs, name, JV_FILE_SUMMARY)},
+        {"progress_file", jv_layout_file(outputs, JV_LAYOUT_SHARED, JV_FILE_PROGRESS)},
+        {"iqa_cache", jv_layout_file(outputs, JV_LAYOUT_SHARED, JV_FILE_IQA_CACHE)},
+        {"log_file", jv_layout_file(outputs, name, JV_FILE_LOG)},
     };
     int rc = 0;
     for (size_t i = 0; i < JV_ARRAY_LEN(paths); i++) {

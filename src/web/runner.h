@@ -12,11 +12,7 @@
 
 #include <jansson.h>
 
-#include "outputs/layout.h"
 #include "web/events.h"
-
-/* Where a started run writes its progress, under the outputs dir (outputs/layout.h). */
-#define JV_WEB_PROGRESS_REL JV_LAYOUT_PROGRESS_REL
 
 /*
  * Builds the argv (owned, g_strfreev) of `self_exe run ...` from `settings`

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "core/fsutil.h"
+#include "outputs/layout.h"
 #include "jv-web-resources.h"
 #include "web/api.h"
 #include "web/server.h"
@@ -454,7 +455,7 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     /* Bound to every interface, any name may reach us; the access token guards it. */
     s->check_host = !(cfg->allow_remote && addr_is_wildcard(&ss));
 
-    char *progress = g_build_filename(s->ctx.outputs, JV_WEB_PROGRESS_REL, NULL);
+    char *progress = jv_layout_progress_in(s->ctx.outputs);
     int rc = jv_web_events_start_poller(s->ctx.events, progress, 250, err);
     g_free(progress);
     if (rc < 0) {

@@ -30,8 +30,8 @@ static void test_derived_with_jsonl(void **state)
     check(jv_layout_matches_path(r), "/runs/club.2026/round_1.matches.jsonl");
     check(jv_layout_overrides_path(r), "/runs/club.2026/round_1.overrides.json");
     /* The older entry points give the same names. */
-    check(jv_manifest_path_for(r), "/runs/club.2026/round_1.metadata.json");
-    check(jv_playoff_matches_path(r), "/runs/club.2026/round_1.matches.jsonl");
+    check(jv_layout_manifest_path(r), "/runs/club.2026/round_1.metadata.json");
+    check(jv_layout_matches_path(r), "/runs/club.2026/round_1.matches.jsonl");
 }
 
 static void test_derived_without_jsonl(void **state)
@@ -48,7 +48,7 @@ static void test_derived_without_jsonl(void **state)
     check(jv_layout_manifest_path(r), "runs/r.metadata.json");
     check(jv_layout_matches_path(r), "runs/r.json.matches.jsonl");
     check(jv_layout_overrides_path(r), "runs/r.json.overrides.json");
-    check(jv_playoff_matches_path(r), "runs/r.json.matches.jsonl");
+    check(jv_layout_matches_path(r), "runs/r.json.matches.jsonl");
 }
 
 static void test_names(void **state)

@@ -8,6 +8,7 @@
 
 #include "core/fsutil.h"
 #include "iqa/cache.h"
+#include "outputs/layout.h"
 #include "outputs/manifest.h"
 #include "outputs/results.h"
 
@@ -203,10 +204,10 @@ static void test_results_finalize(void **state)
 static void test_manifest_path(void **state)
 {
     (void)state;
-    char *p = jv_manifest_path_for("outputs/results/judge_vision.jsonl");
+    char *p = jv_layout_manifest_path("outputs/results/judge_vision.jsonl");
     assert_string_equal(p, "outputs/results/judge_vision.metadata.json");
     g_free(p);
-    p = jv_manifest_path_for("out.d/results");
+    p = jv_layout_manifest_path("out.d/results");
     assert_string_equal(p, "out.d/results.metadata.json");
     g_free(p);
 }

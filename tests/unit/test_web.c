@@ -9,6 +9,7 @@
 #include <vips/vips.h>
 
 #include "core/fsutil.h"
+#include "outputs/layout.h"
 #include "web/events.h"
 #include "web/runner.h"
 #include "web/runs.h"
@@ -52,7 +53,7 @@ static void test_run_argv(void **state)
     assert_true(argv_has(argv, "--model=qwen"));
     assert_true(argv_has(argv, "--iqa-service-url=http://iqa:5000"));
     assert_true(argv_has(argv, "--output-jsonl=/out/results/round_1.jsonl"));
-    assert_true(argv_has(argv, "--progress-file=/out/" JV_WEB_PROGRESS_REL));
+    assert_true(argv_has(argv, "--progress-file=/out/" JV_LAYOUT_PROGRESS_REL));
     g_strfreev(argv);
 
     /* The page's text box: one folder per line; playoff alone = pairwise stage. */
