@@ -1,5 +1,7 @@
 #include "core/jv.h"
 
+#include "core/limits.h"
+
 #include <gio/gio.h>
 
 #include "core/fsutil.h"
@@ -11,7 +13,6 @@ GResource *jv_prompts_get_resource(void);
 
 #define PROMPT_RESOURCE_DIR "/org/judgevision/prompts/"
 #define PROMPT_SUFFIX       ".prompt"
-#define PROMPT_MAX_BYTES    (1024 * 1024)
 #define SYSTEM_MARKER       "=== system ==="
 #define USER_MARKER         "=== user ==="
 
@@ -399,7 +400,7 @@ struct jv_prompt *jv_prompt_load(const char *profile_id, const char *prompt_file
         return load_builtin(profile_id, err);
     size_t len = 0;
     GError *local = NULL;
-    char *text = jv_read_file(prompt_file, PROMPT_MAX_BYTES, &len, &local);
+    char *text = jv_read_file(prompt_file, JV_LIMIT_PROMPT_FILE, &len, &local);
     if (!text) {
         g_set_error(err, JV_ERROR, local->code, "prompt file: %s", local->message);
         g_error_free(local);

@@ -1,13 +1,13 @@
 /* encode.c - images as data: URLs for the VLM, shrunk on request. */
 #include "core/jv.h"
 
+#include "core/limits.h"
+
 #include <vips/vips.h>
 
 #include "core/fsutil.h"
 #include "image/encode.h"
 #include "image/vips_error.h"
-
-#define IMAGE_MAX_BYTES ((size_t)1 << 30)
 
 const char *jv_image_mime_sniff(const void *data, size_t len)
 {
@@ -94,7 +94,7 @@ out:
 char *jv_image_data_url(const char *path, int max_side, GError **err)
 {
     size_t len = 0;
-    char *bytes = jv_read_file(path, IMAGE_MAX_BYTES, &len, err);
+    char *bytes = jv_read_file(path, JV_LIMIT_IMAGE_FILE, &len, err);
     if (!bytes)
         return NULL;
     const char *mime = jv_image_mime_sniff(bytes, len);

@@ -3,18 +3,19 @@
  */
 #include "core/jv.h"
 
+#include "core/limits.h"
+
 #include "core/fsutil.h"
 #include "input/registry.h"
 #include "input/toml.h"
 
 /* A registry is a hand-written text file; anything bigger is a mistake. */
-#define REGISTRY_MAX_BYTES (4u << 20)
 
 /* Reads and parses the registry; returns its `competition` table (new ref). */
 static json_t *load_competitions(const char *path, GError **err)
 {
     size_t len = 0;
-    char *text = jv_read_file(path, REGISTRY_MAX_BYTES, &len, err);
+    char *text = jv_read_file(path, JV_LIMIT_REGISTRY, &len, err);
     if (!text)
         return NULL;
     json_t *root = jv_toml_parse(text, len, path, err);

@@ -1,5 +1,7 @@
 #include "core/jv.h"
 
+#include "core/limits.h"
+
 #include <math.h>
 
 #include "core/clock.h"
@@ -9,8 +11,6 @@
 #include "net/http.h"
 
 #define IQA_DEFAULT_TIMEOUT_S 120.0
-#define IQA_MAX_IMAGE_BYTES   ((size_t)256 << 20)
-#define IQA_MAX_REPLY_BYTES   ((size_t)1 << 20)
 #define IQA_MAX_RETRIES       1
 #define IQA_DOWN_AFTER        3
 #define IQA_DOWN_S            60.0
@@ -251,7 +251,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
         return;
     }
     size_t len = 0;
-    char *bytes = jv_read_file(job->path, IQA_MAX_IMAGE_BYTES, &len, &err);
+    char *bytes = jv_read_file(job->path, JV_LIMIT_IMAGE_FILE, &len, &err);
     if (!bytes) {
         job_note(job, "IQA service not asked: %s", err->message);
         g_error_free(err);
@@ -283,7 +283,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
     g_string_free(body, TRUE);
     jv_http_request_set_timeout(req, s->timeout_s);
     jv_http_request_set_max_retries(req, IQA_MAX_RETRIES);
-    jv_http_request_set_max_body(req, IQA_MAX_REPLY_BYTES);
+    jv_http_request_set_max_body(req, JV_LIMIT_IQA_REPLY);
     s->in_flight++;
     jv_http_sched_submit(job->sched, req);
 }

@@ -1,5 +1,7 @@
 #include "core/jv.h"
 
+#include "core/limits.h"
+
 #include <math.h>
 #include <strings.h>
 
@@ -14,7 +16,6 @@
 
 #define DEFAULT_TIMEOUT_S     120.0
 #define DEFAULT_MAX_RETRIES   3
-#define DEFAULT_MAX_BODY      ((size_t)32 << 20)
 #define DEFAULT_BACKOFF_BASE  0.5
 #define DEFAULT_BACKOFF_CAP   30.0
 #define MAX_RETRY_AFTER_S     300.0
@@ -436,7 +437,7 @@ struct jv_http_request *jv_http_request_new(struct jv_http_pool *pool, const cha
     req->user = user;
     req->timeout_s = DEFAULT_TIMEOUT_S;
     req->max_retries = DEFAULT_MAX_RETRIES;
-    req->max_body = DEFAULT_MAX_BODY;
+    req->max_body = JV_LIMIT_HTTP_BODY;
     req->endpoint = -1;
     req->avoid = -1;
     req->ttft = -1;

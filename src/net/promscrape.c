@@ -1,5 +1,7 @@
 #include "core/jv.h"
 
+#include "core/limits.h"
+
 #include <math.h>
 #include <curl/curl.h>
 
@@ -289,9 +291,10 @@ static const char *parse_comment(struct cur *c, struct jv_prom_doc *d)
 int jv_prom_parse(const char *text, size_t len, unsigned flags, struct jv_prom_doc *d, GError **err)
 {
     jv_prom_doc_init(d);
-    if (len > JV_PROM_MAX_BYTES) {
+    if (len > JV_LIMIT_METRICS_SCRAPE) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                    "Prometheus text of %zu bytes is over the limit of %u", len, JV_PROM_MAX_BYTES);
+                    "Prometheus text of %zu bytes is over the limit of %zu", len,
+                    JV_LIMIT_METRICS_SCRAPE);
         return -1;
     }
     const char *p = text, *end = text + len;
@@ -434,7 +437,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
     struct body *b = userp;
     size_t len = size * n;
-    if (b->buf->len + len > JV_PROM_MAX_BYTES) {
+    if (b->buf->len + len > JV_LIMIT_METRICS_SCRAPE) {
         b->too_big = true;
         return 0; /* aborts the transfer */
     }
@@ -473,8 +476,8 @@ json_t *jv_server_metrics_scrape_full(const char *base_url, double timeout_s, GE
     curl_easy_cleanup(h);
     json_t *snap = NULL;
     if (b.too_big) {
-        g_set_error(err, JV_ERROR, JV_ERR_HTTP, "GET %s: body over %u bytes", url,
-                    JV_PROM_MAX_BYTES);
+        g_set_error(err, JV_ERROR, JV_ERR_HTTP, "GET %s: body over %zu bytes", url,
+                    JV_LIMIT_METRICS_SCRAPE);
     } else if (rc != CURLE_OK) {
         g_set_error(err, JV_ERROR, JV_ERR_HTTP, "GET %s: %s", url, curl_easy_strerror(rc));
     } else if (status != 200) {

@@ -14,9 +14,10 @@
 #ifndef JV_PROMSCRAPE_H
 #define JV_PROMSCRAPE_H
 
+#include "core/limits.h"
+
 #include <jansson.h>
 
-#define JV_PROM_MAX_BYTES   (8u * 1024 * 1024)
 #define JV_PROM_MAX_SAMPLES 200000
 #define JV_PROM_MAX_LABELS  64
 
@@ -87,7 +88,7 @@ char *jv_server_metrics_url(const char *base_url);
 
 /*
  * GETs the server's /metrics (libcurl, at most `timeout_s` seconds and
- * JV_PROM_MAX_BYTES) and returns a new snapshot
+ * JV_LIMIT_METRICS_SCRAPE) and returns a new snapshot
  * {"url": ..., "scraped_at": ISO 8601, "metrics": {name: value, ...}}, or
  * NULL when the server has no such endpoint, cannot be reached, or exposes
  * none of our metrics. NULL is not an error of the run: many backends have

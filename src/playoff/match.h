@@ -24,7 +24,6 @@
 #define JV_MATCH_TEMPERATURE 0.2
 /* The ask-again after an unparseable reply keeps the token limit (vlm/retry.h). */
 #define JV_MATCH_RETRY_TOKEN_FACTOR 1.0
-#define JV_MATCH_IMAGE_MAX          (512u * 1024u * 1024u)
 
 /*
  * The critique cut to at most `max_chars` characters (UTF-8 characters,

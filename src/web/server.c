@@ -173,16 +173,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = req;
         /* Refuse an announced oversized body before reading it. */
         const char *cl = header(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && g_ascii_strtoull(cl, NULL, 10) > JV_WEB_BODY_MAX) {
-            jv_web_reply_error(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %u bytes",
-                               JV_WEB_BODY_MAX);
+        if (cl && g_ascii_strtoull(cl, NULL, 10) > JV_LIMIT_WEB_BODY) {
+            jv_web_reply_error(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %zu bytes",
+                               JV_LIMIT_WEB_BODY);
             return queue(conn, &r, NULL);
         }
         return MHD_YES;
     }
     struct request *req = *con_cls;
     if (*upload_data_size > 0) {
-        if (req->body->len + *upload_data_size > JV_WEB_BODY_MAX)
+        if (req->body->len + *upload_data_size > JV_LIMIT_WEB_BODY)
             req->too_large = true;
         else
             g_string_append_len(req->body, upload_data, (gssize)*upload_data_size);
@@ -209,8 +209,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
     }
     if (req->too_large) {
-        jv_web_reply_error(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %u bytes",
-                           JV_WEB_BODY_MAX);
+        jv_web_reply_error(&r, MHD_HTTP_CONTENT_TOO_LARGE, "request body over %zu bytes",
+                           JV_LIMIT_WEB_BODY);
         goto send;
     }
     bool changes = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;

@@ -6,7 +6,7 @@
  * Host header must name the bound address (defeats DNS rebinding); every
  * POST/PUT must carry the per-session token (X-JV-Token, generated at start
  * and given to the page in a meta tag and by /api/session); request bodies are
- * capped at JV_WEB_BODY_MAX (413 beyond). A non-loopback address needs
+ * capped at JV_LIMIT_WEB_BODY (413 beyond). A non-loopback address needs
  * allow_remote and an access token, which every request must then present
  * (cookie jv_access, set after the first ?token=T, or the X-JV-Access header).
  * Static files come from the embedded GResource only; run files and images
@@ -15,7 +15,8 @@
 #ifndef JV_WEB_SERVER_H
 #define JV_WEB_SERVER_H
 
-#define JV_WEB_BODY_MAX     (1u << 20)
+#include "core/limits.h"
+
 #define JV_WEB_DEFAULT_PORT 8765
 
 struct jv_web_config {

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "core/fsutil.h"
+#include "core/limits.h"
 #include "net/promscrape.h"
 
 static char *read_data(const char *name, size_t *len)
@@ -81,7 +82,7 @@ static void test_edge_cases(void **state)
     g_free(text);
 
     /* bounds */
-    assert_int_equal(jv_prom_parse("x 1", (size_t)JV_PROM_MAX_BYTES + 1, 0, &d, &err), -1);
+    assert_int_equal(jv_prom_parse("x 1", (size_t)JV_LIMIT_METRICS_SCRAPE + 1, 0, &d, &err), -1);
     g_clear_error(&err);
     jv_prom_doc_release(&d);
     const char nul[] = "a 1\nb\0c 2\nd 3\n";
