@@ -14,16 +14,6 @@ static bool log_quiet;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-int jv_log_level_parse(const char *name)
-{
-    for (size_t i = 0; i < JV_ARRAY_LEN(level_names); i++)
-        if (g_ascii_strcasecmp(name, level_names[i]) == 0)
-            return (int)i;
-    if (g_ascii_strcasecmp(name, "warning") == 0)
-        return JV_LOG_WARN;
-    return -1;
-}
-
 int jv_log_open(const char *path, enum jv_log_level min_level, GError **err)
 {
     int fd = jv_open_append(path, err);

@@ -14,9 +14,6 @@
 
 enum jv_log_level { JV_LOG_DEBUG = 0, JV_LOG_INFO, JV_LOG_WARN, JV_LOG_ERROR };
 
-/* Parses "debug|info|warn|error"; returns -1 for anything else. */
-int jv_log_level_parse(const char *name);
-
 /* Opens (appends to) the log file, creating parent directories. */
 int jv_log_open(const char *path, enum jv_log_level min_level, GError **err);
 void jv_log_close(void);

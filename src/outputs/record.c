@@ -14,14 +14,6 @@ const char *jv_record_key(enum jv_rec f)
     return (unsigned)f < JV_REC_COUNT ? keys[f] : NULL;
 }
 
-int jv_record_field_for(const char *key)
-{
-    for (int i = 0; key && i < JV_REC_COUNT; i++)
-        if (strcmp(keys[i], key) == 0)
-            return i;
-    return -1;
-}
-
 json_t *jv_record_keys_json(void)
 {
     json_t *a = json_array();
@@ -65,11 +57,6 @@ long long jv_record_int(const json_t *rec, enum jv_rec f, long long dflt)
     if (json_is_real(v))
         return (long long)json_real_value(v);
     return dflt;
-}
-
-bool jv_record_true(const json_t *rec, enum jv_rec f)
-{
-    return json_is_true(jv_record_get(rec, f));
 }
 
 void jv_record_set(json_t *rec, enum jv_rec f, json_t *value)

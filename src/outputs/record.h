@@ -78,9 +78,6 @@ enum jv_rec {
 /* The key of field `f` (static string). */
 const char *jv_record_key(enum jv_rec f);
 
-/* The field named `key`, or -1 when the schema has no such key. */
-int jv_record_field_for(const char *key);
-
 /* Every key in schema order as a JSON array of strings (new reference). */
 json_t *jv_record_keys_json(void);
 
@@ -98,9 +95,6 @@ bool jv_record_num(const json_t *rec, enum jv_rec f, double *out);
 
 /* The integer value, or `dflt` when the field holds no number. */
 long long jv_record_int(const json_t *rec, enum jv_rec f, long long dflt);
-
-/* True only when the field holds JSON true. */
-bool jv_record_true(const json_t *rec, enum jv_rec f);
 
 /* Sets the field to `value` (taken; NULL stores null). */
 void jv_record_set(json_t *rec, enum jv_rec f, json_t *value);
