@@ -62,9 +62,7 @@ enum jv_exit {
     JV_EXIT_SIGTERM = 143,
 };
 
-#define JV_UNUSED            __attribute__((unused))
 #define JV_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define JV_NODISCARD         __attribute__((warn_unused_result))
 #define JV_ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
 
 /* Version of the tool (also in meson.build). */
