@@ -1,5 +1,5 @@
 /*
- * judge-vision serve: the local web page (SPEC 6).
+ * judge-vision serve: the local web page (doc/SPEC.md 6).
  */
 #include "core/jv.h"
 

@@ -52,7 +52,7 @@ enum jv_error_code {
 
 GQuark jv_error_quark(void);
 
-/* Exit codes of the judge-vision commands (SPEC 9). */
+/* Exit codes of the judge-vision commands (doc/SPEC.md 9). */
 enum jv_exit {
     JV_EXIT_OK = 0,
     JV_EXIT_FATAL = 1,

@@ -1,5 +1,5 @@
 /*
- * log.h - the structured run log (SPEC 3: one JSON object per line) and the
+ * log.h - the structured run log (doc/SPEC.md 3: one JSON object per line) and the
  * human-facing stderr messages.
  *
  * The log is process-wide: jv_log_open() once in the command layer, then any

@@ -1,6 +1,6 @@
 /*
  * critique.h - reading the judge's verdict out of the model's reply text
- * (SPEC 2.6): {"title", "style", "critique", "score"}, tolerant of markdown
+ * (doc/SPEC.md 2.6): {"title", "style", "critique", "score"}, tolerant of markdown
  * fences and prose around the object.
  */
 #ifndef JV_CRITIQUE_H

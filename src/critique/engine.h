@@ -1,7 +1,7 @@
 /*
  * engine.h - the Stage 2 engine: turns critique jobs (one per image) into
  * chat-completions requests on the HTTP scheduler, reads the replies and
- * hands back a typed result per image (SPEC 2.6, 3).
+ * hands back a typed result per image (doc/SPEC.md 2.6, 3).
  *
  * Flow control. With `--concurrency N` and no pipelining, at most N requests
  * are in flight. With `--pipeline`, a request no longer counts against N once

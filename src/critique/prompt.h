@@ -1,5 +1,5 @@
 /*
- * prompt.h - prompt profiles for the Stage 2 critique (SPEC 2.6).
+ * prompt.h - prompt profiles for the Stage 2 critique (doc/SPEC.md 2.6).
  *
  * A profile is a small text file (format in prompts/README.md): an id, a
  * version, an optional default reply limit, the system text (every

@@ -1,5 +1,5 @@
 /*
- * request.h - the body of a Stage 2 critique request (SPEC 2.6), built with
+ * request.h - the body of a Stage 2 critique request (doc/SPEC.md 2.6), built with
  * the VLM client's body builder (vlm/request.h), and the JSON schema a
  * structured critique reply must follow.
  *

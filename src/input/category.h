@@ -1,5 +1,5 @@
 /*
- * category.h - which competition category an entry belongs to (SPEC 2.2).
+ * category.h - which competition category an entry belongs to (doc/SPEC.md 2.2).
  */
 #ifndef JV_CATEGORY_H
 #define JV_CATEGORY_H

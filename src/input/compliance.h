@@ -1,6 +1,6 @@
 /*
  * compliance.h - Stage 0: does an entry meet the competition's rules
- * (SPEC 2.4)?
+ * (doc/SPEC.md 2.4)?
  */
 #ifndef JV_COMPLIANCE_H
 #define JV_COMPLIANCE_H

@@ -1,5 +1,5 @@
 /*
- * discover.h - finds the competition entries (SPEC 2.1).
+ * discover.h - finds the competition entries (doc/SPEC.md 2.1).
  */
 #ifndef JV_DISCOVER_H
 #define JV_DISCOVER_H

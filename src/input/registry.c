@@ -25,7 +25,7 @@ static json_t *load_competitions(const char *path, GError **err)
     json_t *comps = json_object_get(root, "competition");
     if (!json_is_object(comps)) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE,
-                    "%s: no [competition.ID] tables (see SPEC 2.3 for the format)", path);
+                    "%s: no [competition.ID] tables (see doc/SPEC.md 2.3 for the format)", path);
         json_decref(root);
         return NULL;
     }

@@ -1,5 +1,5 @@
 /*
- * registry.h - the competition registry (SPEC 2.3).
+ * registry.h - the competition registry (doc/SPEC.md 2.3).
  *
  * A registry is a TOML file holding one [competition.ID] table per
  * competition. jv_competition_load() picks one by id and turns it into a

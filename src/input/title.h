@@ -1,5 +1,5 @@
 /*
- * title.h - the entry's title from its metadata (SPEC 2.2).
+ * title.h - the entry's title from its metadata (doc/SPEC.md 2.2).
  */
 #ifndef JV_TITLE_H
 #define JV_TITLE_H

@@ -1,7 +1,7 @@
 /*
  * toml.h - a TOML 1.0 parser producing a jansson tree.
  *
- * Debian 12 packages no C TOML library, so the competition registry (SPEC
+ * Debian 12 packages no C TOML library, so the competition registry (doc/SPEC.md
  * 2.3) is read with this parser. It implements all of TOML 1.0 with two
  * deliberate mappings, because the result must be plain JSON:
  *   - offset/local date-times, local dates and local times become JSON

@@ -1,5 +1,5 @@
 /*
- * cache.h - the IQA cache (SPEC 2.5): an append-only JSONL file of Stage 1
+ * cache.h - the IQA cache (doc/SPEC.md 2.5): an append-only JSONL file of Stage 1
  * results reused across runs.
  *
  * Each line: {image, size, mtime_ns, content_hash, metrics_version, enabled

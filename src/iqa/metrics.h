@@ -1,5 +1,5 @@
 /*
- * metrics.h - the deterministic Stage 1 image-quality metrics (SPEC 2.5).
+ * metrics.h - the deterministic Stage 1 image-quality metrics (doc/SPEC.md 2.5).
  *
  * The formulas reproduce the Python implementation (Pillow and OpenCV) so that
  * numbers stay comparable with earlier runs; tests/parity checks them against

@@ -1,5 +1,5 @@
 /*
- * service.h - client of the IQA service (SPEC 2.5), the TensorFlow server
+ * service.h - client of the IQA service (doc/SPEC.md 2.5), the TensorFlow server
  * that users already run for the neural metrics (NIMA aesthetic and
  * technical, MUSIQ):
  *   GET  {url}/health -> 200 {"status": "ok"}

@@ -1,5 +1,5 @@
 /*
- * techblock.h - the TECHNICAL ANALYSIS block of the critique prompt (SPEC
+ * techblock.h - the TECHNICAL ANALYSIS block of the critique prompt (doc/SPEC.md
  * 2.6): the neural scores (MUSIQ, NIMA aesthetic, NIMA technical), the tonal
  * metrics and the tonal summary of Stage 1, written so that the model can
  * take them as ground truth. Missing values read "n/a".
@@ -12,7 +12,7 @@
 /*
  * Returns the block as owned text (g_free), starting with the line
  * "TECHNICAL ANALYSIS". `metrics` is technical_signals.metrics (borrowed; may
- * be NULL: everything n/a); keys as in SPEC 2.5 (musiq_mos,
+ * be NULL: everything n/a); keys as in doc/SPEC.md 2.5 (musiq_mos,
  * nima_aesthetic_mean/std, nima_technical_mean/std, dynamic_range,
  * mean_luminance, histogram_centre, clip_low_percent, clip_high_percent,
  * local_contrast, mid_tone_range; the verbose form adds mean_luma, contrast,

@@ -1,7 +1,7 @@
 /*
  * promscrape.h - the Prometheus text exposition format (version 0.0.4) and
  * the vLLM server metrics that Judge Vision records in the manifest
- * (SPEC 4.1 server_metrics).
+ * (doc/SPEC.md 4.1 server_metrics).
  *
  * The parser is bounded (input size, number of samples, labels per sample,
  * line length) and never crashes on any input: comments and # HELP / # TYPE

@@ -1,5 +1,5 @@
 /*
- * manifest.h - the run manifest (SPEC 4.1), `<results stem>.metadata.json`.
+ * manifest.h - the run manifest (doc/SPEC.md 4.1), `<results stem>.metadata.json`.
  *
  * A JSON object built up during the run and rewritten atomically (temp file
  * + rename) at start, as stages finish, and at exit. Single-threaded: owned

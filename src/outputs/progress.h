@@ -1,5 +1,5 @@
 /*
- * progress.h - the progress file (SPEC 3), replaced atomically after every
+ * progress.h - the progress file (doc/SPEC.md 3), replaced atomically after every
  * image or match so the GUI and scripts can watch a run:
  * {total, processed, current_image, status, message, phase, history[],
  *  stages {iqa, critique, pairwise: {done, total}}, eta_seconds, updated}.

@@ -1,5 +1,5 @@
 /*
- * results.h - the results JSONL (SPEC 3 and 5): one record per image, each
+ * results.h - the results JSONL (doc/SPEC.md 3 and 5): one record per image, each
  * written with a single write() of a whole line so a killed process loses no
  * finished record; fsync every `flush_every` records and at stage ends.
  *

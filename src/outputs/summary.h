@@ -1,5 +1,5 @@
 /*
- * summary.h - the Markdown summary (SPEC 3): per category, per image title,
+ * summary.h - the Markdown summary (doc/SPEC.md 3): per category, per image title,
  * style, score (and baseline before the playoff), award, IQA summary,
  * playoff figures and critique; then a playoff section.
  */

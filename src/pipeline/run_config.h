@@ -1,5 +1,5 @@
 /*
- * run_config.h - every setting of a judging run (SPEC 9), each declared once
+ * run_config.h - every setting of a judging run (doc/SPEC.md 9), each declared once
  * in the run option table (jv_run_config_options()): from it come the
  * defaults, the release, the copy, the command line (parsed by cli/ with
  * core/optparse), the `run --help` text and the manifest's `parameters`
@@ -48,7 +48,7 @@ struct jv_run_config {
     bool baseline_io;
 };
 
-/* Fills the SPEC defaults (into *o, which need not be initialised). */
+/* Fills the defaults (doc/SPEC.md 9) into *o, which need not be initialised. */
 void jv_run_config_init(struct jv_run_config *o);
 /* Frees the strings of *o and zeroes it. */
 void jv_run_config_release(struct jv_run_config *o);

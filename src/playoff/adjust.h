@@ -1,5 +1,5 @@
 /*
- * adjust.h - the classic score adjustment after the playoff (SPEC 2.7, the
+ * adjust.h - the classic score adjustment after the playoff (doc/SPEC.md 2.7, the
  * rule of the Python implementation).
  *
  * Entries of one cohort are ranked by win ratio (wins / decided

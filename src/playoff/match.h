@@ -1,5 +1,5 @@
 /*
- * match.h - one Stage 3 match as the VLM sees it (SPEC 2.7): the request
+ * match.h - one Stage 3 match as the VLM sees it (doc/SPEC.md 2.7): the request
  * body, the image data URLs (encoded once per image for the whole stage) and
  * the parsing of the reply.
  *

@@ -1,7 +1,7 @@
 /*
  * model_judge.h - an in-process playoff judge that draws each match's winner
  * from a hidden true quality per image, the way the simulator does
- * (SPEC 7): P(first entry wins) = bias + (1 - bias) * 1 / (1 + exp(-(q_A - q_B) / noise)).
+ * (doc/SPEC.md 7): P(first entry wins) = bias + (1 - bias) * 1 / (1 + exp(-(q_A - q_B) / noise)).
  * With probability `bias` the answer is "A" whatever the images; otherwise
  * it is a Bradley–Terry draw whose noise scale is `noise` (quality units).
  *

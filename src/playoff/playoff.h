@@ -1,5 +1,5 @@
 /*
- * playoff.h - the Stage 3 driver (SPEC 2.7): per category, the eligible
+ * playoff.h - the Stage 3 driver (doc/SPEC.md 2.7): per category, the eligible
  * entries meet in a scheduled series of matches (schedule.h), judged by a
  * `judge` (the VLM over HTTP in the real run: match_http.h; an in-process
  * model in tests and benchmarks); then Bradley–Terry strengths (bt.h) and
@@ -86,7 +86,7 @@ struct jv_playoff_params {
 
 /*
  * Runs the playoff over `records` (a borrowed array of result records with
- * SPEC 3 fields, modified in place: pairwise_score_initial, pairwise_wins,
+ * doc/SPEC.md 3 fields, modified in place: pairwise_score_initial, pairwise_wins,
  * pairwise_comparisons, pairwise_win_ratio, pairwise_strength,
  * stage3_duration_seconds, and the adjusted critique_total / critique_award
  * of the eligible entries). A category with fewer than two eligible entries

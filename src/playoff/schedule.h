@@ -1,5 +1,5 @@
 /*
- * schedule.h - who meets whom in the Stage 3 playoff (SPEC 2.7).
+ * schedule.h - who meets whom in the Stage 3 playoff (doc/SPEC.md 2.7).
  *
  * A cohort is the n eligible entries of one category, numbered 0..n-1 by the
  * caller. Three schemes:

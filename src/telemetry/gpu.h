@@ -1,5 +1,5 @@
 /*
- * gpu.h - GPU telemetry (SPEC 4.2) that never blocks or fails a run.
+ * gpu.h - GPU telemetry (doc/SPEC.md 4.2) that never blocks or fails a run.
  *
  * Sources, in order: NVML loaded at run time with dlopen("libnvidia-ml.so.1")
  * (no link-time dependency), else `nvidia-smi --query-gpu=... --format=csv`

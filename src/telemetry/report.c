@@ -78,7 +78,8 @@ static bool section(const json_t *m, const char *name)
     return json_is_object(json_object_get(m, name));
 }
 
-/* The critique's TTFT statistics: "ttft" (SPEC 4.1) or "ttft_seconds" (borrowed, or NULL). */
+/* The critique's TTFT statistics: "ttft" (doc/SPEC.md 4.1) or "ttft_seconds" (borrowed, or NULL).
+ */
 static const json_t *ttft_of(const json_t *m)
 {
     json_t *t = at(m, "critique.ttft");
@@ -252,7 +253,7 @@ static void print_pairwise(FILE *out, const json_t *m, struct pool *p)
             fprintf(out, "  resumed %s, no decision %s, failed %s\n",
                     F(p, m, "pairwise.resumed", K_INT), F(p, m, "pairwise.no_decision", K_INT),
                     F(p, m, "pairwise.failed", K_INT));
-        /* "categories" (SPEC 4.1 wording) or "per_category" (the playoff's stats) */
+        /* "categories" (doc/SPEC.md 4.1 wording) or "per_category" (the playoff's stats) */
         json_t *cats = at(m, "pairwise.categories");
         if (!json_is_object(cats))
             cats = at(m, "pairwise.per_category");

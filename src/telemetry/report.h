@@ -1,5 +1,5 @@
 /*
- * report.h - run manifests (SPEC 4.1) read back: a terminal summary of one
+ * report.h - run manifests (doc/SPEC.md 4.1) read back: a terminal summary of one
  * run, and two runs side by side with ratios (`judge-vision report`,
  * `judge-vision bench`). Loading and validating a manifest belong to
  * outputs/manifest.h (included here for the callers of both).

@@ -1,6 +1,6 @@
 /*
  * telemetry.h - what a run records about its environment while it runs
- * (SPEC 4.2, 4.1 server_metrics): GPU snapshot and samples every
+ * (doc/SPEC.md 4.2, 4.1 server_metrics): GPU snapshot and samples every
  * --gpu-sample-every images and at stage boundaries, and the VLM server's
  * /metrics before and after Stage 2. Nothing here blocks or fails the run.
  */
