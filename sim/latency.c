@@ -1,3 +1,4 @@
+/* latency.c - the simulator's latency model: tokens, prefix cache, batch slots, TTFT, decode. */
 #include "core/jv.h"
 
 #include <math.h>

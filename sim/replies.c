@@ -1,3 +1,4 @@
+/* replies.c - the simulator's deterministic replies: hidden quality, critiques, verdicts. */
 #include "core/jv.h"
 
 #include <math.h>

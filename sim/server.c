@@ -1,3 +1,4 @@
+/* server.c - the simulator's HTTP server: chat API, /models, /metrics, IQA service, faults. */
 #include "core/jv.h"
 
 #include <arpa/inet.h>

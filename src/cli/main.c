@@ -1,3 +1,4 @@
+/* main.c - judge-vision's entry point: the subcommand table, libvips and curl set-up. */
 #include "core/jv.h"
 
 #include <curl/curl.h>

@@ -1,3 +1,4 @@
+/* buildinfo.c - the identity of the running build (version, git commit, dirty flag). */
 #include "core/jv.h"
 
 #include "core/buildinfo.h"

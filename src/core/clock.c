@@ -1,3 +1,4 @@
+/* clock.c - monotonic and wall-clock time, ISO 8601 timestamps. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* fsutil.c - file helpers: capped whole-file reads, atomic replace, folders, UTF-8 paths. */
 #include "core/jv.h"
 
 #include <fcntl.h>

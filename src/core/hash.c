@@ -1,3 +1,4 @@
+/* hash.c - content hashes of files (XXH3-128) and SHA-256 of text. */
 #include "core/jv.h"
 
 #include <fcntl.h>

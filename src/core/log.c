@@ -1,3 +1,4 @@
+/* log.c - the structured JSON-lines run log and the terminal's warnings. */
 #include "core/jv.h"
 
 #include <stdarg.h>

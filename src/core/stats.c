@@ -1,3 +1,4 @@
+/* stats.c - summary statistics of a series of samples (count, mean, p50, p95). */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* critique.c - reading the judge's verdict (title, style, critique, score) from a reply. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* engine.c - the Stage 2 engine: flow control, pipelining, each photo's typed result. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* prompt.c - prompt profiles: the built-in ones, profile files, rendering the user text. */
 #include "core/jv.h"
 
 #include "core/limits.h"

@@ -1,3 +1,4 @@
+/* metrics.c - the deterministic Stage 1 metrics, their notes and the tonal summary. */
 #include "core/jv.h"
 
 #include <math.h>

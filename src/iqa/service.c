@@ -1,3 +1,4 @@
+/* service.c - the client of the NIMA/MUSIQ IQA service on the shared HTTP scheduler. */
 #include "core/jv.h"
 
 #include "core/limits.h"

@@ -1,3 +1,4 @@
+/* techblock.c - the IQA figures as the prompt's TECHNICAL ANALYSIS block. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* bbuf.c - a growable byte buffer with a size cap, for replies from the network. */
 #include "core/jv.h"
 
 #include "net/bbuf.h"

@@ -1,3 +1,4 @@
+/* http.c - the one HTTP scheduler: curl multi, an endpoint pool, retries resubmitted later. */
 #include "core/jv.h"
 
 #include "core/limits.h"

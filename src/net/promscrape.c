@@ -1,3 +1,4 @@
+/* promscrape.c - the Prometheus text format: parsing, scraping /metrics, the figures kept. */
 #include "core/jv.h"
 
 #include "core/limits.h"

@@ -1,3 +1,4 @@
+/* sse.c - an incremental parser of text/event-stream (server-sent events). */
 #include "core/jv.h"
 
 #include "net/sse.h"

@@ -1,3 +1,4 @@
+/* progress.c - the progress file and the terminal's progress line. */
 #include "core/jv.h"
 
 #include <unistd.h>

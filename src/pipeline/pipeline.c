@@ -1,5 +1,4 @@
-/* pipeline.c - one judging run: Stage 0-1, Stage 2 and the HTTP scheduler on one loop, then the
- * outputs. */
+/* pipeline.c - one judging run: Stages 0-2 on one loop, then the playoff and the outputs. */
 #include "core/jv.h"
 
 #include "outputs/layout.h"

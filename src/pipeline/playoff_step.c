@@ -1,5 +1,4 @@
-/* playoff_step.c - Stage 3 in a run: the playoff over the results records, its progress and
- * figures. */
+/* playoff_step.c - Stage 3 in a run: the playoff over the results, its progress and figures. */
 #include "core/jv.h"
 
 #include "outputs/layout.h"

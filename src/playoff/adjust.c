@@ -1,3 +1,4 @@
+/* adjust.c - the classic score adjustment after the playoff. */
 #include "core/jv.h"
 
 #include "playoff/adjust.h"

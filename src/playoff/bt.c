@@ -1,3 +1,4 @@
+/* bt.c - Bradley-Terry strengths of a cohort from its pairwise results. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* model_judge.c - an in-process playoff judge drawing winners from a hidden quality. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* schedule.c - who meets whom in the playoff: round robin, Swiss and random schedules. */
 #include "core/jv.h"
 
 #include "playoff/bt.h"

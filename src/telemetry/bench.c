@@ -1,3 +1,4 @@
+/* bench.c - the comparison step of `judge-vision bench`: two manifests, compare.json. */
 #include "core/jv.h"
 
 #include "core/clock.h"

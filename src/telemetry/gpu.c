@@ -1,3 +1,4 @@
+/* gpu.c - GPU telemetry from NVML or nvidia-smi on a sampler thread that never blocks the run. */
 #include "core/jv.h"
 
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+/* telemetry.c - what a run records about its machine and server while it runs (GPU, /metrics). */
 #include "core/jv.h"
 
 #include "core/clock.h"

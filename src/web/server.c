@@ -1,3 +1,4 @@
+/* server.c - `judge-vision serve`: the local web server, its security checks and static files. */
 #include "core/jv.h"
 
 #include <arpa/inet.h>

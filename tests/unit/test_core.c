@@ -1,3 +1,4 @@
+/* test_core.c - unit tests of core/: clock, files, hashes, statistics, log. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* test_decode.c - unit tests of image/decode and the libvips error helper. */
 #include "core/jv.h"
 
 #include <setjmp.h>

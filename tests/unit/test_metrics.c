@@ -1,3 +1,4 @@
+/* test_metrics.c - unit tests of the Stage 1 metrics on synthetic images. */
 #include "core/jv.h"
 
 #include <math.h>

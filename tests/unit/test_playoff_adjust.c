@@ -1,3 +1,4 @@
+/* test_playoff_adjust.c - unit tests of the playoff's score adjustment. */
 #include "core/jv.h"
 
 #include <setjmp.h>

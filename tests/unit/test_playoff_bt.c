@@ -1,3 +1,4 @@
+/* test_playoff_bt.c - unit tests of the Bradley-Terry fit. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* test_playoff_match.c - unit tests of one playoff match: request body, summary, reply parsing. */
 #include "core/jv.h"
 
 #include <setjmp.h>

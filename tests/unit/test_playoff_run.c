@@ -1,3 +1,4 @@
+/* test_playoff_run.c - unit tests of the playoff driver: resume, stats, records. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* test_playoff_schedule.c - unit tests of the schedules: round robin, Swiss, byes, random. */
 #include "core/jv.h"
 
 #include <setjmp.h>

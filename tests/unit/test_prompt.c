@@ -1,3 +1,4 @@
+/* test_prompt.c - unit tests of prompt profiles: parsing, errors, rendering, hashes. */
 #include "core/jv.h"
 
 #include <math.h>

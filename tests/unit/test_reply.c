@@ -1,3 +1,4 @@
+/* test_reply.c - unit tests of the reply reader on vLLM, llama-server and Ollama streams. */
 #include "core/jv.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* test_web.c - unit tests of web/: run argv, runs, overrides, events, thumbnails. */
 #include "core/jv.h"
 
 #include <setjmp.h>
