@@ -405,6 +405,13 @@ static void add_usage(struct flight *f)
         jv_stats_add(&e->completion_tokens, (double)f->reply.completion_tokens);
 }
 
+/*
+ * The scheduler finished one request of a flight: counts attempts and TTFT,
+ * reads the reply (stream or plain body) and parses the verdict. A usable
+ * verdict is reported ok; an unusable or cut reply is queued once more under
+ * the retry rule (vlm/retry.h); a second failure is a parse_error and a
+ * transport failure an error.
+ */
 static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
 {
     (void)req;

@@ -161,6 +161,12 @@ static const char *const known_keys[] = {
     "name", "categories", "score_bands", "awards", "pairwise_rounds", "notes", "anchors", "rules",
 };
 
+/*
+ * Fills competition `c` from its registry table `t` (borrowed): name,
+ * categories, score bands, awards, pairwise_rounds, notes, anchors and rules,
+ * with defaults for what is absent. Returns false with err naming the file,
+ * the competition and the key that is wrong.
+ */
 static bool fill(struct jv_competition *c, json_t *t, const char *path, GError **err)
 {
     if (!json_is_object(t))

@@ -537,6 +537,12 @@ static bool is_bin(int c)
     return c == '0' || c == '1';
 }
 
+/*
+ * A TOML integer (decimal, 0x, 0o, 0b, underscores between digits) or float
+ * (fraction, exponent; inf and nan refused: JSON has no such numbers),
+ * scanned from p->pos. Returns a new jansson integer or real, or NULL with
+ * the parser's error set.
+ */
 static json_t *parse_number(struct parser *p)
 {
     size_t start = p->pos;
@@ -672,6 +678,11 @@ static void freeze(struct parser *p, json_t *v)
 
 static bool parse_keyval(struct parser *p, json_t *table, int depth);
 
+/*
+ * An inline table { k = v, ... } at p->pos (on the '{'): one line, no
+ * trailing comma, frozen once closed so later tables cannot extend it.
+ * Returns a new object or NULL with the parser's error.
+ */
 static json_t *parse_inline_table(struct parser *p, int depth)
 {
     size_t start = p->pos;

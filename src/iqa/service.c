@@ -195,6 +195,11 @@ json_t *jv_iqa_service_parse(const char *body, size_t len, bool want_nima, bool 
 
 static void pump(struct jv_iqa_service *s);
 
+/*
+ * The service answered one image (or failed): parses the reply into NIMA and
+ * MUSIQ figures and calls the image's callback with them, or with a note
+ * saying why they are absent. Dropped silently when the service was freed.
+ */
 static void on_done(struct jv_http_request *req, const struct jv_http_result *res, void *user)
 {
     (void)req;

@@ -144,6 +144,11 @@ static bool parse_value(const char *s, size_t n, double *out)
     return true;
 }
 
+/*
+ * One sample line: name, optional {label="value",...} with the format's
+ * escapes, value (incl. NaN, +Inf) and optional timestamp. Fills `s` (its
+ * strings owned by it) and returns NULL, or a static reason the line is bad.
+ */
 static const char *parse_sample(struct cur *c, struct jv_prom_sample *s)
 {
     s->name = read_name(c, true);

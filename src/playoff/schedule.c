@@ -292,6 +292,13 @@ static size_t pairing_order(struct jv_schedule *s, const unsigned *standing, siz
     return m;
 }
 
+/*
+ * One Swiss round: orders the entries by standing, gives the bye (odd n) to
+ * the lowest-standing entry among those with the fewest byes, then pairs the
+ * rest Dutch style with backtracking so that no pair meets twice. Appends the
+ * pairs to `out` (sides from the round's seeded generator) and stores the bye
+ * in *bye (-1 for none).
+ */
 static void swiss_round(struct jv_schedule *s, int round, GArray *out, int *bye)
 {
     size_t n = s->n;

@@ -295,6 +295,11 @@ json_t *jv_gpu_parse_smi_csv(const char *text, GError **err)
 
 /* ---- NVML ---------------------------------------------------------------- */
 
+/*
+ * Loads libnvidia-ml with dlopen and resolves the few symbols we use, then
+ * initialises NVML. Returns true, or false with *reason (owned) saying why
+ * (no library, a missing symbol, an NVML error), leaving nothing open.
+ */
 static bool nvml_open(struct nvml *n, char **reason)
 {
     n->lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);

@@ -380,6 +380,11 @@ static void row(FILE *out, const char *label, const char *a, const char *b, cons
     fprintf(out, "  %-26s %22s %22s  %s\n", label, a, b, ratio ? ratio : "");
 }
 
+/*
+ * Two manifests side by side: identity rows, wall time and each stage's
+ * duration with the ratio A/B, then critique, cache, playoff and GPU figures.
+ * Strings made on the way are kept in `p` and freed with it.
+ */
 static void print_two(FILE *out, const json_t *a, const json_t *b, struct pool *p)
 {
     fprintf(out, "A: %s (%s)\nB: %s (%s)\n", S(a, "run_id"), S(a, "status"), S(b, "run_id"),

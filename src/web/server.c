@@ -159,6 +159,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct jv_web_reply *r
     return rc;
 }
 
+/*
+ * libmicrohttpd's handler, called several times per request: the first call
+ * sets up the per-connection state, the middle ones collect the body (capped,
+ * 413 beyond), the last one checks Host, origin and token, then serves the
+ * API or a static file. Returns MHD_YES, or MHD_NO to drop the connection.
+ */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
