@@ -234,7 +234,7 @@ static void print_critique(FILE *out, const json_t *m, struct pool *p)
 }
 
 /* IQA cache and the playoff. */
-static void print_pairwise(FILE *out, const json_t *m, struct pool *p)
+static void print_playoff(FILE *out, const json_t *m, struct pool *p)
 {
     if (section(m, "iqa_cache"))
         fprintf(out, "IQA cache: hits %s, misses %s, hit ratio %s\n",
@@ -324,7 +324,7 @@ static void print_one(FILE *out, const json_t *m, struct pool *p)
     print_identity(out, m, p);
     print_stages(out, m, p);
     print_critique(out, m, p);
-    print_pairwise(out, m, p);
+    print_playoff(out, m, p);
     print_gpu(out, m, p);
     print_server_metrics(out, m, p);
 }
