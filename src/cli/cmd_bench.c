@@ -137,6 +137,9 @@ static int run_variant(const struct jv_run_config *user, const struct variant *v
     replace(&o.outputs.summary, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_SUMMARY));
     replace(&o.outputs.progress, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_PROGRESS));
     replace(&o.outputs.log_file, jv_layout_file(v->dir, BENCH_RUN, JV_FILE_LOG));
+    char *leaf = g_path_get_basename(v->dir);
+    replace(&o.outputs.round, g_strdup_printf("bench/%s", leaf)); /* named in lock messages */
+    g_free(leaf);
     if (v->iqa_cache)
         replace(&o.outputs.iqa_cache, g_strdup(v->iqa_cache));
     if (v->iqa_only)

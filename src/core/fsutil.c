@@ -2,6 +2,7 @@
 #include "core/jv.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -209,4 +210,96 @@ char *jv_path_utf8(const char *path)
         p = end + 1;
     }
     return g_string_free(out, FALSE);
+}
+
+/* Copies `src` to a new temp file and links it as `dst`; -1 with errno EEXIST when `dst` exists. */
+static int copy_to_new(const char *src, const char *dst, GError **err)
+{
+    char *tmp = g_strdup_printf("%s.tmp.%d", dst, (int)getpid());
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = in < 0 || out < 0 ? -1 : 0;
+    char buf[65536];
+    ssize_t n = 0;
+    while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        rc = n < 0 ? -1 : jv_write_all(out, buf, (size_t)n, tmp, err);
+    }
+    if (rc == 0 && fsync(out) != 0)
+        rc = -1;
+    int saved = errno;
+    if (rc == 0 && link(tmp, dst) != 0) {
+        saved = errno;
+        rc = -1;
+    }
+    if (rc < 0 && saved != EEXIST && err && !*err)
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot copy %s to %s: %s", src, dst,
+                    g_strerror(saved));
+    if (out >= 0)
+        close(out);
+    if (in >= 0)
+        close(in);
+    unlink(tmp);
+    g_free(tmp);
+    errno = saved;
+    return rc;
+}
+
+char *jv_backup_numbered(const char *path, bool move, GError **err)
+{
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return NULL;
+    for (int n = 1; n < 100000; n++) {
+        char *bak = g_strdup_printf("%s.%d.bak", path, n);
+        /* link() refuses an existing name: an earlier backup is never replaced. */
+        int rc = move ? link(path, bak) : copy_to_new(path, bak, err);
+        if (rc == 0 && (!move || unlink(path) == 0))
+            return bak;
+        int e = errno;
+        if (rc == 0 || e != EEXIST) {
+            if (err && !*err)
+                g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot keep %s as %s: %s", path, bak,
+                            g_strerror(e));
+            g_free(bak);
+            return NULL;
+        }
+        g_free(bak);
+    }
+    g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot keep %s: too many backups", path);
+    return NULL;
+}
+
+/* The pid of a temp name "<base>.tmp.<pid>[.<any>]", or 0 when `name` is not one. */
+static long tmp_pid(const char *name, const char *base)
+{
+    size_t bl = strlen(base);
+    if (strncmp(name, base, bl) != 0 || strncmp(name + bl, ".tmp.", 5) != 0)
+        return 0;
+    char *end = NULL;
+    long pid = strtol(name + bl + 5, &end, 10);
+    return end && end != name + bl + 5 && (*end == '\0' || *end == '.') && pid > 0 ? pid : 0;
+}
+
+int jv_remove_stale_tmp(const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    char *base = g_path_get_basename(path);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    int removed = 0;
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        long pid = tmp_pid(name, base);
+        if (pid == 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *p = g_build_filename(dir, name, NULL);
+        if (unlink(p) == 0)
+            removed++;
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(base);
+    g_free(dir);
+    return removed;
 }

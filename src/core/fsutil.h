@@ -56,6 +56,22 @@ int jv_truncate_torn_tail(int fd, const char *path, GError **err);
  */
 char *jv_path_utf8(const char *path);
 
+/*
+ * Keeps `path` as the first free numbered backup "<path>.N.bak" (N = 1, 2,
+ * ...): never overwrites an earlier backup. `move` renames the file away
+ * (it is gone afterwards); else it is copied (through a temp file, so a
+ * backup is never half-written). Returns the backup's path (owned), or NULL
+ * with err; NULL without err when `path` does not exist.
+ */
+char *jv_backup_numbered(const char *path, bool move, GError **err);
+
+/*
+ * Removes the temp files an atomic write of `path` leaves when its process
+ * dies ("<path>.tmp.<pid>" and "<path>.tmp.<pid>.<any>") whose pid is no
+ * longer alive. Returns how many were removed.
+ */
+int jv_remove_stale_tmp(const char *path);
+
 /* Absolute, normalised form of `path` (owned; does not resolve symlinks). */
 char *jv_abspath(const char *path);
 

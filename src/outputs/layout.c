@@ -7,6 +7,8 @@
 #define MANIFEST_SUFFIX  ".metadata.json"
 #define MATCHES_SUFFIX   ".matches.jsonl"
 #define OVERRIDES_SUFFIX ".overrides.json"
+#define LOCK_SUFFIX      ".lock"
+#define ROUND_NAME_MAX   64
 
 bool jv_layout_is_results_name(const char *path)
 {
@@ -50,6 +52,30 @@ char *jv_layout_matches_path(const char *results)
 char *jv_layout_overrides_path(const char *results)
 {
     return beside(results, OVERRIDES_SUFFIX);
+}
+
+char *jv_layout_lock_path(const char *results)
+{
+    return beside(results, LOCK_SUFFIX);
+}
+
+char *jv_layout_round_of(const char *results)
+{
+    char *stem = jv_layout_results_stem(results);
+    char *name = g_path_get_basename(stem);
+    g_free(stem);
+    return name;
+}
+
+bool jv_layout_round_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > ROUND_NAME_MAX || name[0] == '.' || name[0] == '-')
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("_.+-", *p))
+            return false;
+    return true;
 }
 
 char *jv_layout_progress_in(const char *outputs_dir)

@@ -1,19 +1,24 @@
 /*
  * layout.h - where a run's outputs go: the settings that name the files
- * (--output-jsonl, --summary, ...), their defaults, and the files derived
- * from the results file's name. Every output file name is derived here and
- * nowhere else.
+ * (--output-dir, --round, --output-jsonl, --summary, ...), and the files
+ * derived from the round and from the results file's name. Every output file
+ * name is derived here and nowhere else.
  *
- * The default tree, relative to the working directory:
- *   outputs/results/judge_vision.jsonl            results
- *   outputs/results/judge_vision.metadata.json    its manifest
- *   outputs/results/judge_vision.matches.jsonl    its playoff matches log
- *   outputs/results/judge_vision.overrides.json   the web page's edits
- *   outputs/summaries/judge_vision_summary.md     summary
- *   outputs/metrics/judge_vision_progress.json    progress
- *   outputs/cache/judge_vision_iqa.jsonl          IQA cache
- *   outputs/bench/                                `judge-vision bench`
- *   logs/judge_vision.log                         log
+ * A round is one judging of one competition (doc/SPEC.md 3): its files live
+ * under the output dir (--output-dir, default "outputs") by its name ROUND:
+ *   DIR/results/ROUND.jsonl               results
+ *   DIR/results/ROUND.metadata.json       its manifest
+ *   DIR/results/ROUND.matches.jsonl       its playoff matches log
+ *   DIR/results/ROUND.overrides.json      the web page's edits
+ *   DIR/results/ROUND.lock                the one writer's lock (its pid inside)
+ *   DIR/results/ROUND.jsonl.N.bak         earlier results kept (--fresh, new model)
+ *   DIR/summaries/ROUND_summary.md        summary
+ *   DIR/metrics/ROUND_progress.json       progress
+ *   DIR/logs/ROUND.log                    log
+ *   DIR/cache/judge_vision_iqa.jsonl      IQA cache, shared by every round
+ *                                         (keyed by content, so sharing is safe)
+ *   DIR/bench/                            `judge-vision bench`
+ * A path given explicitly (--output-jsonl, ...) wins over the derived one.
  *
  * Paths in the struct are owned by whoever fills it (the run config releases
  * its own). The functions below return owned strings (g_free).
@@ -35,14 +40,9 @@
 #define JV_LAYOUT_PROGRESS_REL  JV_LAYOUT_METRICS_DIR "/judge_vision_progress.json"
 #define JV_LAYOUT_IQA_REL       JV_LAYOUT_CACHE_DIR "/judge_vision_iqa.jsonl"
 
-/* Default output paths, relative to the working directory. */
-#define JV_DEFAULT_RESULTS  JV_LAYOUT_ROOT "/" JV_LAYOUT_RESULTS_DIR "/judge_vision.jsonl"
-#define JV_DEFAULT_SUMMARY  JV_LAYOUT_ROOT "/" JV_LAYOUT_SUMMARIES_DIR "/judge_vision_summary.md"
-#define JV_DEFAULT_PROGRESS JV_LAYOUT_ROOT "/" JV_LAYOUT_PROGRESS_REL
-#define JV_DEFAULT_IQA      JV_LAYOUT_ROOT "/" JV_LAYOUT_IQA_REL
-#define JV_DEFAULT_LOG      "logs/judge_vision.log"
-
 struct jv_outputs_config {
+    char *dir;       /* --output-dir: where the rounds live */
+    char *round;     /* --round: the round's name (set by the run config when not given) */
     char *results;   /* --output-jsonl */
     char *summary;   /* --summary */
     char *progress;  /* --progress-file */
@@ -75,6 +75,18 @@ bool jv_layout_is_results_name(const char *path);
 
 /* `path` without its ".jsonl" (a copy of it when it has none). */
 char *jv_layout_results_stem(const char *path);
+
+/* The round's lock file beside a results file: <stem>.lock. */
+char *jv_layout_lock_path(const char *results);
+
+/*
+ * The round a results path names: the base name of its stem
+ * ("outputs/results/club.jsonl" -> "club"). Owned.
+ */
+char *jv_layout_round_of(const char *results);
+
+/* True for a name a round may have: 1-64 of [A-Za-z0-9_.+-], not starting with '.' or '-'. */
+bool jv_layout_round_name_valid(const char *name);
 
 /* The progress file of an outputs directory: <outputs_dir>/metrics/judge_vision_progress.json. */
 char *jv_layout_progress_in(const char *outputs_dir);

@@ -200,13 +200,9 @@ int jv_results_open(struct jv_results *r, const char *path, int flush_every, boo
     r->resume->kept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, kept_free);
     r->taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (fresh && g_file_test(path, G_FILE_TEST_EXISTS)) {
-        char *bak = g_strdup_printf("%s.bak", path);
-        if (rename(path, bak) != 0) {
-            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot move %s to %s: %s", path, bak,
-                        g_strerror(errno));
-            g_free(bak);
+        char *bak = jv_backup_numbered(path, true, err);
+        if (!bak)
             return -1;
-        }
         jv_info("--fresh: previous results kept as %s", bak);
         g_free(bak);
     }
@@ -266,6 +262,36 @@ bool jv_resume_index_matches(const struct jv_resume_index *ix, const char *image
            g_strcmp0(k->model, model) == 0;
 }
 
+bool jv_resume_index_has(const struct jv_resume_index *ix, const char *image)
+{
+    return ix && g_hash_table_contains(ix->kept, image);
+}
+
+struct otherwise {
+    const char *sha, *model;
+    bool found;
+};
+
+static void judged_otherwise_line(const json_t *rec, off_t offset, size_t len, void *user)
+{
+    (void)offset;
+    (void)len;
+    struct otherwise *o = user;
+    if (rec && jv_record_is_ok(rec) &&
+        (g_strcmp0(jv_record_str(rec, JV_REC_PROMPT_SHA256), o->sha) != 0 ||
+         g_strcmp0(jv_record_str(rec, JV_REC_MODEL), o->model) != 0))
+        o->found = true;
+}
+
+bool jv_results_judged_otherwise(const char *path, const char *prompt_sha256, const char *model)
+{
+    struct otherwise o = {prompt_sha256, model, false};
+    if (!g_file_test(path, G_FILE_TEST_EXISTS) ||
+        jv_results_scan(path, judged_otherwise_line, &o, NULL) < 0)
+        return false;
+    return o.found;
+}
+
 bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
                                const char *prompt_sha256, const char *model)
 {
@@ -301,6 +327,7 @@ struct line_ref {
     char *image;
     off_t offset;
     size_t len;
+    bool ok;
 };
 
 static void line_ref_free(gpointer p)
@@ -321,10 +348,15 @@ static void index_line(const json_t *rec, off_t offset, size_t len, void *user)
     const char *image = jv_record_str(rec, JV_REC_IMAGE);
     if (!image || (ix->keep && !g_hash_table_contains(ix->keep, image)))
         return;
+    const struct line_ref *prev = g_hash_table_lookup(ix->latest, image);
+    bool ok = jv_record_is_ok(rec);
+    if (prev && prev->ok && !ok)
+        return; /* a failed attempt never replaces an ok record */
     struct line_ref *l = g_new0(struct line_ref, 1);
     l->image = g_strdup(image);
     l->offset = offset;
     l->len = len;
+    l->ok = ok;
     g_hash_table_replace(ix->latest, l->image, l);
 }
 

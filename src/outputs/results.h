@@ -11,7 +11,12 @@
  * (jv_resume_index_matches()). A record is reused for an image only when its
  * content hash, prompt hash and model match. Which records a run took is
  * tracked apart from the index, on the writer's thread
- * (jv_results_take_resumable()). `fresh` moves the old file to .bak.
+ * (jv_results_take_resumable()). `fresh` moves the old file to the first
+ * free numbered backup <path>.N.bak (core/fsutil.h), never over an earlier one.
+ *
+ * Reruns only add: an ok record is never replaced by a failed attempt at the
+ * same image (jv_results_finalize() keeps the last ok line over later failed
+ * ones), so a rerun with a mistyped model cannot turn ok records into errors.
  *
  * Memory stays flat in the number of images: records are streamed, never
  * held together, except by jv_results_load() (the playoff's input).
@@ -38,7 +43,7 @@ struct jv_results {
 
 /*
  * Opens the results file for appending. With `fresh`, an existing file is
- * renamed to `<path>.bak` first.
+ * moved to the first free `<path>.N.bak` first.
  */
 int jv_results_open(struct jv_results *r, const char *path, int flush_every, bool fresh,
                     GError **err);
@@ -55,6 +60,16 @@ const struct jv_resume_index *jv_results_resume_index(const struct jv_results *r
 bool jv_resume_index_matches(const struct jv_resume_index *ix, const char *image,
                              const char *content_hash, const char *prompt_sha256,
                              const char *model);
+
+/* True if the previous run left an ok record for `image`, whatever judged it. Any thread. */
+bool jv_resume_index_has(const struct jv_resume_index *ix, const char *image);
+
+/*
+ * True if the results file at `path` holds an ok record judged with another
+ * prompt (hash) or model than these: the caller keeps a backup of the round
+ * before the rerun re-judges it. False when there is no file.
+ */
+bool jv_results_judged_otherwise(const char *path, const char *prompt_sha256, const char *model);
 
 /*
  * jv_resume_index_matches(), and the record counts as taken by this run: the
@@ -75,7 +90,8 @@ void jv_results_sync(struct jv_results *r);
 
 /*
  * Rewrites the file atomically, streaming: one record per image (the last one
- * written wins), only images in `keep` (a set of image paths; NULL keeps all),
+ * written wins, except that a failed record never replaces an ok one), only
+ * images in `keep` (a set of image paths; NULL keeps all),
  * sorted by image path.
  */
 int jv_results_finalize(const char *path, GHashTable *keep, GError **err);

@@ -19,6 +19,7 @@
 #include "outputs/progress.h"
 #include "outputs/record.h"
 #include "outputs/results.h"
+#include "outputs/round.h"
 #include "outputs/summary.h"
 #include "pipeline/critique_prep.h"
 #include "pipeline/pipeline.h"
@@ -38,6 +39,7 @@ struct run {
     struct jv_iqa_cache *cache;
     struct jv_results results;
     bool results_open;
+    struct jv_round_lock lock; /* held for the whole run */
     struct jv_iqa_stage iqa;
     bool iqa_started;
     struct jv_http_sched *sched;
@@ -89,6 +91,19 @@ static void count_outcome(struct run *r, bool ok)
         r->failed++;
 }
 
+/* A failed attempt at an image with an ok record: counted failed, the ok record stays. */
+static void note_ok_kept(struct run *r, const struct jv_job *job, const json_t *rec)
+{
+    const char *image = job->iqa.path_utf8;
+    if (!jv_resume_index_has(jv_results_resume_index(&r->results), image))
+        return;
+    const char *why = jv_record_str(rec, JV_REC_ERROR);
+    jv_warn("%s: this attempt failed (%s); its earlier ok record is kept", image,
+            why ? why : jv_record_str(rec, JV_REC_STATUS));
+    jv_log_event(JV_LOG_WARN, "ok_record_kept",
+                 json_pack("{s:s,s:s?}", "image", image, "error", why));
+}
+
 /* Stage 2 finished one image: its record is complete. */
 static void on_critique_done(struct jv_critique_job *cj, const struct jv_critique_result *res,
                              void *user)
@@ -105,6 +120,8 @@ static void on_critique_done(struct jv_critique_job *cj, const struct jv_critiqu
     const char *status = jv_record_str(rec, JV_REC_STATUS);
     bool written = write_record(r, job, rec);
     count_outcome(r, written && jv_record_is_ok(rec));
+    if (!jv_record_is_ok(rec))
+        note_ok_kept(r, job, rec);
     jv_stats_add(&r->crit_s, res->duration_s);
     r->crit_done++;
     r->crit_t1 = jv_clock_wall();
@@ -524,11 +541,28 @@ static int open_critique(struct run *r, GError **err)
     r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
     r->rules = jv_critique_prep_rules(r->competition);
     jv_critique_engine_set_feeder(r->engine, next_ready, r);
+    if (!o->outputs.fresh &&
+        jv_results_judged_otherwise(o->outputs.results, r->prompt->sha256, o->vlm.model)) {
+        char *bak = jv_backup_numbered(o->outputs.results, false, err);
+        if (!bak)
+            return -1;
+        jv_info("%s was judged with another model or prompt: kept as %s", o->outputs.results, bak);
+        g_free(bak);
+    }
     if (jv_results_open(&r->results, o->outputs.results, o->outputs.flush_every, o->outputs.fresh,
                         err) < 0)
         return -1;
     r->results_open = true;
     return 0;
+}
+
+/* The manifest's "round": its name, input folders and competition (outputs/round.h). */
+static void set_round(struct run *r)
+{
+    const struct jv_run_config *o = r->o;
+    jv_manifest_set(
+        &r->manifest, "round",
+        jv_round_json(o->outputs.round, o->competition_id, (const char *const *)o->input_dirs));
 }
 
 static void start_manifest(struct run *r)
@@ -537,6 +571,7 @@ static void start_manifest(struct run *r)
     char *path = jv_layout_manifest_path(o->outputs.results);
     jv_manifest_init(&r->manifest, path, jv_run_config_to_json(o), r->ctx->argc, r->ctx->argv);
     g_free(path);
+    set_round(r);
     r->rctx.run_id = jv_manifest_run_id(&r->manifest);
     r->rctx.backend = o->vlm.backend;
     r->rctx.model = o->vlm.model;
@@ -638,6 +673,7 @@ static void run_playoff_only(struct run *r)
         json_object_set(r->manifest.root, "judging_run_id", json_object_get(old, "run_id"));
     }
     json_decref(old);
+    set_round(r);
     jv_manifest_write(&r->manifest);
     finish_run(r);
 }
@@ -663,6 +699,7 @@ static void run_release(struct run *r)
     jv_http_sched_free(r->sched);
     if (r->results_open)
         jv_results_close(&r->results);
+    jv_round_lock_release(&r->lock);
     jv_iqa_cache_free(r->cache);
     jv_telemetry_free(r->telemetry);
     json_decref(r->records);
@@ -731,6 +768,43 @@ static void discover_and_run(struct run *r)
     run_stages(r);
 }
 
+/*
+ * Before anything is written: the round's lock (one writer per round), the
+ * temp files dead runs left beside its outputs, and with --fresh the
+ * playoff's matches log kept as a numbered backup so the playoff restarts
+ * (the results move away when they are opened).
+ */
+static int claim_round(struct run *r, GError **err)
+{
+    const struct jv_outputs_config *out = &r->o->outputs;
+    if (jv_round_lock_take(&r->lock, out->results, out->round, err) < 0)
+        return -1;
+    char *manifest = jv_layout_manifest_path(out->results);
+    char *matches = jv_layout_matches_path(out->results);
+    const char *files[] = {out->results,   out->summary, out->progress,
+                           out->iqa_cache, manifest,     matches};
+    int removed = 0;
+    for (size_t i = 0; i < JV_ARRAY_LEN(files); i++)
+        removed += jv_remove_stale_tmp(files[i]);
+    if (removed > 0)
+        jv_info("removed %d temp file%s left by runs that died", removed, removed == 1 ? "" : "s");
+    int rc = 0;
+    if (out->fresh) {
+        GError *e = NULL;
+        char *bak = jv_backup_numbered(matches, true, &e);
+        if (bak)
+            jv_info("--fresh: the playoff starts over; its matches were kept as %s", bak);
+        else if (e) {
+            g_propagate_error(err, e);
+            rc = -1;
+        }
+        g_free(bak);
+    }
+    g_free(matches);
+    g_free(manifest);
+    return rc;
+}
+
 int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcome *out)
 {
     const struct jv_run_config *o = ctx->config;
@@ -746,7 +820,14 @@ int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcom
     g_queue_init(&r.ready);
     jv_stats_init(&r.iqa_s);
     jv_stats_init(&r.crit_s);
+    r.lock.fd = -1;
     jv_log_set_quiet(o->outputs.quiet);
+    if (claim_round(&r, &err) < 0) {
+        jv_error("%s", err->message);
+        set_status(&r, JV_PIPELINE_FAILED, err->message);
+        g_clear_error(&err);
+        goto out;
+    }
     if (jv_log_open(o->outputs.log_file, (enum jv_log_level)o->outputs.log_level, &err) < 0) {
         jv_warn("log: %s (continuing without a log file)", err->message);
         g_clear_error(&err);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "outputs/round.h"
 #include "pipeline/run_config.h"
 
 #define F(member) offsetof(struct jv_run_config, member)
@@ -94,20 +95,27 @@ static const struct jv_option run_options[] = {
      .metavar = "TEXT", .help = "extra notes passed to the judge", .group = G_INPUT,
      .key = "critique_notes"},
     /* outputs */
+    {.long_name = "output-dir", .kind = JV_OPT_STRING, .offset = F(outputs.dir),
+     .metavar = "DIR", .help = "where the rounds' files go", .group = G_OUT, .key = "output_dir",
+     .def.s = JV_LAYOUT_ROOT},
+    {.long_name = "round", .kind = JV_OPT_STRING, .offset = F(outputs.round), .metavar = "NAME",
+     .help = "the round: its files are DIR/results/NAME.jsonl, ...", .group = G_OUT,
+     .key = "round", .def_text = "the competition and the date, or the folder's name"},
     {.long_name = "output-jsonl", .kind = JV_OPT_STRING, .offset = F(outputs.results),
      .metavar = "FILE", .help = "results", .group = G_OUT, .key = "output_jsonl",
-     .def.s = JV_DEFAULT_RESULTS},
+     .def_text = "DIR/results/NAME.jsonl"},
     {.long_name = "summary", .kind = JV_OPT_STRING, .offset = F(outputs.summary), .metavar = "FILE",
-     .help = "Markdown summary", .group = G_OUT, .key = "summary", .def.s = JV_DEFAULT_SUMMARY},
+     .help = "Markdown summary", .group = G_OUT, .key = "summary",
+     .def_text = "DIR/summaries/NAME_summary.md"},
     {.long_name = "progress-file", .kind = JV_OPT_STRING, .offset = F(outputs.progress),
      .metavar = "FILE", .help = "progress JSON", .group = G_OUT, .key = "progress_file",
-     .def.s = JV_DEFAULT_PROGRESS},
+     .def_text = "DIR/metrics/NAME_progress.json"},
     {.long_name = "iqa-cache", .kind = JV_OPT_STRING, .offset = F(outputs.iqa_cache),
-     .metavar = "FILE", .help = "IQA cache", .group = G_OUT, .key = "iqa_cache",
-     .def.s = JV_DEFAULT_IQA},
+     .metavar = "FILE", .help = "IQA cache, shared by the rounds", .group = G_OUT,
+     .key = "iqa_cache", .def_text = "DIR/" JV_LAYOUT_IQA_REL},
     {.long_name = "log-file", .kind = JV_OPT_STRING, .offset = F(outputs.log_file),
      .metavar = "FILE", .help = "JSON-lines log", .group = G_OUT, .key = "log_file",
-     .def.s = JV_DEFAULT_LOG},
+     .def_text = "DIR/logs/NAME.log"},
     {.long_name = "log-level", .kind = JV_OPT_ENUM, .offset = F(outputs.log_level),
      .metavar = "LEVEL", .help = "least important log event written", .group = G_OUT,
      .choices = log_level_choices, .def.i = JV_LOG_INFO, .flags = JV_OPTF_NOCASE},
@@ -203,7 +211,8 @@ static const struct jv_option run_options[] = {
      .metavar = "N", .help = "fsync results every N records", .group = G_DURA, .key = "flush_every",
      .imin = 1, .imax = 1000000, .def.i = 16},
     {.long_name = "fresh", .kind = JV_OPT_TRUE, .offset = F(outputs.fresh),
-     .help = "start over (old results kept as .bak)", .group = G_DURA, .key = "fresh"},
+     .help = "start over, playoff too (old files kept as .N.bak)", .group = G_DURA,
+     .key = "fresh"},
     {.long_name = "gpu-sample-every", .kind = JV_OPT_INT, .offset = F(telemetry.gpu_sample_every),
      .metavar = "N", .help = "GPU sample every N images", .group = G_DURA,
      .key = "gpu_sample_every", .imin = 1, .imax = 1000000, .def.i = 10},
@@ -246,6 +255,48 @@ void jv_run_config_copy(struct jv_run_config *dst, const struct jv_run_config *s
     jv_opt_copy_strings(run_options, dst);
 }
 
+/* Sets `*field` to `path` (owned) unless the option was given. */
+static void derive(char **field, char *path)
+{
+    if (*field)
+        g_free(path);
+    else
+        *field = path;
+}
+
+/*
+ * The round and every output path not given explicitly (outputs/layout.h):
+ * the round is --round, else the explicit results file's name, else the
+ * default name for these inputs (outputs/round.h).
+ */
+static int derive_outputs(struct jv_run_config *o, GError **err)
+{
+    struct jv_outputs_config *out = &o->outputs;
+    if (out->round && !jv_layout_round_name_valid(out->round)) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "--round '%s': a round name has 1-64 letters, digits, '_', '.', '+' or '-'",
+                    out->round);
+        return -1;
+    }
+    if (!out->round && out->results) {
+        out->round = jv_layout_round_of(out->results);
+    } else if (!out->round && (!o->input_dirs || !o->input_dirs[0])) {
+        g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                    "which round? --stage pairwise needs --round NAME (or the -i folders "
+                    "the round judged)");
+        return -1;
+    } else if (!out->round) {
+        out->round =
+            jv_round_default_name(out->dir, o->competition_id, (const char *const *)o->input_dirs);
+    }
+    derive(&out->results, jv_layout_file(out->dir, out->round, JV_FILE_RESULTS));
+    derive(&out->summary, jv_layout_file(out->dir, out->round, JV_FILE_SUMMARY));
+    derive(&out->progress, jv_layout_file(out->dir, out->round, JV_FILE_PROGRESS));
+    derive(&out->log_file, jv_layout_file(out->dir, out->round, JV_FILE_LOG));
+    derive(&out->iqa_cache, jv_layout_file(out->dir, JV_LAYOUT_SHARED, JV_FILE_IQA_CACHE));
+    return 0;
+}
+
 int jv_run_config_finish(struct jv_run_config *o, GError **err)
 {
     if (o->stage != JV_STAGE_PLAYOFF && (!o->input_dirs || !o->input_dirs[0])) {
@@ -266,7 +317,7 @@ int jv_run_config_finish(struct jv_run_config *o, GError **err)
     }
     if (!o->vlm.base_urls && jv_opt_set(run_options, o, "base-url", DEFAULT_BASE_URL, err) < 0)
         return -1;
-    return 0;
+    return derive_outputs(o, err);
 }
 
 void jv_run_config_print_help(FILE *out, const char *prog)

@@ -65,11 +65,19 @@ static void test_names(void **state)
 static void test_default_tree(void **state)
 {
     (void)state;
-    assert_string_equal(JV_DEFAULT_RESULTS, "outputs/results/judge_vision.jsonl");
-    assert_string_equal(JV_DEFAULT_SUMMARY, "outputs/summaries/judge_vision_summary.md");
-    assert_string_equal(JV_DEFAULT_PROGRESS, "outputs/metrics/judge_vision_progress.json");
-    assert_string_equal(JV_DEFAULT_IQA, "outputs/cache/judge_vision_iqa.jsonl");
-    assert_string_equal(JV_DEFAULT_LOG, "logs/judge_vision.log");
+    /* a round's files (the defaults were these paths of the round judge_vision, log aside) */
+    check(jv_layout_file(JV_LAYOUT_ROOT, "r", JV_FILE_RESULTS), "outputs/results/r.jsonl");
+    check(jv_layout_file(JV_LAYOUT_ROOT, "r", JV_FILE_SUMMARY), "outputs/summaries/r_summary.md");
+    check(jv_layout_file(JV_LAYOUT_ROOT, "r", JV_FILE_PROGRESS), "outputs/metrics/r_progress.json");
+    check(jv_layout_file(JV_LAYOUT_ROOT, JV_LAYOUT_SHARED, JV_FILE_IQA_CACHE),
+          "outputs/cache/judge_vision_iqa.jsonl");
+    check(jv_layout_file(JV_LAYOUT_ROOT, "r", JV_FILE_LOG), "outputs/logs/r.log");
+    check(jv_layout_lock_path("outputs/results/r.jsonl"), "outputs/results/r.lock");
+    check(jv_layout_round_of("outputs/results/r.jsonl"), "r");
+    assert_true(jv_layout_round_name_valid("club_dpi_2025-03-14+b.c"));
+    assert_false(jv_layout_round_name_valid("../x"));
+    assert_false(jv_layout_round_name_valid(".hidden"));
+    assert_false(jv_layout_round_name_valid(""));
     check(jv_layout_progress_in("/srv/outputs"), "/srv/outputs/metrics/judge_vision_progress.json");
     check(jv_layout_bench_dir("outputs/results/judge_vision.jsonl"), "outputs/bench");
     check(jv_layout_bench_dir("/data/runs/r.jsonl"), "/data/runs/bench");

@@ -11,6 +11,7 @@
 #include "outputs/layout.h"
 #include "outputs/manifest.h"
 #include "outputs/results.h"
+#include "outputs/round.h"
 
 static char *tmpdir;
 
@@ -157,12 +158,72 @@ static void test_results_resume(void **state)
     assert_int_equal(json_array_size(all), 2); /* a and c survive, every line parses */
     json_decref(all);
 
+    /* the round was judged with P and M: nothing else */
+    assert_false(jv_results_judged_otherwise(path, "P", "M"));
+    assert_true(jv_results_judged_otherwise(path, "P", "other-model"));
+    assert_true(jv_results_judged_otherwise(path, "P2", "M"));
+
+    /* --fresh keeps numbered backups and never overwrites one (was: one .bak) */
     assert_int_equal(jv_results_open(&r, path, 16, true, &err), 0);
     assert_int_equal(jv_results_untaken(&r), 0);
+    json_t *rec = record("/e.jpg", "H", "ok");
+    assert_int_equal(jv_results_append(&r, rec, &err), 0);
+    json_decref(rec);
     jv_results_close(&r);
-    char *bak = g_strdup_printf("%s.bak", path);
-    assert_true(g_file_test(bak, G_FILE_TEST_EXISTS));
-    g_free(bak);
+    assert_int_equal(jv_results_open(&r, path, 16, true, &err), 0);
+    jv_results_close(&r);
+    char *bak1 = g_strdup_printf("%s.1.bak", path), *bak2 = g_strdup_printf("%s.2.bak", path);
+    json_t *first = jv_results_load(bak1, &err), *second = jv_results_load(bak2, &err);
+    assert_int_equal(json_array_size(first), 2); /* a and c: the original round */
+    assert_int_equal(json_array_size(second), 1);
+    json_decref(first);
+    json_decref(second);
+    /* a copy: the file stays, the next free number is taken */
+    char *bak3 = jv_backup_numbered(bak1, false, &err);
+    assert_non_null(bak3);
+    assert_true(g_str_has_suffix(bak3, ".1.bak.1.bak"));
+    assert_true(g_file_test(bak1, G_FILE_TEST_EXISTS));
+    assert_null(jv_backup_numbered("/nonexistent/x", true, &err));
+    assert_null(err);
+    g_free(bak3);
+    g_free(bak1);
+    g_free(bak2);
+    g_free(path);
+}
+
+/* A failed attempt never replaces an ok record of the same image. */
+static void test_results_ok_stays(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *path = g_build_filename(tmpdir, "okstays", "results.jsonl", NULL);
+    struct jv_results r;
+    assert_int_equal(jv_results_open(&r, path, 1, false, &err), 0);
+    const char *imgs[] = {"/a.jpg", "/b.jpg", "/a.jpg", "/b.jpg", "/c.jpg", "/c.jpg"};
+    const char *status[] = {"ok", "error", "error", "ok", "ok", "ok"};
+    const char *hashes[] = {"A", "B1", "A", "B2", "C1", "C2"};
+    for (int i = 0; i < 6; i++) {
+        json_t *rec = record(imgs[i], hashes[i], status[i]);
+        assert_int_equal(jv_results_append(&r, rec, &err), 0);
+        json_decref(rec);
+    }
+    jv_results_close(&r);
+    assert_int_equal(jv_results_open(&r, path, 1, false, &err), 0);
+    assert_true(jv_resume_index_has(jv_results_resume_index(&r), "/a.jpg"));
+    json_t *fail = record("/a.jpg", "A", "error");
+    assert_int_equal(jv_results_append(&r, fail, &err), 0);
+    json_decref(fail);
+    jv_results_close(&r);
+    assert_int_equal(jv_results_finalize(path, NULL, &err), 0);
+    json_t *all = jv_results_load(path, &err);
+    assert_int_equal(json_array_size(all), 3);
+    const char *want_hash[] = {"A", "B2", "C2"}; /* a: its ok record; b, c: the latest ok */
+    for (size_t i = 0; i < 3; i++) {
+        json_t *rec = json_array_get(all, i);
+        assert_string_equal(json_string_value(json_object_get(rec, "status")), "ok");
+        assert_string_equal(json_string_value(json_object_get(rec, "content_hash")), want_hash[i]);
+    }
+    json_decref(all);
     g_free(path);
 }
 
@@ -201,6 +262,89 @@ static void test_results_finalize(void **state)
     g_free(path);
 }
 
+static void touch(const char *dir, const char *name, const char *text)
+{
+    char *p = g_build_filename(dir, name, NULL);
+    assert_int_equal(jv_write_file_atomic(p, text, strlen(text), NULL), 0);
+    g_free(p);
+}
+
+/* One writer per round; a round's default name; dead runs' temp files. */
+static void test_round(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *dir = g_build_filename(tmpdir, "rounds", NULL);
+    char *res = jv_layout_file(dir, "club", JV_FILE_RESULTS);
+    struct jv_round_lock a, b;
+    assert_int_equal(jv_round_lock_take(&a, res, "club", &err), 0);
+    assert_int_equal(jv_round_lock_take(&b, res, "club", &err), -1);
+    char *want =
+        g_strdup_printf("another judge-vision run (pid %ld) is writing club", (long)getpid());
+    assert_string_equal(err->message, want);
+    g_free(want);
+    g_clear_error(&err);
+    jv_round_lock_release(&b);
+    char *lock = jv_layout_lock_path(res);
+    assert_true(g_str_has_suffix(lock, "/results/club.lock"));
+    assert_int_equal(jv_round_lock_holder(lock), getpid());
+    jv_round_lock_release(&a);
+    assert_int_equal(jv_round_lock_holder(lock), 0);
+    g_free(lock);
+
+    /* names: the folder's, then a free one when another round has it */
+    const char *in1[] = {"/x/photos", NULL}, *in2[] = {"/y/photos", NULL};
+    char *n = jv_round_default_name(dir, NULL, in1);
+    assert_string_equal(n, "photos");
+    g_free(n);
+    touch(dir, "results/photos.metadata.json",
+          "{\"round\": {\"name\": \"photos\", \"inputs\": [\"/x/photos\"]}}");
+    n = jv_round_default_name(dir, NULL, in1); /* the same folders: the same round */
+    assert_string_equal(n, "photos");
+    g_free(n);
+    n = jv_round_default_name(dir, NULL, in2);
+    assert_string_equal(n, "photos-2");
+    g_free(n);
+    /* a round named with --round is not taken over by a run without one */
+    touch(dir, "results/busy.metadata.json",
+          "{\"round\": {\"name\": \"busy\", \"inputs\": [\"/y/photos\"]}}");
+    n = jv_round_default_name(dir, NULL, in2);
+    assert_string_equal(n, "photos-2");
+    g_free(n);
+    /* a competition's round of an earlier day is resumed */
+    touch(dir, "results/club_dpi_2020-01-01.metadata.json",
+          "{\"round\": {\"name\": \"club_dpi_2020-01-01\", \"inputs\": [\"/x/photos\"], "
+          "\"competition\": \"club dpi\"}}");
+    n = jv_round_default_name(dir, "club dpi", in1);
+    assert_string_equal(n, "club_dpi_2020-01-01");
+    g_free(n);
+    n = jv_round_default_name(dir, "club dpi", in2); /* with a competition: its name and the date */
+    assert_true(g_str_has_prefix(n, "club_dpi_20"));
+    assert_true(jv_layout_round_name_valid(n));
+    g_free(n);
+    const char *odd[] = {"/p/.hidden dir", "/q/b", NULL};
+    n = jv_round_default_name(dir, NULL, odd);
+    assert_string_equal(n, "hidden_dir+b");
+    g_free(n);
+
+    /* a dead pid's temp file goes; ours and a live process's stay */
+    char *ours = g_strdup_printf("club.jsonl.tmp.%ld", (long)getpid());
+    touch(dir, "results/club.jsonl.tmp.999999999", "x");
+    touch(dir, "results/club.jsonl.tmp.999999998.0x1234", "x");
+    touch(dir, "results/club.jsonl.tmp.1", "x");
+    touch(dir, "results/other.jsonl.tmp.999999999", "x");
+    char *ours_rel = g_build_filename("results", ours, NULL);
+    touch(dir, ours_rel, "x");
+    assert_int_equal(jv_remove_stale_tmp(res), 2);
+    char *keep = g_build_filename(dir, ours_rel, NULL);
+    assert_true(g_file_test(keep, G_FILE_TEST_EXISTS));
+    g_free(keep);
+    g_free(ours_rel);
+    g_free(ours);
+    g_free(res);
+    g_free(dir);
+}
+
 static void test_manifest_path(void **state)
 {
     (void)state;
@@ -215,9 +359,13 @@ static void test_manifest_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cache_hits_and_misses), cmocka_unit_test(test_cache_torn_line),
-        cmocka_unit_test(test_results_resume),        cmocka_unit_test(test_results_finalize),
+        cmocka_unit_test(test_cache_hits_and_misses),
+        cmocka_unit_test(test_cache_torn_line),
+        cmocka_unit_test(test_results_resume),
+        cmocka_unit_test(test_results_ok_stays),
+        cmocka_unit_test(test_results_finalize),
         cmocka_unit_test(test_manifest_path),
+        cmocka_unit_test(test_round),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
