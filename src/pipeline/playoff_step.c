@@ -122,6 +122,7 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     mh.cancel_user = &cx;
     mh.images.max_side = o->vlm.max_side;
     char *log_path = jv_layout_matches_path(o->outputs.results);
+    char *prompt_sha = jv_match_prompt_sha256();
     struct jv_playoff_params p = {
         .threshold = o->playoff.threshold,
         .rounds = o->playoff.rounds,
@@ -129,6 +130,8 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
         .seed = o->playoff.seed,
         .schedule = o->playoff.schedule,
         .matches_log = log_path,
+        .model = o->vlm.model,
+        .prompt_sha256 = prompt_sha,
         .judge = jv_match_http_judge(&mh),
         .progress = on_progress,
         .award_for = award_for,
@@ -151,6 +154,7 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
         *playoff_out = stats ? json_incref(stats) : NULL;
     json_decref(stats);
     g_free(log_path);
+    g_free(prompt_sha);
     g_hash_table_destroy(cx.per_category);
     jv_match_http_release(&mh);
     jv_http_pool_free(pool);

@@ -1,6 +1,7 @@
 /* match.c - one playoff match as the VLM is asked it, and its answer read. */
 #include "core/jv.h"
 
+#include "core/hash.h"
 #include "image/encode.h"
 #include "iqa/techblock.h"
 #include "outputs/record.h"
@@ -158,6 +159,14 @@ static json_t *match_json(const json_t *rec_a, const json_t *rec_b, const char *
     g_free(text_a);
     g_free(text_b);
     return body;
+}
+
+char *jv_match_prompt_sha256(void)
+{
+    char *text = g_strconcat(system_prompt, "\n", question, NULL);
+    char *sha = jv_sha256_hex(text, strlen(text));
+    g_free(text);
+    return sha;
 }
 
 json_t *jv_match_request(const json_t *rec_a, const json_t *rec_b, const char *url_a,

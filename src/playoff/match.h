@@ -70,6 +70,13 @@ char *jv_match_request_body(const json_t *rec_a, const json_t *rec_b, const char
                             const char *url_b, const char *model, int request_no);
 
 /*
+ * The SHA-256 (hex) of the match prompt: its system text and its question.
+ * The matches log records it; a logged match is replayed only under the same
+ * prompt. Owned.
+ */
+char *jv_match_prompt_sha256(void);
+
+/*
  * Parses the model's text: finds the JSON object holding "winner" (markdown
  * fences and prose around it are tolerated); "A"/"B", "Entry A"/"Entry B" in
  * any case; a bare "A" or "B" reply is accepted too. On success stores 0 (A)

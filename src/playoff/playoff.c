@@ -99,14 +99,17 @@ static int load_log(struct run *r, GError **err)
 static void write_match(struct run *r, const struct jv_playoff_job *job)
 {
     char ts[JV_ISO8601_LEN];
-    json_t *line = json_pack("{s:s, s:s, s:s, s:o, s:s?, s:f, s:o, s:i, s:s}", "category",
-                             job->category, "a", job->path_a, "b", job->path_b, "winner",
-                             job->winner == 0   ? json_string("A")
-                             : job->winner == 1 ? json_string("B")
-                                                : json_null(),
-                             "reason", job->reason, "latency", job->latency_s, "tokens",
-                             job->tokens >= 0 ? json_integer(job->tokens) : json_null(), "round",
-                             job->round, "timestamp", jv_clock_iso8601(jv_clock_wall(), ts));
+    json_t *line = json_pack(
+        "{s:s, s:s, s:s, s:o, s:s?, s:f, s:o, s:i, s:s, s:s?, s:s?, s:s?, s:s?}", "category",
+        job->category, "a", job->path_a, "b", job->path_b, "winner",
+        job->winner == 0   ? json_string("A")
+        : job->winner == 1 ? json_string("B")
+                           : json_null(),
+        "reason", job->reason, "latency", job->latency_s, "tokens",
+        job->tokens >= 0 ? json_integer(job->tokens) : json_null(), "round", job->round,
+        "timestamp", jv_clock_iso8601(jv_clock_wall(), ts), "model", r->p->model, "prompt_sha256",
+        r->p->prompt_sha256, "hash_a", jv_record_str(job->rec_a, JV_REC_CONTENT_HASH), "hash_b",
+        jv_record_str(job->rec_b, JV_REC_CONTENT_HASH));
     jv_log_event(JV_LOG_INFO, "stage3_match",
                  json_pack("{s:s, s:s, s:s, s:O, s:f, s:O}", "category", job->category, "a",
                            job->path_a, "b", job->path_b, "winner", json_object_get(line, "winner"),
@@ -174,17 +177,36 @@ static void job_for(struct cohort *c, int round, const struct jv_pair *pr,
     job->tokens = -1;
 }
 
-/* Replays a logged match into `job`; false when the pair is not in the log. */
+/* A logged field equals `want`; a line without the field never does (an older log). */
+static bool logged_is(const json_t *m, const char *field, const char *want)
+{
+    const json_t *v = json_object_get(m, field);
+    return v && g_strcmp0(json_string_value(v), want) == 0;
+}
+
+/* The logged match was judged by this model and prompt, on these very images. */
+static bool same_judging(const struct jv_playoff_params *p, const json_t *m,
+                         const struct jv_playoff_job *job, const char *la)
+{
+    bool a_first = g_strcmp0(la, job->path_a) == 0;
+    const json_t *ra = a_first ? job->rec_a : job->rec_b, *rb = a_first ? job->rec_b : job->rec_a;
+    return logged_is(m, "model", p->model) && logged_is(m, "prompt_sha256", p->prompt_sha256) &&
+           logged_is(m, "hash_a", jv_record_str(ra, JV_REC_CONTENT_HASH)) &&
+           logged_is(m, "hash_b", jv_record_str(rb, JV_REC_CONTENT_HASH));
+}
+
+/* Replays a logged match into `job`; false when the pair is not in the log or was judged otherwise.
+ */
 static bool replay(struct cohort *c, struct jv_playoff_job *job)
 {
     char *key = match_key(c->category, job->round, job->path_a, job->path_b);
     json_t *m = g_hash_table_lookup(c->run->logged, key);
     g_free(key);
-    if (!m)
-        return false;
-    const char *w = json_string_value(json_object_get(m, "winner"));
     const char *la = json_string_value(json_object_get(m, "a"));
     const char *lb = json_string_value(json_object_get(m, "b"));
+    if (!m || !same_judging(c->run->p, m, job, la))
+        return false;
+    const char *w = json_string_value(json_object_get(m, "winner"));
     const char *winner_path = w && !g_ascii_strcasecmp(w, "A")   ? la
                               : w && !g_ascii_strcasecmp(w, "B") ? lb
                                                                  : NULL;

@@ -9,12 +9,14 @@
  * line, to `matches_log` (by default `<results stem>.matches.jsonl`, see
  * jv_layout_matches_path()):
  *   {"category", "a", "b" (image paths, a shown first), "winner": "A"|"B"|null,
- *    "reason", "latency", "tokens", "round", "timestamp"}
+ *    "reason", "latency", "tokens", "round", "timestamp", "model",
+ *    "prompt_sha256", "hash_a", "hash_b" (the images' content hashes)}
  * On the next run with the same log, a scheduled match already logged (same
- * category, round and pair) is replayed from the log instead of being asked
- * again. Because the schedule depends only on the seed and the results, the
- * replay rebuilds the same standings and the same next rounds, so an
- * interrupted playoff carries on where it stopped. Matches that failed at the
+ * category, round and pair, judged by the same model and prompt on the same
+ * image contents) is replayed from the log instead of being asked again; a
+ * line without those four fields (an older log) is never replayed. Because the schedule depends
+ * only on the seed and the results, the replay rebuilds the same standings and the same next
+ * rounds, so an interrupted playoff carries on where it stopped. Matches that failed at the
  * transport level (no reply after the retries) are not logged and are asked
  * again on resume. A torn last line is dropped.
  *
@@ -76,6 +78,8 @@ struct jv_playoff_params {
     uint64_t seed;          /* --pairwise-seed */
     enum jv_playoff_schedule schedule;
     const char *matches_log;              /* NULL = no log and no resume */
+    const char *model;                    /* who judges: logged, compared on replay */
+    const char *prompt_sha256;            /* the match prompt's hash: likewise */
     const struct jv_playoff_judge *judge; /* required */
     /* optional callbacks, all given `user` */
     void (*progress)(void *user, const char *category, size_t done, size_t total,

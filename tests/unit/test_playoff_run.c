@@ -287,6 +287,75 @@ static void test_resume(void **state)
     json_decref(full);
 }
 
+/* Matches asked by one playoff over f->records judged by `model` under `prompt`. */
+static size_t asked_with(struct fixture *f, const char *model, const char *prompt)
+{
+    struct jv_model_judge m;
+    jv_model_judge_init(&m, 0.5, 0.1, 99);
+    for (guint i = 0; i < f->paths->len; i++)
+        jv_model_judge_set(&m, g_ptr_array_index(f->paths, i), (double)i);
+    struct jv_playoff_params p;
+    params_for(&p, &m, f->log);
+    p.model = model;
+    p.prompt_sha256 = prompt;
+    GError *err = NULL;
+    json_t *copy = json_deep_copy(f->records);
+    assert_int_equal(jv_playoff_run(copy, &p, NULL, &err), 0);
+    json_decref(copy);
+    size_t asked = m.asked;
+    jv_model_judge_release(&m);
+    return asked;
+}
+
+/* A logged match is replayed only for the same model, prompt and image contents. */
+static void test_reuse_needs_same_judging(void **state)
+{
+    struct fixture *f = *state;
+    colour_cohort(f, NULL, 6);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(f->records, i, rec)
+    {
+        char h[32];
+        snprintf(h, sizeof h, "h%zu", i);
+        json_object_set_new(rec, "content_hash", json_string(h));
+    }
+    size_t total = asked_with(f, "m1", "p1");
+    assert_true(total > 0);
+    GPtrArray *lines = log_lines(f->log);
+    json_t *line = json_loads(g_ptr_array_index(lines, 0), 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(line, "model")), "m1");
+    assert_string_equal(json_string_value(json_object_get(line, "prompt_sha256")), "p1");
+    assert_true(json_is_string(json_object_get(line, "hash_a")));
+    json_decref(line);
+    g_ptr_array_free(lines, TRUE);
+    assert_int_equal(asked_with(f, "m1", "p1"), 0);     /* all replayed */
+    /* one image changed: only its matches are asked again */
+    json_object_set_new(json_array_get(f->records, 0), "content_hash", json_string("new"));
+    size_t again = asked_with(f, "m1", "p1");
+    assert_true(again > 0 && again < total);
+    assert_int_equal(asked_with(f, "m2", "p1"), total); /* another model: asked again */
+    assert_int_equal(asked_with(f, "m1", "p2"), total); /* another prompt */
+    /* an older log without the fields is never replayed */
+    GString *old = g_string_new(NULL);
+    lines = log_lines(f->log);
+    for (guint k = 0; k < lines->len; k++) {
+        json_t *m = json_loads(g_ptr_array_index(lines, k), 0, NULL);
+        const char *drop[] = {"model", "prompt_sha256", "hash_a", "hash_b"};
+        for (size_t d = 0; d < JV_ARRAY_LEN(drop); d++)
+            json_object_del(m, drop[d]);
+        char *t = json_dumps(m, JSON_COMPACT);
+        g_string_append_printf(old, "%s\n", t);
+        free(t);
+        json_decref(m);
+    }
+    g_ptr_array_free(lines, TRUE);
+    GError *err = NULL;
+    assert_int_equal(jv_write_file_atomic(f->log, old->str, old->len, &err), 0);
+    g_string_free(old, TRUE);
+    assert_int_equal(asked_with(f, NULL, NULL), total);
+}
+
 /* Rerunning the stage on its own output starts again from the Stage 2 scores. */
 static void test_rerun_idempotent(void **state)
 {
@@ -372,6 +441,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_run_fields_and_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reuse_needs_same_judging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rerun_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_robin_and_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_entries_keep_scores, setup, teardown),
