@@ -2,10 +2,14 @@
 #include "core/jv.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
 #include "outputs/layout.h"
+#include "core/fsutil.h"
+#include "outputs/round.h"
 #include "pipeline/run_config.h"
 #include "web/runner.h"
 
@@ -13,9 +17,14 @@
 
 struct jv_web_runner {
     GMutex lock;
+    GCond spawned; /* the reader thread has spawned the child (or failed to) */
     struct jv_web_events *events;
     GSubprocess *proc;
     GThread *reader;
+    bool spawn_done;
+    GError *spawn_err;
+    pid_t adopted;      /* a run found writing a round at start-up, not our child */
+    bool stop_watching; /* the adopted run's watcher should return */
     char **argv;
     char *started;
     char *finished;
@@ -270,14 +279,18 @@ static int push_tuning(GPtrArray *a, json_t *settings, GError **err)
     return push_str(a, settings, "model", "model", err);
 }
 
-/* The outputs of the run named by the setting `run_name`, under `outputs`. */
+/*
+ * The outputs under `outputs`: the round named by the setting `run_name`
+ * (its results, summary and log), or, without one, the round the child
+ * names itself from the competition or the folders (outputs/round.h); the
+ * progress file the page watches and the IQA cache are shared.
+ */
 static int push_outputs(GPtrArray *a, json_t *settings, const char *outputs, GError **err)
 {
-    const char *s;
-    if (get_str(settings, "run_name", &s, err) < 0)
+    const char *name;
+    if (get_str(settings, "run_name", &name, err) < 0)
         return -1;
-    const char *name = *s ? s : "judge_vision";
-    if (!valid_name(name, 64) || strchr(name, '.')) {
+    if (*name && (!valid_name(name, 64) || strchr(name, '.'))) {
         g_set_error(err, JV_ERROR, JV_ERR_USAGE,
                     "run name '%s' may only hold letters, digits, '_' and '-'", name);
         return -1;
@@ -286,16 +299,17 @@ static int push_outputs(GPtrArray *a, json_t *settings, const char *outputs, GEr
         const char *key;
         char *path;
     } paths[] = {
-        /* the run's own results, summary and log; progress and IQA cache shared */
-        {"output_jsonl", jv_layout_file(outputs, name, JV_FILE_RESULTS)},
-        {"summary", jv_layout_file(outputs, name, JV_FILE_SUMMARY)},
+        {"output_dir", g_strdup(outputs)},
+        {"round", *name ? g_strdup(name) : NULL},
+        {"output_jsonl", *name ? jv_layout_file(outputs, name, JV_FILE_RESULTS) : NULL},
+        {"summary", *name ? jv_layout_file(outputs, name, JV_FILE_SUMMARY) : NULL},
         {"progress_file", jv_layout_file(outputs, JV_LAYOUT_SHARED, JV_FILE_PROGRESS)},
         {"iqa_cache", jv_layout_file(outputs, JV_LAYOUT_SHARED, JV_FILE_IQA_CACHE)},
-        {"log_file", jv_layout_file(outputs, name, JV_FILE_LOG)},
+        {"log_file", *name ? jv_layout_file(outputs, name, JV_FILE_LOG) : NULL},
     };
     int rc = 0;
     for (size_t i = 0; i < JV_ARRAY_LEN(paths); i++) {
-        if (rc == 0)
+        if (rc == 0 && paths[i].path)
             rc = push_key(a, paths[i].key, paths[i].path, err);
         g_free(paths[i].path);
     }
@@ -326,6 +340,7 @@ struct jv_web_runner *jv_web_runner_new(struct jv_web_events *events)
 {
     struct jv_web_runner *r = g_new0(struct jv_web_runner, 1);
     g_mutex_init(&r->lock);
+    g_cond_init(&r->spawned);
     r->events = events;
     r->exit_status = -1;
     return r;
@@ -347,7 +362,11 @@ static json_t *state_locked(struct jv_web_runner *r)
     json_t *j = json_pack("{s:b, s:o, s:b}", "running", r->running, "argv", argv, "cancelled",
                           r->cancelled);
     const char *pid = r->proc && r->running ? g_subprocess_get_identifier(r->proc) : NULL;
-    json_object_set_new(j, "pid", pid ? json_integer(atoi(pid)) : json_null());
+    if (r->running && r->adopted > 0)
+        json_object_set_new(j, "pid", json_integer(r->adopted));
+    else
+        json_object_set_new(j, "pid", pid ? json_integer(atoi(pid)) : json_null());
+    json_object_set_new(j, "adopted", json_boolean(r->adopted != 0));
     json_object_set_new(j, "started", r->started ? json_string(r->started) : json_null());
     json_object_set_new(j, "finished", r->finished ? json_string(r->finished) : json_null());
     json_object_set_new(j, "exit_status",
@@ -364,6 +383,52 @@ json_t *jv_web_runner_state(struct jv_web_runner *r)
     return j;
 }
 
+/* In the child before exec: die with the serve process (its SIGTERM stops the run cleanly). */
+static void die_with_parent(gpointer parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != (pid_t)GPOINTER_TO_INT(parent))
+        _exit(143); /* the parent died before the line above */
+}
+
+/*
+ * Spawns r->argv from the reader thread: PR_SET_PDEATHSIG fires when the
+ * thread that forked the child ends, and this thread lives exactly as long
+ * as the child (a connection's thread would end with the request). Tells
+ * jv_web_runner_start() how it went. Returns a new reference or NULL.
+ */
+static GSubprocess *spawn_child(struct jv_web_runner *r)
+{
+    g_mutex_lock(&r->lock);
+    char **argv = g_strdupv(r->argv);
+    g_mutex_unlock(&r->lock);
+    GSubprocessLauncher *l =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_subprocess_launcher_set_child_setup(l, die_with_parent, GINT_TO_POINTER((int)getpid()), NULL);
+    GError *e = NULL;
+    GSubprocess *proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv, &e);
+    g_object_unref(l);
+    g_strfreev(argv);
+    g_mutex_lock(&r->lock);
+    if (proc) {
+        /* set here, not by the starter: the child may be gone before the starter wakes */
+        g_clear_object(&r->proc);
+        r->proc = g_object_ref(proc);
+        g_free(r->started);
+        r->started = now_iso();
+        g_clear_pointer(&r->finished, g_free);
+        r->exit_status = -1;
+        r->term_signal = 0;
+        r->running = true;
+        r->cancelled = false;
+    }
+    r->spawn_err = e;
+    r->spawn_done = true;
+    g_cond_signal(&r->spawned);
+    g_mutex_unlock(&r->lock);
+    return proc;
+}
+
 /*
  * The reader thread of one child (`data`, the runner): pushes each line of
  * its merged stdout/stderr as a "log" event (cut at JV_LINE_MAX), then waits
@@ -372,9 +437,9 @@ json_t *jv_web_runner_state(struct jv_web_runner *r)
 static gpointer reader_main(gpointer data)
 {
     struct jv_web_runner *r = data;
-    g_mutex_lock(&r->lock);
-    GSubprocess *proc = g_object_ref(r->proc);
-    g_mutex_unlock(&r->lock);
+    GSubprocess *proc = spawn_child(r);
+    if (!proc)
+        return NULL;
 
     GInputStream *out = g_subprocess_get_stdout_pipe(proc);
     GDataInputStream *din = g_data_input_stream_new(out);
@@ -437,26 +502,23 @@ int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError
         g_set_error(err, JV_ERROR, JV_ERR_FAILED, "a run is already going");
         goto out;
     }
-    GError *e = NULL;
-    GSubprocess *proc = g_subprocess_newv(
-        argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &e);
-    if (!proc) {
-        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot start %s: %s", argv[0], e->message);
-        g_error_free(e);
-        goto out;
-    }
-    g_clear_object(&r->proc);
-    r->proc = proc;
     g_strfreev(r->argv);
     r->argv = g_strdupv((char **)argv);
-    g_free(r->started);
-    r->started = now_iso();
-    g_clear_pointer(&r->finished, g_free);
-    r->exit_status = -1;
-    r->term_signal = 0;
-    r->running = true;
-    r->cancelled = false;
+    r->spawn_done = false;
+    r->adopted = 0;
     r->reader = g_thread_new("jv-run-reader", reader_main, r);
+    while (!r->spawn_done)
+        g_cond_wait(&r->spawned, &r->lock);
+    if (r->spawn_err) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot start %s: %s", argv[0],
+                    r->spawn_err->message);
+        g_clear_error(&r->spawn_err);
+        GThread *t = r->reader;
+        r->reader = NULL;
+        g_mutex_unlock(&r->lock);
+        g_thread_join(t);
+        return -1;
+    }
     json_t *st = state_locked(r);
     g_mutex_unlock(&r->lock);
     jv_web_events_push(r->events, "run", st);
@@ -470,7 +532,10 @@ bool jv_web_runner_cancel(struct jv_web_runner *r)
 {
     bool sent = false;
     g_mutex_lock(&r->lock);
-    if (r->running && r->proc) {
+    if (r->running && r->adopted > 0) {
+        sent = kill(r->adopted, SIGINT) == 0;
+        r->cancelled = sent;
+    } else if (r->running && r->proc) {
         g_subprocess_send_signal(r->proc, SIGINT);
         r->cancelled = true;
         sent = true;
@@ -481,7 +546,11 @@ bool jv_web_runner_cancel(struct jv_web_runner *r)
 
 void jv_web_runner_stop(struct jv_web_runner *r, int grace_ms)
 {
-    if (jv_web_runner_cancel(r)) {
+    g_mutex_lock(&r->lock);
+    bool adopted = r->adopted != 0;
+    r->stop_watching = true; /* an adopted run is not ours to stop: just stop watching it */
+    g_mutex_unlock(&r->lock);
+    if (!adopted && jv_web_runner_cancel(r)) {
         gint64 deadline = g_get_monotonic_time() + (gint64)grace_ms * 1000;
         for (;;) {
             g_mutex_lock(&r->lock);
@@ -516,6 +585,88 @@ void jv_web_runner_free(struct jv_web_runner *r)
     g_strfreev(r->argv);
     g_free(r->started);
     g_free(r->finished);
+    g_clear_error(&r->spawn_err);
+    g_cond_clear(&r->spawned);
     g_mutex_clear(&r->lock);
     g_free(r);
+}
+
+/* Watches an adopted run (`data`, the runner) until its process is gone. */
+static gpointer watch_main(gpointer data)
+{
+    struct jv_web_runner *r = data;
+    for (;;) {
+        g_mutex_lock(&r->lock);
+        pid_t pid = r->adopted;
+        bool stop = r->stop_watching;
+        g_mutex_unlock(&r->lock);
+        if (stop)
+            return NULL;
+        if (kill(pid, 0) != 0 && errno == ESRCH)
+            break;
+        g_usleep(200000);
+    }
+    g_mutex_lock(&r->lock);
+    r->running = false; /* not our child: its exit status is not ours to know */
+    g_free(r->finished);
+    r->finished = now_iso();
+    json_t *st = state_locked(r);
+    g_mutex_unlock(&r->lock);
+    jv_web_events_push(r->events, "run", st);
+    return NULL;
+}
+
+/* The argv of process `pid` from /proc (owned), or a one-word stand-in. */
+static char **proc_argv(pid_t pid)
+{
+    char *path = g_strdup_printf("/proc/%ld/cmdline", (long)pid);
+    char *text = NULL;
+    gsize len = 0;
+    GPtrArray *a = g_ptr_array_new();
+    if (g_file_get_contents(path, &text, &len, NULL))
+        for (gsize i = 0; i < len; i += strlen(text + i) + 1)
+            g_ptr_array_add(a, jv_path_utf8(text + i));
+    if (a->len == 0)
+        g_ptr_array_add(a, g_strdup("judge-vision"));
+    g_ptr_array_add(a, NULL);
+    g_free(text);
+    g_free(path);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+int jv_web_runner_adopt(struct jv_web_runner *r, const char *outputs)
+{
+    char *dir = g_build_filename(outputs, JV_LAYOUT_RESULTS_DIR, NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    pid_t found = 0;
+    const char *name;
+    while (d && !found && (name = g_dir_read_name(d))) {
+        if (!g_str_has_suffix(name, ".lock"))
+            continue;
+        char *path = g_build_filename(dir, name, NULL);
+        pid_t pid = jv_round_lock_holder(path);
+        if (pid > 0 && pid != getpid())
+            found = pid;
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    if (!found)
+        return 0;
+    g_mutex_lock(&r->lock);
+    if (r->running) {
+        g_mutex_unlock(&r->lock);
+        return 0;
+    }
+    r->adopted = found;
+    r->running = true;
+    r->stop_watching = false;
+    g_strfreev(r->argv);
+    r->argv = proc_argv(found);
+    g_free(r->started);
+    r->started = NULL;
+    r->reader = g_thread_new("jv-run-watch", watch_main, r);
+    g_mutex_unlock(&r->lock);
+    return (int)found;
 }

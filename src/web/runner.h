@@ -6,6 +6,13 @@
  * separate so it can be tested without starting anything. At most one run at
  * a time; cancel sends SIGINT, after which the pipeline flushes and marks its
  * manifest interrupted, and a later start resumes it.
+ *
+ * The child dies with the server: it is spawned with PR_SET_PDEATHSIG
+ * (SIGTERM, so it stops as after a Ctrl-C: what is judged is kept), from the
+ * thread that reads it and lives as long as it does. A run that still
+ * writes a round when the server starts (a CLI run, or a child finishing
+ * its requests in flight after its server died) is found by its round's
+ * lock (outputs/round.h) and shown as running: jv_web_runner_adopt().
  */
 #ifndef JV_WEB_RUNNER_H
 #define JV_WEB_RUNNER_H
@@ -43,7 +50,18 @@ int jv_web_runner_start(struct jv_web_runner *r, const char *const *argv, GError
 /* Sends SIGINT to the running child. Returns false when none runs. */
 bool jv_web_runner_cancel(struct jv_web_runner *r);
 
-/* {running, pid, argv, started, finished, exit_status, signal, cancelled} (new reference). */
+/*
+ * At start-up: a run writing a round under `outputs` (its lock held) is
+ * shown as the running one (argv from /proc, `adopted` true) until its
+ * process is gone; cancel sends it SIGINT; shutdown leaves it alone.
+ * Returns its pid, or 0 when none runs.
+ */
+int jv_web_runner_adopt(struct jv_web_runner *r, const char *outputs);
+
+/*
+ * {running, pid, argv, started, finished, exit_status, signal, cancelled,
+ * adopted} (new reference).
+ */
 json_t *jv_web_runner_state(struct jv_web_runner *r);
 
 /*

@@ -124,7 +124,10 @@ static void add_run(struct jv_web_runs *runs, GHashTable *table, const char *pat
     memcpy(r->id, sha, JV_WEB_RUN_ID_LEN - 1);
     r->id[JV_WEB_RUN_ID_LEN - 1] = '\0';
     g_free(sha);
-    r->name = jv_layout_results_stem(rel);
+    /* A round's results (<outputs>/results/ROUND.jsonl) go by the round's name. */
+    bool round = g_str_has_prefix(rel, JV_LAYOUT_RESULTS_DIR "/") &&
+                 !strchr(rel + strlen(JV_LAYOUT_RESULTS_DIR "/"), '/');
+    r->name = round ? jv_layout_round_of(rel) : jv_layout_results_stem(rel);
     r->results = g_strdup(path);
     r->manifest = manifest;
     r->matches = jv_layout_matches_path(path);

@@ -418,6 +418,7 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     s->ctx.settings_path = g_build_filename(s->ctx.outputs, "gui", "settings.json", NULL);
     s->ctx.events = jv_web_events_new();
     s->ctx.runner = jv_web_runner_new(s->ctx.events);
+    jv_web_runner_adopt(s->ctx.runner, s->ctx.outputs);
     s->ctx.runs = jv_web_runs_new(s->ctx.outputs);
     char *thumbs = g_build_filename(s->ctx.outputs, "cache", "thumbs", NULL);
     s->ctx.thumbs = jv_image_thumbs_new(thumbs);

@@ -72,7 +72,7 @@ try {
     // The finished run appears in Results and Performance with its own numbers.
     await page.click('#tab-results');
     const live = (await page.$$eval('#results-run option', (os) => os.map((o) => [o.value, o.textContent])))
-      .find(([, t]) => t.startsWith('results/gui_live'));
+      .find(([, t]) => t.startsWith('gui_live'));
     check(live, 'the new run is listed');
     const lr = page.evaluate((id) => window.jv.whenRendered('results', id), live[0]);
     await page.selectOption('#results-run', live[0]);
@@ -119,7 +119,7 @@ try {
   // ---- Results: the fixture run; edit a score; it survives a reload
   await page.click('#tab-results');
   const runs = await page.$$eval('#results-run option', (os) => os.map((o) => [o.value, o.textContent]));
-  const fixture = runs.find(([, t]) => t.startsWith('results/fixture'));
+  const fixture = runs.find(([, t]) => t.startsWith('fixture'));
   check(fixture, 'fixture run listed: ' + JSON.stringify(runs));
   const rendered = page.evaluate((id) => window.jv.whenRendered('results', id), fixture[0]);
   await page.selectOption('#results-run', fixture[0]);

@@ -134,7 +134,7 @@ static void test_runs(void **state)
     json_array_foreach(list, i, r)
     {
         assert_true(jv_web_run_id_valid(json_string_value(json_object_get(r, "id"))));
-        if (strcmp(json_string_value(json_object_get(r, "name")), "results/a") == 0)
+        if (strcmp(json_string_value(json_object_get(r, "name")), "a") == 0) /* the round name */
             id_a = json_string_value(json_object_get(r, "id"));
         else
             assert_string_equal(
