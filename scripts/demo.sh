@@ -51,18 +51,14 @@ set +e
     --base-url "$URL/v1" --model judge-vision-sim \
     --iqa-service-url "$URL" \
     --concurrency 4 --pairwise \
-    --output-jsonl "$OUT/results/judge_vision.jsonl" \
-    --summary "$OUT/summaries/judge_vision_summary.md" \
-    --progress-file "$OUT/metrics/judge_vision_progress.json" \
-    --iqa-cache "$OUT/cache/judge_vision_iqa.jsonl" \
-    --log-file "$OUT/logs/judge_vision.log"
+    --output-dir "$OUT" --round demo
 rc=$?
 set -e
 [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || exit "$rc"
 
 echo
 echo "demo: top entries per category:"
-/usr/bin/python3 - "$OUT/results/judge_vision.jsonl" <<'PY'
+/usr/bin/python3 - "$OUT/results/demo.jsonl" <<'PY'
 import json, sys, os
 recs = [json.loads(l) for l in open(sys.argv[1])]
 cats = {}
@@ -75,8 +71,8 @@ for cat, rs in sorted(cats.items()):
         print(f"    {r.get('critique_total')!s:>4}  {r.get('critique_award') or '':12} {os.path.basename(r['image'])}")
 PY
 echo
-echo "demo: results  $OUT/results/judge_vision.jsonl"
-echo "demo: summary  $OUT/summaries/judge_vision_summary.md"
-echo "demo: manifest $OUT/results/judge_vision.metadata.json"
-echo "demo: report   $JV report $OUT/results/judge_vision.metadata.json"
+echo "demo: results  $OUT/results/demo.jsonl"
+echo "demo: summary  $OUT/summaries/demo_summary.md"
+echo "demo: manifest $OUT/results/demo.metadata.json"
+echo "demo: report   $JV report $OUT/results/demo.metadata.json"
 echo "demo: browse   $JV serve --outputs $OUT   (then open http://127.0.0.1:8765/)"
