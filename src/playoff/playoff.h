@@ -2,8 +2,10 @@
  * playoff.h - the Stage 3 driver (doc/SPEC.md 2.7): per category, the eligible
  * entries meet in a scheduled series of matches (schedule.h), judged by a
  * `judge` (the VLM over HTTP in the real run: match_http.h; an in-process
- * model in tests and benchmarks); then Bradley–Terry strengths (bt.h) and
- * the classic score adjustment (adjust.h) are written into the records.
+ * model in tests and benchmarks); then the final order, the Bradley–Terry
+ * posterior's strengths with the Stage 2 score as prior and the side term
+ * fitted (posterior.h, rank.h), and the classic score adjustment on that
+ * order (adjust.h) are written into the records.
  *
  * Matches log: every match that got a reply is appended, one write() per
  * line, to `matches_log` (by default `<results stem>.matches.jsonl`, see
@@ -12,11 +14,12 @@
  *    "reason", "latency", "tokens", "round", "timestamp", "model",
  *    "prompt_sha256", "hash_a", "hash_b" (the images' content hashes)}
  * On the next run with the same log, a scheduled match already logged (same
- * category, round and pair, judged by the same model and prompt on the same
- * image contents) is replayed from the log instead of being asked again; a
- * line without those four fields (an older log) is never replayed. Because the schedule depends
- * only on the seed and the results, the replay rebuilds the same standings and the same next
- * rounds, so an interrupted playoff carries on where it stopped. Matches that failed at the
+ * category, round and pair in the same order, judged by the same model and
+ * prompt on the same image contents) is replayed from the log instead of
+ * being asked again; a line without those four fields (an older log) is
+ * never replayed. Because the schedule depends only on the seed and the
+ * results, the replay rebuilds the same standings and the same next rounds,
+ * so an interrupted playoff carries on where it stopped. Matches that failed at the
  * transport level (no reply after the retries) are not logged and are asked
  * again on resume. A torn last line is dropped.
  *
@@ -31,6 +34,8 @@
 
 #include "playoff/schedule.h"
 
+#define JV_PLAYOFF_FIRST_DRAWS 2000
+
 /* The playoff's settings (--pairwise, --pairwise-*). */
 struct jv_playoff_config {
     bool enabled;     /* --pairwise */
@@ -38,6 +43,7 @@ struct jv_playoff_config {
     double threshold; /* eligible: critique_total >= threshold */
     uint64_t seed;    /* pairings and sides */
     enum jv_playoff_schedule schedule;
+    bool podium; /* --pairwise-podium (eig) */
 };
 
 /* One match handed to a judge. */
@@ -77,6 +83,8 @@ struct jv_playoff_params {
     int competition_rounds; /* the competition's pairwise_rounds; 0 = none */
     uint64_t seed;          /* --pairwise-seed */
     enum jv_playoff_schedule schedule;
+    int per_round;  /* eig: requests a round, at most 8; 0 = 8 (a run: its --concurrency) */
+    bool no_podium; /* eig: no podium weighting (--no-pairwise-podium) */
     const char *matches_log;              /* NULL = no log and no resume */
     const char *model;                    /* who judges: logged, compared on replay */
     const char *prompt_sha256;            /* the match prompt's hash: likewise */
@@ -98,7 +106,11 @@ struct jv_playoff_params {
  * *stats_out (may be NULL) receives a new object for the manifest:
  *   {"scheduled", "completed", "resumed", "no_decision", "failed",
  *    "encodings", "per_category": {CAT: {"eligible", "matches",
- *    "mean_seconds", "schedule", "rounds", "note"?}}}
+ *    "mean_seconds", "schedule", "rounds", "budget", "beta", "side_term",
+ *    "first", "p_first", "note"?}}}
+ * beta and side_term are the final fit's; first is the image ranked first
+ * and p_first the share of JV_PLAYOFF_FIRST_DRAWS posterior draws in which
+ * it is the strongest (how sure the playoff is of 1st place).
  * Returns 0, or -1 with err (matches log unreadable, judge stopped); records
  * of categories finished before the failure keep their figures.
  */
