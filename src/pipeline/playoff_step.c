@@ -9,6 +9,7 @@
 #include "input/registry.h"
 #include "outputs/record.h"
 #include "pipeline/playoff_step.h"
+#include "playoff/eig.h"
 #include "playoff/match_http.h"
 #include "playoff/playoff.h"
 
@@ -128,6 +129,9 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
         .competition_rounds = c ? c->playoff_rounds : 0,
         .seed = o->playoff.seed,
         .schedule = o->playoff.schedule,
+        /* a round of the eig schedule is as many requests as the server takes at once */
+        .per_round = MIN(o->vlm.concurrency, JV_EIG_PER_ROUND),
+        .no_podium = !o->playoff.podium,
         .matches_log = log_path,
         .judge = jv_match_http_judge(&mh),
         .progress = on_progress,

@@ -50,6 +50,7 @@ static const struct jv_opt_choice structured_choices[] = {
 };
 
 static const struct jv_opt_choice schedule_choices[] = {
+    {"eig", JV_SCHEDULE_EIG, false},
     {"swiss", JV_SCHEDULE_SWISS, false},
     {"random", JV_SCHEDULE_RANDOM, false},
     {NULL, 0, false},
@@ -197,7 +198,12 @@ static const struct jv_option run_options[] = {
      .help = "seed for pairings and sides", .group = G_PLAY, .key = "pairwise_seed", .def.u = 42},
     {.long_name = "pairwise-schedule", .kind = JV_OPT_ENUM, .offset = F(playoff.schedule),
      .metavar = "S", .help = "how pairs are drawn", .group = G_PLAY, .key = "pairwise_schedule",
-     .choices = schedule_choices, .def.i = JV_SCHEDULE_SWISS},
+     .choices = schedule_choices, .def.i = JV_SCHEDULE_EIG},
+    {.long_name = "pairwise-podium", .kind = JV_OPT_TRUE, .offset = F(playoff.podium),
+     .help = "eig: after half the budget, favour pairs that may hold a top-3 entry",
+     .group = G_PLAY, .key = "pairwise_podium", .def.b = true},
+    {.long_name = "no-pairwise-podium", .kind = JV_OPT_FALSE, .offset = F(playoff.podium),
+     .help = "eig: information gain alone to the end", .group = G_PLAY, .def.b = true},
     /* durability and telemetry */
     {.long_name = "flush-every", .kind = JV_OPT_INT, .offset = F(outputs.flush_every),
      .metavar = "N", .help = "fsync results every N records", .group = G_DURA, .key = "flush_every",

@@ -2,9 +2,14 @@
  * adjust.h - the classic score adjustment after the playoff (doc/SPEC.md 2.7, the
  * rule of the Python implementation).
  *
- * Entries of one cohort are ranked by win ratio (wins / decided
- * comparisons; 0 without comparisons), ties broken by Bradley–Terry strength,
- * then initial score (higher first), then path (byte order). With n <= 2 the
+ * The playoff ranks a cohort by the posterior strength (rank.h:
+ * jv_rank_final) and hands that order to jv_adjust_apply(). The older order
+ * by win ratio (wins / decided comparisons; 0 without comparisons), ties
+ * broken by strength, then initial score (higher first), then path (byte
+ * order), is jv_adjust_classic(), kept for the benchmark's "today" row; its
+ * strength ties are tie classes (rank.h), never exact float equality.
+ *
+ * The rule on an order: with n <= 2 the
  * scores are kept (only the figures are recorded). Otherwise
  * k = max(1, round(0.15 n)) with halves rounded up (n = 10 -> 2, n = 30 -> 5):
  * the top k get +1 (at most 20), the bottom k get -1 but are not taken below
@@ -30,7 +35,13 @@ int jv_adjust_k(size_t n);
 
 double jv_adjust_win_ratio(const struct jv_adjust_entry *e);
 
-/* Ranks the n entries and fills rank and score of each (in place, order kept). */
+/*
+ * Applies the rule to the order `order` (n entry indices, best first): fills
+ * rank and score of each entry (in place, the array's order kept).
+ */
+void jv_adjust_apply(struct jv_adjust_entry *e, size_t n, const size_t *order);
+
+/* Ranks the n entries by win ratio (see above) and applies the rule. */
 void jv_adjust_classic(struct jv_adjust_entry *e, size_t n);
 
 #endif

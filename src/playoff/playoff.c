@@ -13,7 +13,10 @@
 #include "outputs/layout.h"
 #include "outputs/record.h"
 #include "playoff/adjust.h"
+#include "playoff/eig.h"
 #include "playoff/playoff.h"
+#include "playoff/posterior.h"
+#include "playoff/rank.h"
 #include "playoff/schedule.h"
 
 #define NO_CATEGORY "(none)"
@@ -36,19 +39,18 @@ struct cohort {
     size_t n;
     size_t *rec;       /* record index of each entry */
     const char **path; /* image path of each entry (borrowed from the records) */
+    double *initial;   /* Stage 2 score of each entry */
     double *latency;   /* summed match latencies per entry */
+    uint64_t seed;     /* the category's */
     struct jv_schedule *sched;
     size_t done, total;
     struct jv_stats seconds;
 };
 
+/* The log key of a match: category, round and the pair in the order shown (the eig
+ * schedule may show a pair both ways in one round). */
 static char *match_key(const char *category, int round, const char *a, const char *b)
 {
-    if (strcmp(a, b) > 0) {
-        const char *t = a;
-        a = b;
-        b = t;
-    }
     return g_strdup_printf("%s\x1f%d\x1f%s\x1f%s", category, round, a, b);
 }
 
@@ -300,20 +302,58 @@ static gint by_path(gconstpointer a, gconstpointer b, gpointer data)
     return strcmp(pa, pb);
 }
 
-static void finish_cohort(struct cohort *c)
+/*
+ * P(1st): the share of JV_PLAYOFF_FIRST_DRAWS posterior draws (seeded by the
+ * category) in which entry `first` is the strongest.
+ */
+static double p_first(const struct cohort *c, const struct jv_posterior *post, size_t first)
+{
+    struct jv_rng r;
+    jv_rng_seed(&r, c->seed ^ UINT64_C(0x5851F42D4C957F2D));
+    double *theta = g_new(double, c->n);
+    int hits = 0;
+    for (int d = 0; d < JV_PLAYOFF_FIRST_DRAWS; d++) {
+        jv_posterior_draw(post, &r, theta);
+        bool top = true;
+        for (size_t i = 0; i < c->n && top; i++)
+            top = i == first || theta[i] < theta[first];
+        hits += top;
+    }
+    g_free(theta);
+    return (double)hits / JV_PLAYOFF_FIRST_DRAWS;
+}
+
+/*
+ * The cohort's final figures: the posterior refit with the side term, the
+ * order by its strengths (rank.h), the score adjustment on that order, the
+ * records' fields, and beta, the side term, the winner and P(1st) into `cs`.
+ */
+static void finish_cohort(struct cohort *c, json_t *cs)
 {
     const struct jv_playoff_params *p = c->run->p;
-    double *strength = g_new(double, c->n);
-    jv_schedule_strengths(c->sched, strength);
+    size_t count;
+    const struct jv_post_obs *obs = jv_schedule_observations(c->sched, &count);
+    struct jv_posterior post;
+    jv_posterior_init(&post, c->n, c->initial, true, NULL);
+    jv_posterior_fit(&post, obs, count);
+    double *theta = g_new(double, c->n);
+    double mean = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        theta[i] = jv_posterior_theta(&post, i);
+        mean += theta[i];
+    }
+    mean /= (double)c->n;
+    size_t *order = g_new(size_t, c->n);
+    jv_rank_final(c->n, theta, c->initial, c->path, obs, count, order);
     struct jv_adjust_entry *e = g_new0(struct jv_adjust_entry, c->n);
     for (unsigned i = 0; i < c->n; i++) {
         e[i].path = c->path[i];
-        e[i].initial = (int)lround(initial_score(json_array_get(c->records, c->rec[i])));
+        e[i].initial = (int)lround(c->initial[i]);
         e[i].wins = jv_schedule_wins(c->sched, i);
         e[i].comparisons = jv_schedule_decided(c->sched, i);
-        e[i].strength = strength[i];
+        e[i].strength = exp(theta[i] - mean);
     }
-    jv_adjust_classic(e, c->n);
+    jv_adjust_apply(e, c->n, order);
     for (unsigned i = 0; i < c->n; i++) {
         json_t *rec = json_array_get(c->records, c->rec[i]);
         jv_record_set_int(rec, JV_REC_PAIRWISE_SCORE_INITIAL, e[i].initial);
@@ -325,8 +365,14 @@ static void finish_cohort(struct cohort *c)
         jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, e[i].score);
         set_award(p, rec, e[i].score);
     }
+    json_object_set_new(cs, "beta", json_real(jv_posterior_beta(&post)));
+    json_object_set_new(cs, "side_term", json_real(jv_posterior_side(&post)));
+    json_object_set_new(cs, "first", json_string(c->path[order[0]]));
+    json_object_set_new(cs, "p_first", json_real(p_first(c, &post, order[0])));
+    jv_posterior_release(&post);
     g_free(e);
-    g_free(strength);
+    g_free(order);
+    g_free(theta);
 }
 
 /* FNV-1a: a stable per-category seed, so categories do not share side draws. */
@@ -386,14 +432,20 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
     c.rec = (size_t *)(void *)eligible->data;
     c.path = g_new(const char *, c.n);
     c.latency = g_new0(double, c.n);
-    double *initial = g_new(double, c.n);
+    c.initial = g_new(double, c.n);
     for (size_t i = 0; i < c.n; i++) {
         json_t *rec = json_array_get(records, c.rec[i]);
         c.path[i] = jv_record_str(rec, JV_REC_IMAGE);
-        initial[i] = initial_score(rec);
+        c.initial[i] = initial_score(rec);
     }
     int rounds = jv_schedule_comparisons(p->rounds, p->competition_rounds, c.n);
-    c.sched = jv_schedule_new(c.n, initial, rounds, p->schedule, category_seed(p->seed, category));
+    c.seed = category_seed(p->seed, category);
+    if (p->schedule == JV_SCHEDULE_EIG)
+        c.sched = jv_schedule_new_eig(c.n, c.initial, rounds, c.seed,
+                                      p->per_round > 0 ? MIN(p->per_round, JV_EIG_PER_ROUND) : 0,
+                                      !p->no_podium);
+    else
+        c.sched = jv_schedule_new(c.n, c.initial, rounds, p->schedule, c.seed);
     c.total = jv_schedule_planned(c.sched);
     jv_stats_init(&c.seconds);
     progress(&c, NULL);
@@ -407,7 +459,7 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
     }
     if (rc == 0) {
         c.total = c.done;
-        finish_cohort(&c);
+        finish_cohort(&c, cs);
         progress(&c, NULL);
     }
     json_object_set_new(cs, "matches", json_integer((json_int_t)jv_stats_count(&c.seconds)));
@@ -417,11 +469,12 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
     json_object_set_new(cs, "schedule",
                         json_string(jv_schedule_kind_name(jv_schedule_kind_of(c.sched))));
     json_object_set_new(cs, "rounds", json_integer(rounds));
+    json_object_set_new(cs, "budget", json_integer((json_int_t)jv_schedule_planned(c.sched)));
 
     g_array_free(pairs, TRUE);
     jv_stats_release(&c.seconds);
     jv_schedule_free(c.sched);
-    g_free(initial);
+    g_free(c.initial);
     g_free(c.latency);
     g_free(c.path);
     g_array_free(eligible, TRUE);

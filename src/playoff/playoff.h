@@ -2,8 +2,10 @@
  * playoff.h - the Stage 3 driver (doc/SPEC.md 2.7): per category, the eligible
  * entries meet in a scheduled series of matches (schedule.h), judged by a
  * `judge` (the VLM over HTTP in the real run: match_http.h; an in-process
- * model in tests and benchmarks); then Bradley–Terry strengths (bt.h) and
- * the classic score adjustment (adjust.h) are written into the records.
+ * model in tests and benchmarks); then the final order, the Bradley–Terry
+ * posterior's strengths with the Stage 2 score as prior and the side term
+ * fitted (posterior.h, rank.h), and the classic score adjustment on that
+ * order (adjust.h) are written into the records.
  *
  * Matches log: every match that got a reply is appended, one write() per
  * line, to `matches_log` (by default `<results stem>.matches.jsonl`, see
@@ -11,7 +13,7 @@
  *   {"category", "a", "b" (image paths, a shown first), "winner": "A"|"B"|null,
  *    "reason", "latency", "tokens", "round", "timestamp"}
  * On the next run with the same log, a scheduled match already logged (same
- * category, round and pair) is replayed from the log instead of being asked
+ * category, round and pair in the same order) is replayed from the log instead of being asked
  * again. Because the schedule depends only on the seed and the results, the
  * replay rebuilds the same standings and the same next rounds, so an
  * interrupted playoff carries on where it stopped. Matches that failed at the
@@ -29,6 +31,8 @@
 
 #include "playoff/schedule.h"
 
+#define JV_PLAYOFF_FIRST_DRAWS 2000
+
 /* The playoff's settings (--pairwise, --pairwise-*). */
 struct jv_playoff_config {
     bool enabled;     /* --pairwise */
@@ -36,6 +40,7 @@ struct jv_playoff_config {
     double threshold; /* eligible: critique_total >= threshold */
     uint64_t seed;    /* pairings and sides */
     enum jv_playoff_schedule schedule;
+    bool podium; /* --pairwise-podium (eig) */
 };
 
 /* One match handed to a judge. */
@@ -75,6 +80,8 @@ struct jv_playoff_params {
     int competition_rounds; /* the competition's pairwise_rounds; 0 = none */
     uint64_t seed;          /* --pairwise-seed */
     enum jv_playoff_schedule schedule;
+    int per_round;  /* eig: requests a round, at most 8; 0 = 8 (a run: its --concurrency) */
+    bool no_podium; /* eig: no podium weighting (--no-pairwise-podium) */
     const char *matches_log;              /* NULL = no log and no resume */
     const struct jv_playoff_judge *judge; /* required */
     /* optional callbacks, all given `user` */
@@ -94,7 +101,11 @@ struct jv_playoff_params {
  * *stats_out (may be NULL) receives a new object for the manifest:
  *   {"scheduled", "completed", "resumed", "no_decision", "failed",
  *    "encodings", "per_category": {CAT: {"eligible", "matches",
- *    "mean_seconds", "schedule", "rounds", "note"?}}}
+ *    "mean_seconds", "schedule", "rounds", "budget", "beta", "side_term",
+ *    "first", "p_first", "note"?}}}
+ * beta and side_term are the final fit's; first is the image ranked first
+ * and p_first the share of JV_PLAYOFF_FIRST_DRAWS posterior draws in which
+ * it is the strongest (how sure the playoff is of 1st place).
  * Returns 0, or -1 with err (matches log unreadable, judge stopped); records
  * of categories finished before the failure keep their figures.
  */

@@ -1,39 +1,13 @@
-/* schedule.c - who meets whom in the playoff: round robin, Swiss and random schedules. */
+/* schedule.c - who meets whom in the playoff: eig, round robin, Swiss and random schedules. */
 #include "core/jv.h"
 
 #include "playoff/bt.h"
+#include "playoff/eig.h"
+#include "playoff/rank.h"
 #include "playoff/schedule.h"
 
 /* Depth-first pairing gives up after this many tries and pairs greedily. */
 #define PAIRING_STEP_CAP 2000000
-
-void jv_rng_seed(struct jv_rng *r, uint64_t seed)
-{
-    r->state = seed;
-}
-
-uint64_t jv_rng_next(struct jv_rng *r)
-{
-    uint64_t z = (r->state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
-uint64_t jv_rng_below(struct jv_rng *r, uint64_t bound)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-    uint64_t v;
-    do
-        v = jv_rng_next(r);
-    while (v >= limit);
-    return v % bound;
-}
-
-double jv_rng_unit(struct jv_rng *r)
-{
-    return (double)(jv_rng_next(r) >> 11) * 0x1.0p-53;
-}
 
 int jv_schedule_rounds_for_size(size_t n)
 {
@@ -55,6 +29,16 @@ int jv_schedule_comparisons(int explicit_rounds, int competition_rounds, size_t 
     return jv_schedule_rounds_for_size(n);
 }
 
+int jv_schedule_budget(size_t n, int rounds)
+{
+    if (n < 2)
+        return 0;
+    long pairs = (long)(n * (n - 1) / 2);
+    long b = ((long)n * MAX(rounds, 1) + 1) / 2;
+    b = MAX(b, MIN(28, pairs));
+    return (int)MIN(b, 2 * pairs);
+}
+
 struct jv_schedule {
     size_t n;
     enum jv_schedule_kind kind;
@@ -67,10 +51,14 @@ struct jv_schedule {
     int *byes;
     guint8 *met;     /* n*n */
     GArray *results; /* struct jv_bt_match */
+    GArray *obs;     /* struct jv_post_obs, shown-first entry as a */
+    struct jv_eig *eig;
+    int budget; /* eig */
     /* scratch of the pairing search */
     unsigned *order;
     unsigned *partner;
     double *strength;
+    int *strength_cls, *initial_cls; /* tie classes (rank.h) */
     long steps;
 };
 
@@ -83,6 +71,8 @@ const char *jv_schedule_kind_name(enum jv_schedule_kind k)
         return "swiss";
     case JV_KIND_RANDOM:
         return "random";
+    case JV_KIND_EIG:
+        return "eig";
     }
     return "unknown";
 }
@@ -106,9 +96,27 @@ struct jv_schedule *jv_schedule_new(size_t n, const double *initial, int rounds,
     s->byes = g_new0(int, n ? n : 1);
     s->met = g_new0(guint8, n ? n * n : 1);
     s->results = g_array_new(FALSE, FALSE, sizeof(struct jv_bt_match));
+    s->obs = g_array_new(FALSE, FALSE, sizeof(struct jv_post_obs));
+    if (scheme == JV_SCHEDULE_EIG) {
+        s->kind = JV_KIND_EIG;
+        s->budget = jv_schedule_budget(n, s->rounds);
+        s->eig = jv_eig_new(n, s->initial, s->budget, JV_EIG_PER_ROUND, true, seed);
+    }
     s->order = g_new0(unsigned, n ? n : 1);
     s->partner = g_new0(unsigned, n ? n : 1);
     s->strength = g_new0(double, n ? n : 1);
+    s->strength_cls = g_new0(int, n ? n : 1);
+    s->initial_cls = g_new0(int, n ? n : 1);
+    return s;
+}
+
+struct jv_schedule *jv_schedule_new_eig(size_t n, const double *initial, int rounds, uint64_t seed,
+                                        int per_round, bool podium)
+{
+    struct jv_schedule *s = jv_schedule_new(n, initial, rounds, JV_SCHEDULE_SWISS, seed);
+    s->kind = JV_KIND_EIG;
+    s->budget = jv_schedule_budget(n, s->rounds);
+    s->eig = jv_eig_new(n, initial, s->budget, per_round, podium, seed);
     return s;
 }
 
@@ -116,6 +124,8 @@ void jv_schedule_free(struct jv_schedule *s)
 {
     if (!s)
         return;
+    jv_eig_free(s->eig);
+    g_array_free(s->obs, TRUE);
     g_free(s->initial);
     g_free(s->wins);
     g_free(s->comparisons);
@@ -125,6 +135,8 @@ void jv_schedule_free(struct jv_schedule *s)
     g_free(s->order);
     g_free(s->partner);
     g_free(s->strength);
+    g_free(s->strength_cls);
+    g_free(s->initial_cls);
     g_free(s);
 }
 
@@ -159,9 +171,17 @@ void jv_schedule_strengths(const struct jv_schedule *s, double *out)
     jv_bt_fit(s->n, (const struct jv_bt_match *)(void *)s->results->data, s->results->len, out);
 }
 
+const struct jv_post_obs *jv_schedule_observations(const struct jv_schedule *s, size_t *count)
+{
+    *count = s->obs->len;
+    return (const struct jv_post_obs *)(void *)s->obs->data;
+}
+
 size_t jv_schedule_planned(const struct jv_schedule *s)
 {
     switch (s->kind) {
+    case JV_KIND_EIG:
+        return (size_t)s->budget;
     case JV_KIND_ROUND_ROBIN:
         return s->n * (s->n - (s->n > 0)) / 2;
     case JV_KIND_SWISS:
@@ -181,6 +201,8 @@ void jv_schedule_record(struct jv_schedule *s, unsigned a, unsigned b, int winne
         return;
     struct jv_bt_match m = {winner == 0 ? a : b, winner == 0 ? b : a};
     g_array_append_val(s->results, m);
+    struct jv_post_obs o = {a, b, winner == 0};
+    g_array_append_val(s->obs, o);
     s->wins[m.winner]++;
     s->comparisons[a]++;
     s->comparisons[b]++;
@@ -203,17 +225,17 @@ static void append_pair(GArray *out, struct jv_rng *r, unsigned x, unsigned y)
     g_array_append_val(out, p);
 }
 
-/* Standing order: better first. */
+/* Standing order: better first (strength and score by tie class, so never by rounding noise). */
 static gint by_standing(gconstpointer pa, gconstpointer pb, gpointer data)
 {
     const struct jv_schedule *s = data;
     unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
     if (s->wins[a] != s->wins[b])
         return s->wins[a] > s->wins[b] ? -1 : 1;
-    if (s->strength[a] != s->strength[b])
-        return s->strength[a] > s->strength[b] ? -1 : 1;
-    if (s->initial[a] != s->initial[b])
-        return s->initial[a] > s->initial[b] ? -1 : 1;
+    if (s->strength_cls[a] != s->strength_cls[b])
+        return s->strength_cls[a] < s->strength_cls[b] ? -1 : 1;
+    if (s->initial_cls[a] != s->initial_cls[b])
+        return s->initial_cls[a] < s->initial_cls[b] ? -1 : 1;
     return a < b ? -1 : (a > b);
 }
 
@@ -303,6 +325,8 @@ static void swiss_round(struct jv_schedule *s, int round, GArray *out, int *bye)
 {
     size_t n = s->n;
     jv_schedule_strengths(s, s->strength);
+    jv_tie_classes(s->strength, n, JV_TIE_TOL, s->strength_cls);
+    jv_tie_classes(s->initial, n, JV_TIE_TOL, s->initial_cls);
     unsigned *standing = g_new(unsigned, n);
     for (size_t i = 0; i < n; i++)
         standing[i] = (unsigned)i;
@@ -443,11 +467,23 @@ int jv_schedule_next_round(struct jv_schedule *s, GArray *out, int *bye)
     g_array_set_size(out, 0);
     if (bye)
         *bye = -1;
+    if (s->kind == JV_KIND_EIG) {
+        if (s->n < 2 ||
+            !jv_eig_next_round(s->eig, s->next_round, (const void *)s->obs->data, s->obs->len, out))
+            return -1;
+        for (guint k = 0; k < out->len; k++) {
+            struct jv_pair *p = &g_array_index(out, struct jv_pair, k);
+            mark_met(s, p->a, p->b);
+        }
+        return s->next_round++;
+    }
     int last = s->kind == JV_KIND_SWISS ? s->rounds : 1;
     if (s->n < 2 || s->next_round >= last)
         return -1;
     int round = s->next_round++;
     switch (s->kind) {
+    case JV_KIND_EIG:
+        break;
     case JV_KIND_ROUND_ROBIN:
         round_robin(s, out);
         break;

@@ -327,6 +327,7 @@ static const struct {
     {"pairwise_threshold", JSON_REAL},
     {"pairwise_seed", JSON_INTEGER},
     {"pairwise_schedule", JSON_STRING},
+    {"pairwise_podium", JSON_TRUE},
     {"flush_every", JSON_INTEGER},
     {"fresh", JSON_FALSE},
     {"gpu_sample_every", JSON_INTEGER},
@@ -377,7 +378,7 @@ static void test_run_table(void **state)
         i++;
     }
     assert_string_equal(json_string_value(json_object_get(j, "stage")), "full");
-    assert_string_equal(json_string_value(json_object_get(j, "pairwise_schedule")), "swiss");
+    assert_string_equal(json_string_value(json_object_get(j, "pairwise_schedule")), "eig");
     assert_string_equal(json_string_value(json_object_get(j, "structured_output")), "none");
     json_decref(j);
     jv_run_config_release(&c);
