@@ -31,14 +31,22 @@
  *     ranked by today's rule (win ratio, then Bradley-Terry strength, then
  *     score, then path: the rule of the shipped adjust.c, kept here so the
  *     reference does not move) - the baseline of every difference;
- *   - swiss, random: the driver's own final order (records' strength, ties
- *     within 1e-9 to the higher score, then the path);
- *   - random, same budget as today: exactly as many comparisons as today's
- *     run of that seed, ordered pairs drawn uniformly without repeating an
- *     ordered pair (each unordered pair at most twice, sides swapped), asked
- *     in rounds of 8 through the same judge, ranked by win ratio then
- *     Bradley-Terry like today. At n = 8 today's 28 comparisons are the round
- *     robin; the random row then draws 28 of the 56 ordered pairs.
+ *   - swiss, random, eig: the driver's own final order (the posterior's
+ *     theta-hat with the side term, rank.h: pairwise_strength is
+ *     exp(theta-hat - mean), so its logarithm orders as the driver did);
+ *   - random, same budget: exactly as many comparisons as the eig run of
+ *     that seed, ordered pairs drawn uniformly without repeating an ordered
+ *     pair (each unordered pair at most twice, sides swapped: eig's own rule),
+ *     asked in rounds of 8 through the same judge, ranked by the same final
+ *     fit (posterior with the side term, jv_rank_final). At n = 8 the budget
+ *     (28) is the round robin's; the random row draws 28 of the 56 ordered
+ *     pairs, so it is not a round robin;
+ *   - eig at 60 %: the eig schedule itself (jv_eig_new with a budget of
+ *     floor(0.6 x today's comparisons on that seed), 8 a round, podium on)
+ *     driven here through the same judge and ranked by the same final fit,
+ *     because the driver takes its budget from --pairwise-rounds and the
+ *     budget rule's floor of min(28, n(n-1)/2) keeps 60 % out of reach at
+ *     n = 16.
  *
  * Usage: playoff_quality [--seeds N] [--sizes 8,16,40] [--noise X] [--biases 0,0.2]
  *                        [--sim BIN] [--concurrency N] [--json]
@@ -56,24 +64,25 @@
 #include "core/log.h"
 #include "net/http.h"
 #include "playoff/bt.h"
+#include "playoff/eig.h"
 #include "playoff/match_http.h"
 #include "playoff/model_judge.h"
 #include "playoff/playoff.h"
+#include "playoff/posterior.h"
+#include "playoff/rank.h"
 #include "playoff/schedule.h"
 
 #define CATEGORY  "Colour"
 #define THRESHOLD 17
 #define ROUND_K   8 /* requests per round of the bench-driven random scheme */
-#define TIE_TOL   1e-9
 
-enum scheme { S_SCORE, S_TODAY, S_SWISS, S_RANDOM, S_RANDOM_BUDGET, S_COUNT };
+enum scheme { S_SCORE, S_TODAY, S_SWISS, S_RANDOM, S_EIG, S_RANDOM_BUDGET, S_EIG60, S_COUNT };
 
 static const char *const scheme_label[S_COUNT] = {
-    [S_SCORE] = "Stage 2 score alone",
-    [S_TODAY] = "today (RR<=8 / Swiss)",
-    [S_SWISS] = "swiss, driver's order",
-    [S_RANDOM] = "random (Python)",
-    [S_RANDOM_BUDGET] = "random, today's budget",
+    [S_SCORE] = "Stage 2 score alone", [S_TODAY] = "today (RR<=8 / Swiss)",
+    [S_SWISS] = "swiss (new order)",   [S_RANDOM] = "random (Python)",
+    [S_EIG] = "eig (new default)",     [S_RANDOM_BUDGET] = "random, eig's budget",
+    [S_EIG60] = "eig, 60% of today's",
 };
 
 /* What one run of one scheme on one cohort scored. */
@@ -82,12 +91,6 @@ struct outcome {
     bool first, top3set, top3order;
     int comparisons;
     bool ran;
-};
-
-/* One decided match: entry a shown first; a_won 1 when it won. */
-struct obs {
-    unsigned a, b;
-    int a_won;
 };
 
 /* A cohort of n eligible entries (indices 0..n-1 in path order) and its field. */
@@ -113,7 +116,7 @@ struct bench {
 struct recorder {
     const struct jv_playoff_judge *inner;
     const struct cohort *c;
-    GArray *obs; /* struct obs */
+    GArray *obs; /* struct jv_post_obs */
     struct jv_playoff_judge judge;
 };
 
@@ -129,7 +132,7 @@ static void rec_finished(struct jv_playoff_job *job, void *ctx)
     guint a = GPOINTER_TO_UINT(g_hash_table_lookup(x->r->c->index, job->path_a));
     guint b = GPOINTER_TO_UINT(g_hash_table_lookup(x->r->c->index, job->path_b));
     if (job->replied && (job->winner == 0 || job->winner == 1) && a && b) {
-        struct obs o = {a - 1, b - 1, job->winner == 0};
+        struct jv_post_obs o = {a - 1, b - 1, job->winner == 0};
         g_array_append_val(x->r->obs, o);
     }
     if (x->finished)
@@ -154,7 +157,7 @@ static void recorder_init(struct recorder *r, const struct jv_playoff_judge *inn
                           const struct cohort *c)
 {
     *r = (struct recorder){
-        .inner = inner, .c = c, .obs = g_array_new(FALSE, FALSE, sizeof(struct obs))};
+        .inner = inner, .c = c, .obs = g_array_new(FALSE, FALSE, sizeof(struct jv_post_obs))};
     r->judge = (struct jv_playoff_judge){.run = rec_run, .encodings = rec_encodings, .user = r};
 }
 
@@ -290,7 +293,7 @@ static void order_today(const struct cohort *c, const GArray *obs, size_t *order
     struct jv_bt_match *m = g_new(struct jv_bt_match, obs->len + 1);
     int *wins = g_new0(int, n), *decided = g_new0(int, n);
     for (guint k = 0; k < obs->len; k++) {
-        const struct obs *o = &g_array_index(obs, struct obs, k);
+        const struct jv_post_obs *o = &g_array_index(obs, struct jv_post_obs, k);
         m[k].winner = o->a_won ? o->a : o->b;
         m[k].loser = o->a_won ? o->b : o->a;
         wins[m[k].winner]++;
@@ -314,42 +317,68 @@ static void order_today(const struct cohort *c, const GArray *obs, size_t *order
     g_free(m);
 }
 
-/* A key per entry, best first; ties within TIE_TOL (relative) to the higher score, then path. */
-static const struct cohort *tol_cohort;
-
-static int by_key_tol(const void *pa, const void *pb)
-{
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    double ka = sort_key[a], kb = sort_key[b];
-    if (fabs(ka - kb) > TIE_TOL * MAX(1.0, MAX(fabs(ka), fabs(kb))))
-        return ka > kb ? -1 : 1;
-    if (tol_cohort->score[a] != tol_cohort->score[b])
-        return tol_cohort->score[a] > tol_cohort->score[b] ? -1 : 1;
-    return strcmp(tol_cohort->path[a], tol_cohort->path[b]);
-}
-
-static void order_by_key(const struct cohort *c, const double *key, size_t *order)
-{
-    for (size_t i = 0; i < c->n; i++)
-        order[i] = i;
-    sort_key = key;
-    tol_cohort = c;
-    qsort(order, c->n, sizeof(size_t), by_key_tol);
-}
-
-/* The driver's final order from the records it wrote (pairwise_strength). */
-static void order_driver(const struct cohort *c, json_t *records, size_t *order)
+/* Entries by Stage 2 score, equal scores in path order (the "score alone" row). */
+static void order_by_score(const struct cohort *c, size_t *order)
 {
     double *key = g_new(double, c->n);
+    for (size_t i = 0; i < c->n; i++) {
+        key[i] = c->score[i];
+        order[i] = i;
+    }
+    sort_key = key;
+    qsort(order, c->n, sizeof(size_t), by_key_desc); /* index order is path order */
+    g_free(key);
+}
+
+static double *score_doubles(const struct cohort *c)
+{
+    double *v = g_new(double, c->n);
+    for (size_t i = 0; i < c->n; i++)
+        v[i] = c->score[i];
+    return v;
+}
+
+static const struct jv_post_obs *obs_data(const GArray *obs)
+{
+    return (const struct jv_post_obs *)(const void *)obs->data;
+}
+
+/* The final order of every schedule (playoff.c): the posterior with the side term, rank.h. */
+static void order_final(const struct cohort *c, const GArray *obs, size_t *order)
+{
+    double *score = score_doubles(c), *theta = g_new(double, c->n);
+    struct jv_posterior post;
+    jv_posterior_init(&post, c->n, score, true, NULL);
+    jv_posterior_fit(&post, obs_data(obs), obs->len);
+    for (size_t i = 0; i < c->n; i++)
+        theta[i] = jv_posterior_theta(&post, i);
+    jv_rank_final(c->n, theta, score, (const char *const *)c->path, obs_data(obs), obs->len, order);
+    jv_posterior_release(&post);
+    g_free(theta);
+    g_free(score);
+}
+
+static int first_mismatch; /* the driver's "first" differing from the order read back */
+
+/* The driver's final order: log pairwise_strength is theta-hat less its mean. */
+static void order_driver(const struct cohort *c, json_t *records, json_t *stats, const GArray *obs,
+                         size_t *order)
+{
+    double *theta = g_new(double, c->n), *score = score_doubles(c);
     for (size_t k = 0; k < json_array_size(records); k++) {
         json_t *r = json_array_get(records, k);
         guint i = GPOINTER_TO_UINT(
             g_hash_table_lookup(c->index, json_string_value(json_object_get(r, "image"))));
         if (i)
-            key[i - 1] = json_real_value(json_object_get(r, "pairwise_strength"));
+            theta[i - 1] = log(json_real_value(json_object_get(r, "pairwise_strength")));
     }
-    order_by_key(c, key, order);
-    g_free(key);
+    jv_rank_final(c->n, theta, score, (const char *const *)c->path, obs_data(obs), obs->len, order);
+    json_t *cs = json_object_get(json_object_get(stats, "per_category"), CATEGORY);
+    const char *first = json_string_value(json_object_get(cs, "first"));
+    if (first && strcmp(first, c->path[order[0]]) != 0)
+        first_mismatch++;
+    g_free(score);
+    g_free(theta);
 }
 
 /*
@@ -375,7 +404,7 @@ static int play(const struct cohort *c, const struct jv_playoff_judge *judge,
     if (today)
         order_today(c, rec.obs, order);
     else
-        order_driver(c, records, order);
+        order_driver(c, records, stats, rec.obs, order);
     score_order(c, order, out);
     out->comparisons = (int)json_integer_value(json_object_get(stats, "completed"));
     g_free(order);
@@ -391,10 +420,46 @@ static void nothing_finished(struct jv_playoff_job *job, void *ctx)
     (void)ctx;
 }
 
+/* Asks the m pairs of one round through the recorder (one judge call). */
+static void ask_round(const struct cohort *c, struct recorder *rec, json_t *const *recs,
+                      const struct jv_pair *pairs, size_t m, int round)
+{
+    struct jv_playoff_job *jobs = g_new(struct jv_playoff_job, m);
+    for (size_t j = 0; j < m; j++)
+        jobs[j] = (struct jv_playoff_job){.category = CATEGORY,
+                                          .round = round,
+                                          .rec_a = recs[pairs[j].a],
+                                          .rec_b = recs[pairs[j].b],
+                                          .path_a = c->path[pairs[j].a],
+                                          .path_b = c->path[pairs[j].b]};
+    GError *err = NULL;
+    if (rec->judge.run(rec->judge.user, jobs, m, nothing_finished, NULL, &err) < 0) {
+        fprintf(stderr, "playoff_quality: %s\n", err->message);
+        exit(1);
+    }
+    for (size_t j = 0; j < m; j++)
+        g_free(jobs[j].reason);
+    g_free(jobs);
+}
+
+/* The eligible records in entry order (borrowed from the field); owned array. */
+static json_t **entry_records(const struct cohort *c)
+{
+    json_t **recs = g_new(json_t *, c->n);
+    for (size_t k = 0; k < json_array_size(c->records); k++) {
+        json_t *x = json_array_get(c->records, k);
+        guint i = GPOINTER_TO_UINT(
+            g_hash_table_lookup(c->index, json_string_value(json_object_get(x, "image"))));
+        if (i)
+            recs[i - 1] = x;
+    }
+    return recs;
+}
+
 /*
  * The random scheme at a given budget: `budget` ordered pairs drawn uniformly
  * without repeating an ordered pair (an unordered pair at most twice, sides
- * swapped), asked in rounds of ROUND_K through the judge; ranked like today.
+ * swapped), asked in rounds of ROUND_K; ranked by the final fit.
  */
 static void random_budget(const struct cohort *c, const struct jv_playoff_judge *judge,
                           uint64_t seed, int budget, struct outcome *out)
@@ -416,42 +481,45 @@ static void random_budget(const struct cohort *c, const struct jv_playoff_judge 
     }
     struct recorder rec;
     recorder_init(&rec, judge, c);
-    json_t **recs = g_new(json_t *, n);
-    for (size_t k = 0; k < json_array_size(c->records); k++) {
-        json_t *x = json_array_get(c->records, k);
-        guint i = GPOINTER_TO_UINT(
-            g_hash_table_lookup(c->index, json_string_value(json_object_get(x, "image"))));
-        if (i)
-            recs[i - 1] = x;
-    }
-    struct jv_playoff_job jobs[ROUND_K];
-    for (size_t k = 0; k < want; k += ROUND_K) {
-        size_t m = MIN(ROUND_K, want - k);
-        for (size_t j = 0; j < m; j++) {
-            const struct jv_pair *pr = &pairs[k + j];
-            jobs[j] = (struct jv_playoff_job){.category = CATEGORY,
-                                              .round = (int)(k / ROUND_K),
-                                              .rec_a = recs[pr->a],
-                                              .rec_b = recs[pr->b],
-                                              .path_a = c->path[pr->a],
-                                              .path_b = c->path[pr->b]};
-        }
-        GError *err = NULL;
-        if (rec.judge.run(rec.judge.user, jobs, m, nothing_finished, NULL, &err) < 0) {
-            fprintf(stderr, "playoff_quality: %s\n", err->message);
-            exit(1);
-        }
-        for (size_t j = 0; j < m; j++)
-            g_free(jobs[j].reason);
-    }
+    json_t **recs = entry_records(c);
+    for (size_t k = 0; k < want; k += ROUND_K)
+        ask_round(c, &rec, recs, pairs + k, MIN(ROUND_K, want - k), (int)(k / ROUND_K));
     size_t *order = g_new(size_t, n);
-    order_today(c, rec.obs, order);
+    order_final(c, rec.obs, order);
     score_order(c, order, out);
     out->comparisons = (int)want;
     g_free(order);
     g_free(recs);
     g_free(pairs);
     g_array_free(rec.obs, TRUE);
+}
+
+/* The eig schedule (eig.h) at a given budget, driven here; ranked by the final fit. */
+static void eig_budget(const struct cohort *c, const struct jv_playoff_judge *judge, uint64_t seed,
+                       int budget, struct outcome *out)
+{
+    double *score = score_doubles(c);
+    struct jv_eig *e = jv_eig_new(c->n, score, budget, JV_EIG_PER_ROUND, true, seed);
+    struct recorder rec;
+    recorder_init(&rec, judge, c);
+    json_t **recs = entry_records(c);
+    GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
+    for (int round = 0;; round++) {
+        size_t m = jv_eig_next_round(e, round, obs_data(rec.obs), rec.obs->len, pairs);
+        if (m == 0)
+            break;
+        ask_round(c, &rec, recs, (const struct jv_pair *)(const void *)pairs->data, m, round);
+    }
+    size_t *order = g_new(size_t, c->n);
+    order_final(c, rec.obs, order);
+    score_order(c, order, out);
+    out->comparisons = jv_eig_asked(e);
+    g_free(order);
+    g_array_free(pairs, TRUE);
+    g_free(recs);
+    jv_eig_free(e);
+    g_array_free(rec.obs, TRUE);
+    g_free(score);
 }
 
 /* ---- the sweep ---------------------------------------------------------- */
@@ -573,20 +641,19 @@ static void one_seed(struct bench *b, int seed, size_t n, struct outcome *const 
     cohort_draw(&c, b, seed, n);
     struct cohort_judge j;
     judge_init(&j, b, &c, seed);
-    double *score = g_new(double, n);
-    for (size_t i = 0; i < n; i++)
-        score[i] = c.score[i];
     size_t *order = g_new(size_t, n);
-    order_by_key(&c, score, order);
+    order_by_score(&c, order);
     score_order(&c, order, &out[S_SCORE][seed]); /* ties by path, like every other order */
     out[S_SCORE][seed].comparisons = 0;
     uint64_t s = (uint64_t)seed;
     int today = play(&c, j.judge, JV_SCHEDULE_SWISS, s, true, &out[S_TODAY][seed]);
     play(&c, j.judge, JV_SCHEDULE_SWISS, s, false, &out[S_SWISS][seed]);
     play(&c, j.judge, JV_SCHEDULE_RANDOM, s, false, &out[S_RANDOM][seed]);
-    random_budget(&c, j.judge, s, today, &out[S_RANDOM_BUDGET][seed]);
+    int eig = play(&c, j.judge, JV_SCHEDULE_EIG, s, false, &out[S_EIG][seed]);
+    random_budget(&c, j.judge, s, eig, &out[S_RANDOM_BUDGET][seed]);
+    eig_budget(&c, j.judge, s * 0x2545f4914f6cdd1du + 7, (int)floor(0.6 * today),
+               &out[S_EIG60][seed]);
     g_free(order);
-    g_free(score);
     judge_release(&j, b);
     cohort_free(&c);
 }
@@ -893,7 +960,10 @@ int main(int argc, char **argv)
         if (sim)
             sim_stop(&b, sim, api);
     }
-    print_targets(rows, -1, -1, a.seeds, a.json);
+    print_targets(rows, S_EIG, S_EIG60, a.seeds, a.json);
+    if (first_mismatch)
+        fprintf(stderr, "playoff_quality: %d runs ranked first another entry than the driver's\n",
+                first_mismatch);
     for (guint i = 0; i < files->len; i++)
         unlink(g_ptr_array_index(files, i));
     g_ptr_array_free(files, TRUE);
