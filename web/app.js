@@ -446,12 +446,16 @@ function bucketHtml(run, recs) {
   return html || '<p class="muted">No entries scored 18 or more.</p>';
 }
 
-function playoffHtml(recs, matches, cat) {
+/* The playoff table in its final order (the posterior strength), and how sure it is of 1st place. */
+function playoffHtml(recs, matches, cat, figs) {
   const ent = recs.filter((r) => typeof r.pairwise_comparisons === 'number' && r.pairwise_comparisons > 0);
   if (!ent.length) return '';
-  ent.sort((a, b) => (b.pairwise_win_ratio - a.pairwise_win_ratio) || ((b.pairwise_strength || 0) - (a.pairwise_strength || 0)));
+  ent.sort((a, b) => ((b.pairwise_strength || 0) - (a.pairwise_strength || 0)) || String(a.image).localeCompare(String(b.image)));
   const nm = matches.filter((m) => m.category === cat).length;
-  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3><table class="playoff"><thead><tr><th>File</th><th>Before</th>
+  const f = figs || {};
+  const sure = typeof f.p_first === 'number' && f.first
+    ? `<p class="p-first">1st place: ${esc(basename(f.first))} — first in ${Math.round(100 * f.p_first)} % of posterior draws</p>` : '';
+  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3>${sure}<table class="playoff"><thead><tr><th>File</th><th>Before</th>
     <th>Wins</th><th>Comparisons</th><th>Win ratio</th><th>Strength</th><th>After</th></tr></thead><tbody>` +
     ent.map((r) => `<tr data-idx="${r._idx}"><td><a href="#" class="open">${esc(basename(r.image))}</a></td><td>${esc(baseline(r))}</td>
       <td>${esc(r.pairwise_wins)}</td><td>${esc(r.pairwise_comparisons)}</td><td>${num(r.pairwise_win_ratio, 2)}</td>
@@ -490,9 +494,9 @@ async function showResults() {
     return;
   }
   $('#export-csv').href = '/api/export.csv?run=' + id;
-  let data, matches;
+  let data, matches, manifest;
   try {
-    [data, matches] = await Promise.all([getResults(id), getMatches(id)]);
+    [data, matches, manifest] = await Promise.all([getResults(id), getMatches(id), getManifest(id)]);
   } catch (e) {
     body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
     rendered('results', id);
@@ -518,7 +522,7 @@ async function showResults() {
       <div class="charts">${histogram(before, { ...hopt, label: 'Scores before the playoff', id: 'hist-before' })}
       ${histogram(after, { ...hopt, label: 'Scores after the playoff', id: 'hist-after' })}</div>
       <div class="buckets">${bucketHtml(id, sorted)}</div>
-      ${playoffHtml(list, matches, cat)}
+      ${playoffHtml(list, matches, cat, ((manifest || {}).pairwise || {}).per_category?.[cat])}
       ${resultsTable(sorted)}</section>`);
   }
   body.innerHTML = parts.join('') || '<p class="muted">This run has no records.</p>';
@@ -612,7 +616,8 @@ function perfPanel(run, manifest, records) {
   const s2max = s2.length ? Math.max(...s2) : 1;
   const samples = (gpu.samples || []).filter((s) => typeof s.util_percent === 'number').map((s) => [s.t, s.util_percent]);
   const perCat = Object.entries(pw.per_category || {}).map(([k, v]) =>
-    `<tr><th>${esc(k)}</th><td>${int(v.eligible)}</td><td>${int(v.matches)}</td><td>${num(v.mean_seconds, 2)}</td></tr>`).join('');
+    `<tr><th>${esc(k)}</th><td>${int(v.eligible)}</td><td>${int(v.matches)}</td><td>${num(v.mean_seconds, 2)}</td>
+    <td>${typeof v.p_first === 'number' ? Math.round(100 * v.p_first) + ' %' : 'n/a'}</td></tr>`).join('');
   const sm = m.server_metrics || {};
   const commit = m.git_commit ? m.git_commit.slice(0, 10) + (m.git_dirty ? ' (dirty)' : '') : 'n/a';
   const prompt = m.prompt || {};
@@ -645,7 +650,7 @@ function perfPanel(run, manifest, records) {
     </div>
     <h3>Playoff</h3><div class="figs">
       ${figure('Matches', `${int(pw.completed)} of ${int(pw.scheduled)}`, 'pairwise_completed', pw.completed)}</div>
-      ${perCat ? `<table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th></tr>${perCat}</table>` : ''}
+      ${perCat ? `<table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th><th>P(1st)</th></tr>${perCat}</table>` : ''}
     <h3>GPU</h3><p class="muted">${esc(gpuLine(gpu.snapshot || {}))}</p>
     ${sparkline(samples, { label: 'GPU utilisation', id: 'gpu-util' })}
     <p class="toolbar"><a class="button" data-download="manifest" href="/api/manifest?run=${run.id}&amp;download=1">Download manifest</a>

@@ -37,7 +37,7 @@ static void cell(GString *out, const char *s)
 struct item {
     char *category;
     char *image;
-    double score, ratio;
+    double score, strength; /* strength: the playoff's final order within a score */
     off_t offset;
     size_t len;
 };
@@ -55,8 +55,8 @@ static gint by_score_desc(gconstpointer a, gconstpointer b)
     const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
     if (x->score != y->score)
         return x->score < y->score ? 1 : -1;
-    if (x->ratio != y->ratio)
-        return x->ratio < y->ratio ? 1 : -1;
+    if (x->strength != y->strength) /* ordering only: equal strengths fall to the path */
+        return x->strength < y->strength ? 1 : -1;
     return g_strcmp0(x->image, y->image);
 }
 
@@ -85,7 +85,7 @@ static void index_record(const json_t *rec, off_t offset, size_t len, void *user
     it->category = g_strdup(cat);
     it->image = g_strdup(str(rec, JV_REC_IMAGE));
     it->score = num(rec, JV_REC_CRITIQUE_TOTAL, -1);
-    it->ratio = num(rec, JV_REC_PAIRWISE_WIN_RATIO, -1);
+    it->strength = num(rec, JV_REC_PAIRWISE_STRENGTH, -1);
     it->offset = offset;
     it->len = len;
     g_ptr_array_add(items, it);
@@ -193,7 +193,29 @@ static void render_entry(GString *out, const json_t *r)
     g_string_append(out, "\n");
 }
 
-static void render_playoff(GString *out, const json_t *playoff)
+/* The display name of `image` among a category's items (its basename when not found). */
+static char *name_of(const struct groups *g, const char *cat, const char *image, int fd)
+{
+    GPtrArray *items = g_hash_table_lookup(g->by_cat, cat);
+    for (guint k = 0; items && k < items->len; k++) {
+        const struct item *it = items->pdata[k];
+        if (g_strcmp0(it->image, image) != 0)
+            continue;
+        json_t *r = jv_results_read_at(fd, it->offset, it->len);
+        char *name = r ? display_name(r) : NULL;
+        json_decref(r);
+        if (name)
+            return name;
+    }
+    return g_path_get_basename(image);
+}
+
+/*
+ * The playoff section: per category its entries and matches, and how sure
+ * the posterior is of 1st place (the share of draws in which the winner is
+ * first), so that a club sees when 1st and 2nd are statistically level.
+ */
+static void render_playoff(GString *out, const json_t *playoff, const struct groups *g, int fd)
 {
     g_string_append(out, "## Playoff\n\n");
     const json_t *pc = json_object_get(playoff, "per_category");
@@ -210,6 +232,14 @@ static void render_playoff(GString *out, const json_t *playoff)
         if (note)
             g_string_append_printf(out, " — %s", note);
         g_string_append(out, "\n");
+        const char *first = json_string_value(json_object_get(v, "first"));
+        json_t *pf = json_object_get(v, "p_first");
+        if (first && json_is_number(pf)) {
+            char *name = name_of(g, cat, first, fd);
+            g_string_append_printf(out, "  - 1st place: %s — first in %.0f %% of posterior draws\n",
+                                   name, 100.0 * json_number_value(pf));
+            g_free(name);
+        }
     }
     g_string_append(out, "\n");
 }
@@ -252,7 +282,7 @@ int jv_summary_write(const char *path, const char *results_path, const json_t *p
         }
     }
     if (playoff)
-        render_playoff(out, playoff);
+        render_playoff(out, playoff, &g, fd);
     g_string_append(out, "_Scores and critiques come from the model named in the results; "
                          "check the run manifest for the settings._\n");
     rc = jv_write_file_atomic(path, out->str, out->len, err);

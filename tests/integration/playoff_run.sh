@@ -11,7 +11,8 @@ make_photos photos 16
 start_sim --time-scale 0.01
 
 ARGS="-i photos --quiet --concurrency 4 --output-jsonl out/r.jsonl --iqa-cache out/iqa.jsonl
-    --progress-file out/p.json --log-file out/run.log --pairwise-threshold 10 --pairwise-seed 7"
+    --progress-file out/p.json --log-file out/run.log --pairwise-threshold 10 --pairwise-seed 7
+    --summary out/s.md"
 run() {
     # shellcheck disable=SC2086
     "$JV" run --base-url "$SIM_URL/v1" $ARGS "$@"
@@ -20,6 +21,9 @@ run() {
 run --pairwise >/dev/null 2>err.txt || { cat err.txt; fail "run --pairwise"; }
 [ -s out/r.matches.jsonl ] || fail "no matches log"
 cp out/r.jsonl first.jsonl
+# the summary says how sure the playoff is of 1st place
+grep -q '^  - 1st place: .* — first in [0-9]* % of posterior draws$' out/s.md ||
+    { cat out/s.md; fail "summary: no 1st place line"; }
 cp out/r.matches.jsonl first.matches.jsonl
 
 # results, log and manifest agree; no pair shown the same way twice, none met more than
