@@ -31,7 +31,8 @@
  *     ranked by today's rule (win ratio, then Bradley-Terry strength, then
  *     score, then path: the rule of the shipped adjust.c, kept here so the
  *     reference does not move) - the baseline of every difference;
- *   - swiss, random, eig: the driver's own final order (the posterior's
+ *   - swiss, random, eig, eig without the podium weighting
+ *     (--no-pairwise-podium): the driver's own final order (the posterior's
  *     theta-hat with the side term, rank.h: pairwise_strength is
  *     exp(theta-hat - mean), so its logarithm orders as the driver did);
  *   - random, same budget: exactly as many comparisons as the eig run of
@@ -76,14 +77,30 @@
 #define THRESHOLD 17
 #define ROUND_K   8 /* requests per round of the bench-driven random scheme */
 
-enum scheme { S_SCORE, S_TODAY, S_SWISS, S_RANDOM, S_EIG, S_RANDOM_BUDGET, S_EIG60, S_COUNT };
+enum scheme {
+    S_SCORE,
+    S_TODAY,
+    S_SWISS,
+    S_RANDOM,
+    S_EIG,
+    S_EIG_FLAT,
+    S_RANDOM_BUDGET,
+    S_EIG60,
+    S_COUNT
+};
 
+/* clang-format off */
 static const char *const scheme_label[S_COUNT] = {
-    [S_SCORE] = "Stage 2 score alone", [S_TODAY] = "today (RR<=8 / Swiss)",
-    [S_SWISS] = "swiss (new order)",   [S_RANDOM] = "random (Python)",
-    [S_EIG] = "eig (new default)",     [S_RANDOM_BUDGET] = "random, eig's budget",
+    [S_SCORE] = "Stage 2 score alone",
+    [S_TODAY] = "today (RR<=8 / Swiss)",
+    [S_SWISS] = "swiss (new order)",
+    [S_RANDOM] = "random (Python)",
+    [S_EIG] = "eig (new default)",
+    [S_EIG_FLAT] = "eig, no podium",
+    [S_RANDOM_BUDGET] = "random, eig's budget",
     [S_EIG60] = "eig, 60% of today's",
 };
+/* clang-format on */
 
 /* What one run of one scheme on one cohort scored. */
 struct outcome {
@@ -387,13 +404,17 @@ static void order_driver(const struct cohort *c, json_t *records, json_t *stats,
  * rule when `today`) and returns the comparisons used.
  */
 static int play(const struct cohort *c, const struct jv_playoff_judge *judge,
-                enum jv_playoff_schedule scheme, uint64_t seed, bool today, struct outcome *out)
+                enum jv_playoff_schedule scheme, uint64_t seed, bool today, bool no_podium,
+                struct outcome *out)
 {
     struct recorder rec;
     recorder_init(&rec, judge, c);
     json_t *records = json_deep_copy(c->records);
-    struct jv_playoff_params p = {
-        .threshold = THRESHOLD, .seed = seed, .schedule = scheme, .judge = &rec.judge};
+    struct jv_playoff_params p = {.threshold = THRESHOLD,
+                                  .seed = seed,
+                                  .schedule = scheme,
+                                  .no_podium = no_podium,
+                                  .judge = &rec.judge};
     GError *err = NULL;
     json_t *stats = NULL;
     if (jv_playoff_run(records, &p, &stats, &err) < 0) {
@@ -646,10 +667,11 @@ static void one_seed(struct bench *b, int seed, size_t n, struct outcome *const 
     score_order(&c, order, &out[S_SCORE][seed]); /* ties by path, like every other order */
     out[S_SCORE][seed].comparisons = 0;
     uint64_t s = (uint64_t)seed;
-    int today = play(&c, j.judge, JV_SCHEDULE_SWISS, s, true, &out[S_TODAY][seed]);
-    play(&c, j.judge, JV_SCHEDULE_SWISS, s, false, &out[S_SWISS][seed]);
-    play(&c, j.judge, JV_SCHEDULE_RANDOM, s, false, &out[S_RANDOM][seed]);
-    int eig = play(&c, j.judge, JV_SCHEDULE_EIG, s, false, &out[S_EIG][seed]);
+    int today = play(&c, j.judge, JV_SCHEDULE_SWISS, s, true, false, &out[S_TODAY][seed]);
+    play(&c, j.judge, JV_SCHEDULE_SWISS, s, false, false, &out[S_SWISS][seed]);
+    play(&c, j.judge, JV_SCHEDULE_RANDOM, s, false, false, &out[S_RANDOM][seed]);
+    int eig = play(&c, j.judge, JV_SCHEDULE_EIG, s, false, false, &out[S_EIG][seed]);
+    play(&c, j.judge, JV_SCHEDULE_EIG, s, false, true, &out[S_EIG_FLAT][seed]);
     random_budget(&c, j.judge, s, eig, &out[S_RANDOM_BUDGET][seed]);
     eig_budget(&c, j.judge, s * 0x2545f4914f6cdd1du + 7, (int)floor(0.6 * today),
                &out[S_EIG60][seed]);

@@ -10,12 +10,12 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-schemes='Stage 2 score alone|today (RR<=8 / Swiss)|swiss (new order)|random (Python)|eig (new default)|random, eig'"'"'s budget|eig, 60% of today'"'"'s'
+schemes='Stage 2 score alone|today (RR<=8 / Swiss)|swiss (new order)|random (Python)|eig (new default)|eig, no podium|random, eig'"'"'s budget|eig, 60% of today'"'"'s'
 
 check_table() { # file, sizes, biases
     grep -q '^| *n | bias | scheme' "$1" || fail "$1: no table header"
     rows=$(grep -c '^| *[0-9]' "$1")
-    want=$(( $2 * $3 * 7 ))
+    want=$(( $2 * $3 * 8 ))
     [ "$rows" -eq "$want" ] || fail "$1: $rows rows, want $want"
     echo "$schemes" | tr '|' '\n' | while IFS= read -r s; do
         grep -qF "| $s" "$1" || fail "$1: no row '$s'"
@@ -38,7 +38,7 @@ check_table "$T/sim.md" 1 2
 grep -q '^## Simulator' "$T/sim.md" || fail "simulator table not labelled"
 
 "$PQ" --seeds 2 --sizes 8 --biases 0 --json >"$T/out.json" || fail "--json run exited $?"
-[ "$(grep -c '"scheme"' "$T/out.json")" -eq 7 ] || fail "--json rows"
+[ "$(grep -c '"scheme"' "$T/out.json")" -eq 8 ] || fail "--json rows"
 [ "$(grep -c '"target"' "$T/out.json")" -eq 16 ] || fail "--json targets"
 if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/out.json" ||
