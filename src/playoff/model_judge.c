@@ -38,7 +38,7 @@ static int run_round(void *user, struct jv_playoff_job *jobs, size_t n,
         g_free(na);
         g_free(nb);
         struct jv_rng r;
-        jv_rng_seed(&r, h ^ (uint64_t)job->round);
+        jv_rng_seed(&r, h ^ (m->per_pair ? 0 : (uint64_t)job->round));
         job->replied = true;
         job->winner = jv_rng_unit(&r) < p_a ? 0 : 1;
         job->reason = g_strdup(job->winner == 0 ? "A drawn" : "B drawn");

@@ -1,13 +1,16 @@
 /*
  * model_judge.h - an in-process playoff judge that draws each match's winner
  * from a hidden true quality per image, the way the simulator does
- * (doc/SPEC.md 7): P(first entry wins) = bias + (1 - bias) * 1 / (1 + exp(-(q_A - q_B) / noise)).
- * With probability `bias` the answer is "A" whatever the images; otherwise
- * it is a Bradley–Terry draw whose noise scale is `noise` (quality units).
+ * (doc/SPEC.md 7): P(first entry wins) = clamp(1 / (1 + exp(-(q_A - q_B) / noise)) + bias,
+ * 0, 1), a Bradley–Terry draw whose noise scale is `noise` (quality units),
+ * pulled towards Entry A by `bias`.
  *
  * The draw for a match is a pure function of (seed, round, path A, path B),
- * so repeated runs and resumed runs see the same answers. For unit tests and
- * the ranking-quality benchmark; a real run uses match_http.h.
+ * so repeated runs and resumed runs see the same answers; with `per_pair`
+ * set (after init) it is a function of (seed, path A, path B) only, so the
+ * same ordered pair gets the same verdict in every round, as from the
+ * simulator or a model at temperature 0.2. For unit tests and the
+ * ranking-quality benchmark; a real run uses match_http.h.
  */
 #ifndef JV_MODEL_JUDGE_H
 #define JV_MODEL_JUDGE_H
@@ -19,6 +22,7 @@ struct jv_model_judge {
     double noise;      /* > 0 */
     double bias;       /* 0..1 */
     uint64_t seed;
+    bool per_pair;    /* the verdict ignores the round (default false) */
     double latency_s; /* reported per match */
     size_t asked;     /* matches decided so far */
     GHashTable *seen; /* "round|a|b" keys of the matches asked (owned) */
