@@ -23,6 +23,7 @@ ARGS="-i photos --concurrency 2 --timeout 20 --output-jsonl out/r.jsonl --iqa-ca
 bg() {
     url=$1
     shift
+    rm -f out/p.json # wait_phase reads this run's progress, not the last one's
     # shellcheck disable=SC2086
     "$JV" run --base-url "$url" --quiet $ARGS "$@" >o.txt 2>e.txt &
     pid=$!
@@ -76,6 +77,22 @@ for stage in two-pass critique; do
     stopped 143 "SIGTERM in --stage $stage"
 done
 
+# Measuring only (--stage iqa; 6 MP photos, one worker): the worker finishes its
+# photo, then the run stops.
+mkdir big
+for i in 0 1 2 3; do
+    vips gaussnoise big/n$i.jpg 3000 2000 --mean $((60 + i * 20)) --sigma 30 || fail "vips gaussnoise"
+done
+rm -f out/p.json
+"$JV" run -i big --stage iqa --iqa-workers 1 --quiet --output-jsonl out/r.jsonl \
+    --iqa-cache out/big.jsonl --progress-file out/p.json --log-file out/run.log >o.txt 2>e.txt &
+pid=$!
+wait_phase iqa
+sleep 0.3
+kill -TERM $pid
+stopped 143 "SIGTERM in --stage iqa"
+grep -q "judge-vision: stopped: [0-3] of 4 measured and saved" e.txt || { cat e.txt; fail "closing line (iqa)"; }
+
 # Two SIGINTs: the first waits for the request in flight (stalled for 60 s),
 # the second abandons it at once.
 bg "$STALL" --fresh
@@ -104,6 +121,6 @@ mv kept.jsonl out/r.jsonl
 grep -q "resuming: 5 of $N already judged" e.txt || { cat e.txt; fail "no resume line"; }
 first_progress=$(grep -n "judge-vision: \(iqa\|critique\) " e.txt | head -n 1 | cut -d: -f1)
 resume_line=$(grep -n "resuming:" e.txt | cut -d: -f1)
-[ "$resume_line" -lt "$first_progress" ] || { cat e.txt; fail "the resume line is not at the start"; }
+[ -n "$first_progress" ] && [ "$resume_line" -lt "$first_progress" ] || { cat e.txt; fail "the resume line is not at the start"; }
 grep -q "judged $N of $N images .* (5 resumed, 0 failed)" o.txt || { cat o.txt; fail "stdout"; }
 echo "signals: ok"
