@@ -14,7 +14,9 @@
 #include "server.h"
 
 #define DEFAULT_MODEL "judge-vision-sim"
-#define CHUNK_TOKENS  3 /* output tokens per streamed content delta */
+/* Judge Vision's default --model (src/pipeline/run_config.c), also listed without --model-name. */
+#define JV_DEFAULT_CLIENT_MODEL "Qwen/Qwen3-VL-8B-Instruct-FP8"
+#define CHUNK_TOKENS            3 /* output tokens per streamed content delta */
 
 static const char *const fault_names[JV_SIM_FAULT_COUNT] = {
     "500",   "502",      "503",         "429",        "stall", "cut_stream", "malformed_json",
@@ -203,12 +205,26 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
 
 /* ---- simple endpoints -------------------------------------------------- */
 
+static json_t *model_card(const char *id)
+{
+    return json_pack("{s:s,s:s,s:I,s:s,s:s,s:i}", "id", id, "object", "model", "created",
+                     (json_int_t)(g_get_real_time() / 1000000), "owned_by", "judge-vision-sim",
+                     "root", id, "max_model_len", 32768);
+}
+
+/*
+ * The served names. Without --model-name the simulator answers for any model,
+ * like vLLM with several --served-model-name aliases: it lists its own name
+ * and Judge Vision's default --model, so that a run with default options
+ * passes the run's start-up check (the model must be listed).
+ */
 static enum MHD_Result handle_models(struct jv_sim_server *s, struct MHD_Connection *conn)
 {
-    json_t *model = json_pack("{s:s,s:s,s:I,s:s,s:s,s:i}", "id", model_label(s), "object", "model",
-                              "created", (json_int_t)(g_get_real_time() / 1000000), "owned_by",
-                              "judge-vision-sim", "root", model_label(s), "max_model_len", 32768);
-    return send_json(conn, 200, json_pack("{s:s,s:[o]}", "object", "list", "data", model), NULL);
+    json_t *data = json_array();
+    json_array_append_new(data, model_card(model_label(s)));
+    if (!s->cfg->model_name)
+        json_array_append_new(data, model_card(JV_DEFAULT_CLIENT_MODEL));
+    return send_json(conn, 200, json_pack("{s:s,s:o}", "object", "list", "data", data), NULL);
 }
 
 static void metric_head(GString *o, const char *name, const char *type, const char *help)

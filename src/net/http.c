@@ -1095,7 +1095,14 @@ static size_t get_write(char *ptr, size_t size, size_t nmemb, void *user)
 
 char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *status, GError **err)
 {
+    return jv_http_get_auth(url, NULL, timeout_s, max_bytes, status, err);
+}
+
+char *jv_http_get_auth(const char *url, const char *api_key, double timeout_s, size_t max_bytes,
+                       long *status, GError **err)
+{
     curl_once();
+    struct curl_slist *headers = NULL;
     char *out = NULL;
     char *safe = jv_http_redact_url(url);
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -1118,6 +1125,12 @@ char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *sta
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, get_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &g);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "judge-vision/" JV_VERSION);
+    if (api_key && *api_key) {
+        char *auth = g_strdup_printf("Authorization: Bearer %s", api_key);
+        headers = curl_slist_append(headers, auth);
+        g_free(auth);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    }
     CURLcode rc = curl_easy_perform(h);
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -1137,6 +1150,7 @@ char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *sta
     }
     curl_easy_cleanup(h);
 out:
+    curl_slist_free_all(headers);
     jv_bbuf_release(&g.buf);
     g_free(safe);
     return out;

@@ -175,5 +175,8 @@ json_t *jv_http_sched_stats(const struct jv_http_sched *s);
  * err on a transport error or a body above `max_bytes`. No retries.
  */
 char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *status, GError **err);
+/* jv_http_get() with `Authorization: Bearer api_key` (none when api_key is NULL or empty). */
+char *jv_http_get_auth(const char *url, const char *api_key, double timeout_s, size_t max_bytes,
+                       long *status, GError **err);
 
 #endif

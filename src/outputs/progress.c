@@ -119,6 +119,7 @@ static void draw_line(struct jv_progress *p, int s)
     if (p->interactive) {
         fprintf(stderr, "\r\033[K%s %zu/%zu (%.2f/s%s) %s", stage_keys[s], p->done[s], p->total[s],
                 rate, etabuf, p->current_image ? p->current_image : "");
+        p->line_open = true;
     } else {
         fprintf(stderr, "judge-vision: %s %zu/%zu (%.2f/s%s) %s\n", stage_keys[s], p->done[s],
                 p->total[s], rate, etabuf, p->current_image ? p->current_image : "");
@@ -128,8 +129,11 @@ static void draw_line(struct jv_progress *p, int s)
 
 void jv_progress_finish_line(struct jv_progress *p)
 {
-    if (p->interactive)
+    if (p->interactive && p->line_open) {
         fputc('\n', stderr);
+        fflush(stderr);
+    }
+    p->line_open = false;
 }
 
 void jv_progress_phase(struct jv_progress *p, const char *phase, const char *status,

@@ -26,6 +26,7 @@ struct jv_progress {
     double started;
     double last_write;
     bool interactive; /* a terminal: one-line display on stderr */
+    bool line_open;   /* that line is drawn and not yet ended with a newline */
     bool quiet;
 };
 
@@ -41,7 +42,10 @@ void jv_progress_step(struct jv_progress *p, enum jv_progress_stage s, const cha
                       const char *message);
 /* Writes the file now (atomic replace). Errors are warned about once, not fatal. */
 void jv_progress_write(struct jv_progress *p);
-/* Ends the line display on a terminal. */
+/*
+ * Ends the line display on a terminal, if one is drawn, so that what is
+ * printed next starts on a line of its own. Call before other output.
+ */
 void jv_progress_finish_line(struct jv_progress *p);
 
 #endif

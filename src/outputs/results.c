@@ -292,6 +292,13 @@ bool jv_results_judged_otherwise(const char *path, const char *prompt_sha256, co
     return o.found;
 }
 
+bool jv_resume_index_has_judged(const struct jv_resume_index *ix, const char *image,
+                                const char *prompt_sha256, const char *model)
+{
+    const struct kept *k = ix ? g_hash_table_lookup(ix->kept, image) : NULL;
+    return k && g_strcmp0(k->sha, prompt_sha256) == 0 && g_strcmp0(k->model, model) == 0;
+}
+
 bool jv_results_take_resumable(struct jv_results *r, const char *image, const char *content_hash,
                                const char *prompt_sha256, const char *model)
 {
@@ -309,17 +316,24 @@ size_t jv_results_untaken(const struct jv_results *r)
 
 int jv_results_append(struct jv_results *r, const json_t *record, GError **err)
 {
+    /* A write cut short (disk full) leaves no torn line behind: cut it off again. */
+    off_t end = lseek(r->fd, 0, SEEK_END);
     int rc = jv_jsonl_append(r->fd, record, r->path, NULL, err);
+    if (rc < 0 && end >= 0 && ftruncate(r->fd, end) != 0)
+        jv_warn("%s: cannot cut off a partly written line: %s", r->path, g_strerror(errno));
     if (rc == 0 && ++r->unsynced >= r->flush_every)
-        jv_results_sync(r);
+        rc = jv_results_sync(r, err);
     return rc;
 }
 
-void jv_results_sync(struct jv_results *r)
+int jv_results_sync(struct jv_results *r, GError **err)
 {
-    if (r->fd >= 0)
-        fsync(r->fd);
     r->unsynced = 0;
+    if (r->fd >= 0 && fsync(r->fd) != 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot sync %s: %s", r->path, g_strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* Finalize: the latest line of each image, by image path. */

@@ -72,6 +72,14 @@ bool jv_resume_index_has(const struct jv_resume_index *ix, const char *image);
 bool jv_results_judged_otherwise(const char *path, const char *prompt_sha256, const char *model);
 
 /*
+ * True if the previous run left an ok record for `image` judged with the same
+ * prompt and model, whatever its content hash (what a run may resume, before
+ * the photos are read). Safe from any thread while the writer is open.
+ */
+bool jv_resume_index_has_judged(const struct jv_resume_index *ix, const char *image,
+                                const char *prompt_sha256, const char *model);
+
+/*
  * jv_resume_index_matches(), and the record counts as taken by this run: the
  * record stays in the file and the image needs no new work. Each image is
  * taken at most once (false the second time). The writer's thread only.
@@ -82,11 +90,16 @@ bool jv_results_take_resumable(struct jv_results *r, const char *image, const ch
 /* Kept records that were not taken by this run (images gone or changed). */
 size_t jv_results_untaken(const struct jv_results *r);
 
-/* Appends one record as one line (borrows). Syncs every flush_every records. */
+/*
+ * Appends one record as one line (borrows). Syncs every flush_every records.
+ * Returns 0, or -1 with err when the line could not be written (a partly
+ * written line is cut off again) or the sync failed: then the records since
+ * the last good sync may not be on disk, and the caller should write no more.
+ */
 int jv_results_append(struct jv_results *r, const json_t *record, GError **err);
 
-/* fsync now. */
-void jv_results_sync(struct jv_results *r);
+/* fsync now. Returns 0, or -1 with err naming the file. */
+int jv_results_sync(struct jv_results *r, GError **err);
 
 /*
  * Rewrites the file atomically, streaming: one record per image (the last one

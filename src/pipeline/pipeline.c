@@ -21,7 +21,9 @@
 #include "outputs/results.h"
 #include "outputs/round.h"
 #include "outputs/summary.h"
+#include "pipeline/checks.h"
 #include "pipeline/critique_prep.h"
+#include "pipeline/failures.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/playoff_step.h"
 #include "pipeline/record.h"
@@ -63,6 +65,13 @@ struct run {
     struct jv_stats iqa_s, crit_s;
     double iqa_t0, iqa_t1, crit_t0, crit_t1;
     bool stopping;
+
+    /* Failing fast (doc/SPEC.md 5). */
+    struct jv_failures failures;
+    char *give_up;     /* why the run stops before its end (then it fails) */
+    bool write_failed; /* the results file refused a write: nothing more is written */
+    bool abandoned;    /* the requests in flight were cancelled */
+    bool in_playoff;   /* the playoff has started */
 };
 
 static bool stop_requested(const struct run *r)
@@ -70,18 +79,60 @@ static bool stop_requested(const struct run *r)
     return r->ctx->stop && *r->ctx->stop != 0;
 }
 
-/* Appends the image's record. False (logged) when it was not written: the image failed. */
+/* A second stop signal: abandon the requests in flight. */
+static bool stop_insisted(const struct run *r)
+{
+    return r->ctx->signals && *r->ctx->signals >= 2;
+}
+
+/* The run will stop as soon as what is in flight is back, and then fail with `why`. */
+static void give_up(struct run *r, char *why)
+{
+    if (r->give_up)
+        g_free(why);
+    else
+        r->give_up = why;
+}
+
+/*
+ * Appends the image's record. False (logged) when it was not written: then
+ * the run stops, and no later record is written either, so that nothing is
+ * counted that is not on disk.
+ */
 static bool write_record(struct run *r, const struct jv_job *job, const json_t *rec)
 {
     GError *err = NULL;
+    if (r->write_failed)
+        return false;
     if (jv_results_append(&r->results, rec, &err) == 0)
         return true;
     jv_error("%s: its record was not written: %s", job->iqa.path_utf8, err->message);
     jv_log_event(JV_LOG_ERROR, "record_not_written",
                  json_pack("{s:s,s:s,s:s}", "image", job->iqa.path_utf8, "results",
                            r->o->outputs.results, "error", err->message));
+    r->write_failed = true;
+    give_up(r, g_strdup_printf("stopped: the results could not be written: %s", err->message));
     g_error_free(err);
     return false;
+}
+
+/*
+ * A failed image (error non-NULL) or an ok one. The same kind of Stage 2
+ * failure --max-consecutive-failures times in a row stops the run: a wrong
+ * model or a dead server would fail every remaining photo the same way.
+ */
+static void note_outcome(struct run *r, const char *error, bool stage2)
+{
+    if (!error) {
+        jv_failures_ok(&r->failures);
+        return;
+    }
+    size_t streak = jv_failures_add(&r->failures, error, stage2);
+    int max = r->o->max_consecutive_failures;
+    if (max > 0 && streak >= (size_t)max)
+        give_up(r, g_strdup_printf("stopped after %zu identical failures in a row "
+                                   "(--max-consecutive-failures %d): %s",
+                                   streak, max, error));
 }
 
 static void count_outcome(struct run *r, bool ok)
@@ -119,9 +170,14 @@ static void on_critique_done(struct jv_critique_job *cj, const struct jv_critiqu
     json_t *rec = jv_record_build(job, res, jv_critique_prep_award(r->competition, res), &r->rctx);
     const char *status = jv_record_str(rec, JV_REC_STATUS);
     bool written = write_record(r, job, rec);
-    count_outcome(r, written && jv_record_is_ok(rec));
-    if (!jv_record_is_ok(rec))
-        note_ok_kept(r, job, rec);
+    if (written) {
+        bool ok = jv_record_is_ok(rec);
+        const char *error = ok ? NULL : res->error ? res->error : status ? status : "failed";
+        count_outcome(r, ok);
+        note_outcome(r, error, true);
+        if (!ok)
+            note_ok_kept(r, job, rec);
+    }
     jv_stats_add(&r->crit_s, res->duration_s);
     r->crit_done++;
     r->crit_t1 = jv_clock_wall();
@@ -155,9 +211,11 @@ static void resume_complete(struct run *r, struct jv_job *job, const char *base)
 static void record_unreadable(struct run *r, struct jv_job *job)
 {
     json_t *rec = jv_record_build(job, NULL, NULL, &r->rctx);
-    write_record(r, job, rec);
+    if (write_record(r, job, rec)) {
+        count_outcome(r, false);
+        note_outcome(r, job->iqa.error, false);
+    }
     json_decref(rec);
-    count_outcome(r, false);
     r->crit_done++;
     jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
     jv_job_free(job);
@@ -191,6 +249,8 @@ static void iqa_complete(struct run *r, struct jv_job *job)
 
     if (!r->critique) {
         count_outcome(r, !it->error);
+        if (it->error)
+            note_outcome(r, it->error, false);
         jv_job_free(job);
     } else if (it->error) {
         record_unreadable(r, job);
@@ -308,14 +368,29 @@ static bool busy(const struct run *r)
            r->crit_out > 0;
 }
 
-/* The stop flag was seen: finish what is in flight, start nothing new. */
+/*
+ * The stop flag was seen, or the run gives up: start nothing new. After a
+ * signal the requests in flight may finish (up to --timeout, or until a
+ * second signal); a run that gives up abandons them at once.
+ */
 static double begin_stopping(struct run *r)
 {
     r->stopping = true;
     jv_iqa_stage_stop(&r->iqa);
-    jv_progress_phase(&r->progress, "interrupted", "running",
-                      "stopping: finishing requests in flight");
-    jv_warn("signal received: finishing requests in flight (up to %.0f s)", r->o->vlm.timeout_s);
+    jv_progress_finish_line(&r->progress);
+    if (r->give_up) {
+        jv_progress_phase(&r->progress, "error", "running", "stopping: giving up");
+    } else {
+        size_t n = r->sched ? jv_http_sched_pending(r->sched) : 0;
+        jv_progress_phase(&r->progress, "interrupted", "running",
+                          "stopping: finishing requests in flight");
+        if (n > 0)
+            jv_warn("signal received: finishing %zu requests in flight (up to %.0f s; a second "
+                    "signal abandons them)",
+                    n, r->o->vlm.timeout_s);
+        else
+            jv_warn("signal received: stopping");
+    }
     while (!g_queue_is_empty(&r->ready))
         jv_job_free(g_queue_pop_head(&r->ready));
     if (r->engine)
@@ -329,11 +404,14 @@ static void main_loop(struct run *r)
     double stop_deadline = 0;
     while (busy(r)) {
         feed(r);
-        if (stop_requested(r) && !r->stopping)
+        if ((stop_requested(r) || r->give_up) && !r->stopping)
             stop_deadline = begin_stopping(r);
-        if (r->stopping && r->sched && jv_clock_mono() > stop_deadline) {
+        if (r->stopping && r->sched && !r->abandoned &&
+            (r->give_up || stop_insisted(r) || jv_clock_mono() > stop_deadline)) {
+            if (!r->give_up && jv_http_sched_pending(r->sched) > 0)
+                jv_warn("abandoning %zu requests in flight", jv_http_sched_pending(r->sched));
             jv_http_sched_cancel_all(r->sched);
-            stop_deadline = jv_clock_mono() + 3600;
+            r->abandoned = true;
         }
         bool http = r->sched && jv_http_sched_pending(r->sched) > 0;
         if (http)
@@ -389,6 +467,7 @@ static int finish_outputs(struct run *r, GError **err)
         if (!r->records && !(r->records = jv_results_load(path, err)))
             return -1;
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_start", r->processed);
+        r->in_playoff = true;
         rc = jv_playoff_step_run(r->records, r->o, r->competition, r->sched, r->ctx->stop,
                                  &r->progress, &r->manifest, &playoff, err);
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_end", r->processed);
@@ -432,6 +511,21 @@ static void fail_run(struct run *r, GError *err)
 }
 
 /*
+ * A run that gave up (its results could not be written, or the same failure
+ * repeated): the outputs are left as they are (no final rewrite, no summary),
+ * the manifest says failed.
+ */
+static void give_up_run(struct run *r)
+{
+    jv_error("%s", r->give_up);
+    set_status(r, JV_PIPELINE_FAILED, r->give_up);
+    if (!r->playoff_only)
+        record_stages(r);
+    jv_manifest_finish(&r->manifest, "failed");
+    jv_progress_phase(&r->progress, "error", "error", r->give_up);
+}
+
+/*
  * The one epilogue of every run that got as far as its outputs (--stage
  * pairwise included): writes them when the run has any, then closes the
  * manifest and the progress file with how the run ended, and sets the
@@ -440,12 +534,19 @@ static void fail_run(struct run *r, GError *err)
 static void finish_run(struct run *r)
 {
     GError *err = NULL;
+    jv_progress_finish_line(&r->progress);
+    if (r->give_up) {
+        give_up_run(r);
+        return;
+    }
     int rc = r->critique || r->playoff_only ? finish_outputs(r, &err) : 0;
+    jv_progress_finish_line(&r->progress);
     bool stopped = stop_requested(r);
     if (!r->playoff_only)
         record_stages(r);
     if (rc < 0) {
-        jv_error("%s", err->message);
+        if (!stopped)
+            jv_error("%s", err->message);
         set_status(r, stopped ? JV_PIPELINE_INTERRUPTED : JV_PIPELINE_FAILED, err->message);
         g_clear_error(&err);
         jv_manifest_finish(&r->manifest, stopped ? "interrupted" : "failed");
@@ -466,49 +567,10 @@ static void finish_run(struct run *r)
     }
 }
 
-/*
- * Before judging anything: can any VLM endpoint be reached, and does it take
- * our key? A server that is down would otherwise cost every image its full
- * round of retries before the run could say so.
- */
-static int check_vlm_server(const struct jv_run_config *o, GError **err)
-{
-    GString *why = g_string_new(NULL);
-    int rc = -1;
-    for (size_t i = 0; o->vlm.base_urls && o->vlm.base_urls[i]; i++) {
-        char *url = g_strdup_printf("%s/models", o->vlm.base_urls[i]);
-        long status = 0;
-        GError *e = NULL;
-        char *body = jv_http_get(url, 10.0, 1 << 20, &status, &e);
-        if (body && (status == 401 || status == 403)) {
-            g_string_append_printf(why, "%s%s answered HTTP %ld (check --api-key)",
-                                   why->len ? "; " : "", o->vlm.base_urls[i], status);
-        } else if (body) {
-            rc = 0; /* any other answer: the server is there */
-        } else {
-            g_string_append_printf(why, "%s%s", why->len ? "; " : "", e->message);
-        }
-        g_clear_error(&e);
-        g_free(body);
-        g_free(url);
-        if (rc == 0)
-            break;
-    }
-    if (rc < 0)
-        g_set_error(err, JV_ERROR, JV_ERR_HTTP,
-                    "cannot reach the VLM server: %s. Start it, or point --base-url at it "
-                    "(e.g. http://127.0.0.1:8000/v1 for vLLM)",
-                    why->str);
-    g_string_free(why, TRUE);
-    return rc;
-}
-
-/* The VLM server check, the IQA cache, the scheduler and the IQA service. */
+/* The IQA cache, the scheduler and the IQA service. */
 static int open_services(struct run *r, GError **err)
 {
     const struct jv_run_config *o = r->o;
-    if (r->critique && check_vlm_server(o, err) < 0)
-        return -1;
     r->cache = jv_iqa_cache_open(o->outputs.iqa_cache, false, err);
     if (!r->cache)
         return -1;
@@ -583,6 +645,24 @@ static void start_manifest(struct run *r)
     jv_manifest_write(&r->manifest);
 }
 
+/* A rerun says at its start how much of the round it keeps. */
+static void say_resuming(const struct run *r)
+{
+    if (!r->results_open)
+        return;
+    const struct jv_resume_index *ix = jv_results_resume_index(&r->results);
+    size_t n = 0;
+    for (guint i = 0; i < r->paths->len; i++) {
+        char *image = jv_path_utf8(g_ptr_array_index(r->paths, i));
+        n += jv_resume_index_has_judged(ix, image, r->rctx.prompt_sha256, r->o->vlm.model);
+        g_free(image);
+    }
+    if (n > 0)
+        jv_info("resuming: %zu of %u already judged (photos changed since are judged again; "
+                "--fresh starts over)",
+                n, r->paths->len);
+}
+
 /* Stage 0-1 and Stage 2 over every discovered image, until done or stopped. */
 static void judge(struct run *r)
 {
@@ -600,8 +680,12 @@ static void judge(struct run *r)
     main_loop(r);
     jv_progress_finish_line(&r->progress);
     jv_iqa_cache_sync(r->cache);
-    if (r->results_open)
-        jv_results_sync(&r->results);
+    GError *err = NULL;
+    if (r->results_open && !r->write_failed && jv_results_sync(&r->results, &err) < 0) {
+        r->write_failed = true;
+        give_up(r, g_strdup_printf("stopped: the results could not be written: %s", err->message));
+        g_error_free(err);
+    }
     jv_telemetry_stage_boundary(r->telemetry, "stage2_end", r->processed);
     jv_log_event(JV_LOG_INFO, "stage_end",
                  json_pack("{s:s,s:I,s:I}", "stage", jv_stage_mode_name(o->stage), "processed",
@@ -626,9 +710,14 @@ static void run_stages(struct run *r)
         g_free(msg);
         return;
     }
+    /* Fail fast: before any photo, the server serves the model and every output can be written. */
+    if ((r->critique && jv_check_vlm_server(&o->vlm, &err) < 0) ||
+        jv_check_outputs(o, r->critique, true, r->critique && o->playoff.enabled, &err) < 0)
+        goto fatal;
     if (open_services(r, &err) < 0 || (r->critique && open_critique(r, &err) < 0))
         goto fatal;
     start_manifest(r);
+    say_resuming(r);
     if (jv_iqa_stage_start(&r->iqa, &o->iqa, o->stage == JV_STAGE_CRITIQUE, r->competition,
                            r->cache, r->results_open ? resume_lookup : NULL, r, &err) < 0)
         goto fatal;
@@ -654,6 +743,12 @@ static void run_playoff_only(struct run *r)
     r->records = jv_results_load(o->outputs.results, &err);
     if (!r->records) {
         jv_error("--stage pairwise needs an existing results file: %s", err->message);
+        set_status(r, JV_PIPELINE_FAILED, err->message);
+        g_clear_error(&err);
+        return;
+    }
+    if (jv_check_outputs(o, true, false, true, &err) < 0) {
+        jv_error("%s", err->message);
         set_status(r, JV_PIPELINE_FAILED, err->message);
         g_clear_error(&err);
         return;
@@ -712,6 +807,8 @@ static void run_release(struct run *r)
         jv_competition_free(r->competition);
     jv_stats_release(&r->iqa_s);
     jv_stats_release(&r->crit_s);
+    jv_failures_release(&r->failures);
+    g_free(r->give_up);
 }
 
 /* What the caller prints: the figures, the files written, the signal. */
@@ -726,6 +823,12 @@ static void fill_outcome(struct run *r)
     out->resumed = r->resumed;
     out->failed = r->failed;
     out->signal = r->ctx->stop ? (int)*r->ctx->stop : 0;
+    out->judging = r->iqa_started || (r->playoff_only && r->manifest.root);
+    out->in_playoff = r->in_playoff && out->signal != 0;
+    out->common_error = g_strdup(jv_failures_commonest(&r->failures, &out->common_count));
+    out->hint = jv_check_hint(r->give_up);
+    if (!out->hint)
+        out->hint = jv_check_hint(out->common_error);
     if (!r->manifest.root)
         return;
     out->wall_s = json_number_value(json_object_get(r->manifest.root, "wall_seconds"));
@@ -745,6 +848,7 @@ void jv_pipeline_outcome_release(struct jv_pipeline_outcome *out)
     g_free(out->iqa_cache);
     g_free(out->manifest);
     g_free(out->message);
+    g_free(out->common_error);
     memset(out, 0, sizeof *out);
 }
 
@@ -818,6 +922,7 @@ int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcom
     r.o = o;
     r.out = out;
     g_queue_init(&r.ready);
+    jv_failures_init(&r.failures);
     jv_stats_init(&r.iqa_s);
     jv_stats_init(&r.crit_s);
     r.lock.fd = -1;
@@ -828,11 +933,16 @@ int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcom
         g_clear_error(&err);
         goto out;
     }
-    if (jv_log_open(o->outputs.log_file, (enum jv_log_level)o->outputs.log_level, &err) < 0) {
-        jv_warn("log: %s (continuing without a log file)", err->message);
-        g_clear_error(&err);
-    }
     jv_progress_init(&r.progress, o->outputs.progress, o->outputs.quiet);
+    if (jv_log_open(o->outputs.log_file, (enum jv_log_level)o->outputs.log_level, &err) < 0) {
+        char *msg =
+            g_strdup_printf("the log file (--log-file) cannot be written: %s", err->message);
+        jv_error("%s", msg);
+        set_status(&r, JV_PIPELINE_FAILED, msg);
+        g_free(msg);
+        g_clear_error(&err);
+        goto out;
+    }
 
     if (o->competition_config) {
         r.competition = jv_competition_load(o->competition_config, o->competition_id, &err);

@@ -23,10 +23,15 @@ struct jv_pipeline_ctx {
     char **argv;
     /* Non-zero (the signal number) once the caller wants the run to stop; nullable. */
     const volatile sig_atomic_t *stop;
+    /*
+     * How many stop signals arrived; nullable. From the second one on, the
+     * run abandons its requests in flight at once instead of waiting for them.
+     */
+    const volatile sig_atomic_t *signals;
 };
 
 enum jv_pipeline_status {
-    JV_PIPELINE_COMPLETE,    /* every stage ran (some images may have failed) */
+    JV_PIPELINE_COMPLETE,    /* every stage ran (some images, or all, may have failed) */
     JV_PIPELINE_INTERRUPTED, /* the stop flag ended it; the outputs are consistent */
     JV_PIPELINE_FAILED,      /* a fatal error (logged) */
     JV_PIPELINE_USAGE,       /* the input could not be used (logged) */
@@ -37,11 +42,19 @@ struct jv_pipeline_outcome {
     enum jv_pipeline_status status;
     bool critique;     /* the run judged the images (else it measured them only) */
     bool playoff_only; /* --stage pairwise */
+    /* processed: images whose record is on disk (resumed ones included); failed: of those, not ok
+     */
     size_t discovered, processed, resumed, failed;
     double wall_s; /* the manifest's wall_seconds */
     char *results, *summary, *iqa_cache, *manifest;
     int signal;    /* the stop flag's value when the run stopped, else 0 */
     char *message; /* why it failed or was cut short (nullable) */
+    /* The commonest error among the failed images (nullable), how often, and what to try. */
+    char *common_error;
+    size_t common_count;
+    const char *hint; /* static, nullable */
+    bool judging;     /* the run got as far as judging (or measuring) the photos */
+    bool in_playoff;  /* it stopped during the playoff */
 };
 
 void jv_pipeline_outcome_release(struct jv_pipeline_outcome *out);

@@ -219,6 +219,10 @@ static const struct jv_option run_options[] = {
     {.long_name = "fresh", .kind = JV_OPT_TRUE, .offset = F(outputs.fresh),
      .help = "start over, playoff too (old files kept as .N.bak)", .group = G_DURA,
      .key = "fresh"},
+    {.long_name = "max-consecutive-failures", .kind = JV_OPT_INT,
+     .offset = F(max_consecutive_failures), .metavar = "N",
+     .help = "stop after N identical failures in a row", .def_text = "5; 0 = never",
+     .group = G_DURA, .key = "max_consecutive_failures", .imin = 0, .imax = 1000000, .def.i = 5},
     {.long_name = "gpu-sample-every", .kind = JV_OPT_INT, .offset = F(telemetry.gpu_sample_every),
      .metavar = "N", .help = "GPU sample every N images", .group = G_DURA,
      .key = "gpu_sample_every", .imin = 1, .imax = 1000000, .def.i = 10},
@@ -336,8 +340,9 @@ void jv_run_config_print_help(FILE *out, const char *prog)
             prog);
     jv_opt_print_help(out, run_options);
     fprintf(out, "\n"
-                 "Exit codes: 0 all images ok, 3 completed but some images failed, 2 usage\n"
-                 "error, 1 fatal error, 130/143 interrupted.\n");
+                 "Exit codes: 0 all images ok, 3 completed but some images failed, 1 fatal\n"
+                 "error or every image failed, 2 usage error, 130/143 interrupted (rerun the\n"
+                 "same command to resume).\n");
 }
 
 json_t *jv_run_config_to_json(const struct jv_run_config *o)

@@ -44,6 +44,8 @@ struct jv_run_config {
     struct jv_playoff_config playoff;
     struct jv_outputs_config outputs;
     struct jv_telemetry_config telemetry;
+    /* stop after this many identical Stage 2 failures in a row (0 = never) */
+    int max_consecutive_failures;
     /* bench only: recorded in the manifest for the Python-baseline run */
     bool baseline_io;
 };

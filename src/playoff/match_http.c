@@ -45,7 +45,9 @@ static void on_done(struct jv_http_request *req, const struct jv_http_result *re
     struct jv_playoff_job *job = c->job;
     job->latency_s += res->total_s;
     if (res->error) {
-        jv_warn("playoff: match %s vs %s: %s", job->path_a, job->path_b, res->error->message);
+        /* A cancelled match (the run is stopping) is asked again next time: nothing to warn of. */
+        if (!g_error_matches(res->error, JV_ERROR, JV_ERR_CANCELLED))
+            jv_warn("playoff: match %s vs %s: %s", job->path_a, job->path_b, res->error->message);
         job->replied = false;
         finish(c);
         return;

@@ -57,7 +57,7 @@ if [ -x "$BUILD/sim/judge-vision-sim" ] && [ -f "$SRC/tests/integration/lib_sim.
     . "$SRC/tests/integration/lib_sim.sh"
     trap 'sim_cleanup' EXIT INT TERM
     if start_sim --time-scale 0.01; then
-        if "$JV" run -i "$OUT/../fixture_images/fixture" --base-url "$SIM_API" --model sim \
+        if "$JV" run -i "$OUT/../fixture_images/fixture" --base-url "$SIM_API" --model judge-vision-sim \
             --output-jsonl "$WORK/probe/r.jsonl" --progress-file "$WORK/probe/p.json" \
             --iqa-cache "$WORK/probe/c.jsonl" --log-file "$WORK/probe/l.log" \
             --summary "$WORK/probe/s.md" >/dev/null 2>&1; then

@@ -87,7 +87,7 @@ if [ -n "$BUILD" ] && [ -x "$BUILD/sim/judge-vision-sim" ] && [ -n "${JV_SOURCE_
     start_sim --time-scale 0.05 || fail "simulator did not start"
     "$PY" "$JV_SOURCE_DIR/tests/browser/make_fixture.py" --outputs "$WORK/fx" --name c --count 16 \
         --images "$WORK/photos16" >/dev/null
-    body="{\"inputs\":[\"$WORK/photos16\"],\"base_url\":\"$SIM_API\",\"model\":\"sim\",\"run_name\":\"c1\",\"concurrency\":1,\"pipeline\":false}"
+    body="{\"inputs\":[\"$WORK/photos16\"],\"base_url\":\"$SIM_API\",\"model\":\"judge-vision-sim\",\"run_name\":\"c1\",\"concurrency\":1,\"pipeline\":false}"
     code=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" -d "$body" "${URL}api/run")
     [ "$code" = 202 ] || fail "POST /api/run (live) -> $code $(cat "$WORK/body")"
     i=0

@@ -333,6 +333,7 @@ static const struct {
     {"pairwise_podium", JSON_TRUE},
     {"flush_every", JSON_INTEGER},
     {"fresh", JSON_FALSE},
+    {"max_consecutive_failures", JSON_INTEGER},
     {"gpu_sample_every", JSON_INTEGER},
     {"baseline_io", JSON_FALSE},
 };
