@@ -41,7 +41,7 @@ try {
   }
   await page.fill('#f-inputs', process.env.JV_RUN_INPUT || '/nonexistent/photos');
   await page.fill('#f-base-url', process.env.JV_SIM_API || 'http://127.0.0.1:9/v1');
-  await page.fill('#f-model', 'sim-model');
+  await page.fill('#f-model', 'judge-vision-sim');
   await page.fill('#f-concurrency', '4');
   await page.fill('#f-run-name', 'gui_live');
   await page.check('#f-stage-playoff');
@@ -53,7 +53,7 @@ try {
   watchErrors(page2, errors);
   await page2.goto(URL_);
   await page2.waitForSelector('body[data-ready="1"]');
-  check((await page2.inputValue('#f-model')) === 'sim-model', 'model setting kept server-side');
+  check((await page2.inputValue('#f-model')) === 'judge-vision-sim', 'model setting kept server-side');
   check((await page2.inputValue('#f-concurrency')) === '4', 'concurrency kept');
   check(await page2.isChecked('#f-stage-playoff'), 'playoff toggle kept');
   if (comp) check((await page2.inputValue('#f-competition')) === comp, 'competition kept');
