@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "net/http.h"
 #include "pipeline/run_config.h"
 
 #define F(member) offsetof(struct jv_run_config, member)
@@ -246,6 +247,35 @@ void jv_run_config_copy(struct jv_run_config *dst, const struct jv_run_config *s
     jv_opt_copy_strings(run_options, dst);
 }
 
+/* The "gopher:" of a URL for a message, without what may follow (credentials). */
+static char *url_scheme(const char *url)
+{
+    const char *colon = strchr(url, ':');
+    size_t n = colon ? (size_t)(colon - url) : strlen(url);
+    return g_strndup(url, MIN(n, 32));
+}
+
+/* Only http(s) servers: any other scheme libcurl knows (gopher, dict, file...)
+ * would send the request's bytes somewhere no OpenAI server listens. */
+static int check_url_schemes(const struct jv_run_config *o, GError **err)
+{
+    const char *flag = NULL, *bad = NULL;
+    for (size_t i = 0; !bad && o->vlm.base_urls && o->vlm.base_urls[i]; i++)
+        if (!jv_http_url_scheme_ok(o->vlm.base_urls[i]))
+            flag = "--base-url", bad = o->vlm.base_urls[i];
+    if (!bad && o->iqa.service_url && *o->iqa.service_url &&
+        !jv_http_url_scheme_ok(o->iqa.service_url))
+        flag = "--iqa-service-url", bad = o->iqa.service_url;
+    if (!bad)
+        return 0;
+    char *scheme = url_scheme(bad);
+    g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                "%s: '%s' is not an http:// or https:// URL; only HTTP(S) servers are supported",
+                flag, scheme);
+    g_free(scheme);
+    return -1;
+}
+
 int jv_run_config_finish(struct jv_run_config *o, GError **err)
 {
     if (o->stage != JV_STAGE_PLAYOFF && (!o->input_dirs || !o->input_dirs[0])) {
@@ -266,7 +296,7 @@ int jv_run_config_finish(struct jv_run_config *o, GError **err)
     }
     if (!o->vlm.base_urls && jv_opt_set(run_options, o, "base-url", DEFAULT_BASE_URL, err) < 0)
         return -1;
-    return 0;
+    return check_url_schemes(o, err);
 }
 
 void jv_run_config_print_help(FILE *out, const char *prog)
