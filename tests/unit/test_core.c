@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
+#include "core/budget.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/stats.h"
@@ -165,6 +166,49 @@ static void test_path_utf8_injective(void **state)
     g_hash_table_destroy(seen);
 }
 
+struct budget_user {
+    struct jv_budget *b;
+    volatile gint got;
+    bool waited;
+};
+
+static gpointer take_50(gpointer data)
+{
+    struct budget_user *u = data;
+    u->waited = jv_budget_acquire(u->b, 50);
+    g_atomic_int_set(&u->got, 1);
+    return NULL;
+}
+
+/* The budget blocks a request that does not fit until bytes come back. */
+static void test_budget(void **state)
+{
+    (void)state;
+    struct jv_budget b;
+    jv_budget_init(&b, 100);
+    assert_false(jv_budget_acquire(&b, 80));
+    struct budget_user u = {.b = &b};
+    GThread *t = g_thread_new("budget", take_50, &u);
+    g_usleep(100 * 1000);
+    assert_int_equal(g_atomic_int_get(&u.got), 0); /* 80 + 50 > 100: waiting */
+    jv_budget_release(&b, 80);
+    g_thread_join(t);
+    assert_true(u.got && u.waited);
+    assert_int_equal(jv_budget_waits(&b), 1);
+    assert_true(jv_budget_peak(&b) <= 100);
+    jv_budget_release(&b, 50);
+    /* one request larger than the whole budget goes through when nothing is held */
+    assert_false(jv_budget_acquire(&b, 500));
+    assert_int_equal(jv_budget_peak(&b), 500);
+    jv_budget_release(&b, 500);
+    jv_budget_clear(&b);
+    /* cap 0: no limit */
+    jv_budget_init(&b, 0);
+    assert_false(jv_budget_acquire(&b, 1000));
+    assert_false(jv_budget_acquire(&b, 1000));
+    jv_budget_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_path_utf8),
         cmocka_unit_test(test_path_utf8_injective),
+        cmocka_unit_test(test_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
