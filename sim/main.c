@@ -326,6 +326,8 @@ static int cmd_serve(int argc, char **argv)
          "Rate of replies cut with finish_reason length", "R"},
         {"error-event", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_ERROR_EVENT],
          "Rate of streams that send an error event after starting", "R"},
+        {"endless-stream", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_ENDLESS_STREAM],
+         "Rate of streams that never end (valid deltas, the reply repeated, no [DONE])", "R"},
         {"fail-first", 0, 0, G_OPTION_ARG_INT64, &fail_first,
          "Fail the first N chat requests (default 0)", "N"},
         {"fail-first-status", 0, 0, G_OPTION_ARG_INT, &fail_first_status,

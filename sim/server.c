@@ -19,8 +19,18 @@
 #define CHUNK_TOKENS            3 /* output tokens per streamed content delta */
 
 static const char *const fault_names[JV_SIM_FAULT_COUNT] = {
-    "500",   "502",      "503",         "429",        "stall", "cut_stream", "malformed_json",
-    "prose", "truncate", "error_event", "fail_first",
+    "500",
+    "502",
+    "503",
+    "429",
+    "stall",
+    "cut_stream",
+    "malformed_json",
+    "prose",
+    "truncate",
+    "error_event",
+    "endless_stream",
+    "fail_first",
 };
 
 const char *jv_sim_fault_name(enum jv_sim_fault f)
@@ -404,7 +414,7 @@ struct chat {
     char *content;
     GPtrArray *pieces; /* output tokens to send */
     const char *finish;
-    bool fault_cut, fault_error_event;
+    bool fault_cut, fault_error_event, fault_endless;
 };
 
 static void chat_free(struct chat *c)
@@ -818,7 +828,11 @@ static bool stream_produce(struct stream *st)
         st->phase = PH_DECODE;
         return true;
     case PH_DECODE:
-        if (st->next >= c->pieces->len) {
+        if (st->next >= c->pieces->len && c->fault_endless) {
+            /* A runaway generation: no stop token, max_tokens ignored; the
+             * reply starts over, still at the engine's decoding pace. */
+            st->next = 0;
+        } else if (st->next >= c->pieces->len) {
             st->phase = PH_FINISH;
             return true;
         }
@@ -899,6 +913,8 @@ static enum MHD_Result chat_stream(struct jv_sim_server *s, struct MHD_Connectio
     c->fault_cut = fault_fires(s, JV_SIM_FAULT_CUT_STREAM, c->reqno);
     if (!c->fault_cut)
         c->fault_error_event = fault_fires(s, JV_SIM_FAULT_ERROR_EVENT, c->reqno);
+    if (!c->fault_cut && !c->fault_error_event)
+        c->fault_endless = fault_fires(s, JV_SIM_FAULT_ENDLESS_STREAM, c->reqno);
     struct stream *st = g_new0(struct stream, 1);
     st->s = s;
     st->c = c;

@@ -141,6 +141,96 @@ fail:
     return NULL;
 }
 
+/* Whether the file behind `fd` is still the version `before` described. */
+static bool same_version(const struct stat *before, const struct stat *after)
+{
+    return before->st_ino == after->st_ino && before->st_dev == after->st_dev &&
+           before->st_size == after->st_size && before->st_mtim.tv_sec == after->st_mtim.tv_sec &&
+           before->st_mtim.tv_nsec == after->st_mtim.tv_nsec &&
+           before->st_ctim.tv_sec == after->st_ctim.tv_sec &&
+           before->st_ctim.tv_nsec == after->st_ctim.tv_nsec;
+}
+
+/* Reads `fd` to its end into a new buffer of at most `max_bytes`; NULL on error. */
+static char *read_fd_all(int fd, const char *path, size_t hint, size_t max_bytes, size_t *len,
+                         GError **err)
+{
+    size_t cap = hint + 1, used = 0;
+    char *buf = g_malloc(cap);
+    for (;;) {
+        if (used + 1 >= cap) {
+            if (cap > max_bytes) {
+                g_set_error(err, JV_ERROR, JV_ERR_IO, "%s grew beyond %zu bytes", path, max_bytes);
+                g_free(buf);
+                return NULL;
+            }
+            cap *= 2;
+            buf = g_realloc(buf, cap);
+        }
+        ssize_t n = read(fd, buf + used, cap - used - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot read %s: %s", path, g_strerror(errno));
+            g_free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    buf[used] = '\0';
+    *len = used;
+    return buf;
+}
+
+GBytes *jv_read_file_stable(const char *path, size_t max_bytes, struct stat *st, GError **err)
+{
+    GBytes *out = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    /* O_NONBLOCK: a FIFO put in the photo's place must not hang the worker. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        g_set_error(err, JV_ERROR, errno == ENOENT ? JV_ERR_NOT_FOUND : JV_ERR_IO,
+                    "cannot open %s: %s", path, g_strerror(errno));
+        return NULL;
+    }
+    struct stat before, after;
+    if (fstat(fd, &before) != 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot stat %s: %s", path, g_strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(before.st_mode)) {
+        g_set_error(err, JV_ERROR, JV_ERR_IMAGE, "%s: not a regular file", path);
+        goto out;
+    }
+    if ((uint64_t)before.st_size > max_bytes) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "%s is too large (%lld bytes, limit %zu)", path,
+                    (long long)before.st_size, max_bytes);
+        goto out;
+    }
+    buf = read_fd_all(fd, path, (size_t)before.st_size, max_bytes, &len, err);
+    if (!buf)
+        goto out;
+    if (fstat(fd, &after) != 0) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot stat %s: %s", path, g_strerror(errno));
+        goto out;
+    }
+    if (!same_version(&before, &after) || len != (size_t)before.st_size) {
+        g_set_error(err, JV_ERROR, JV_ERR_IO, "%s: file changed while being read", path);
+        goto out;
+    }
+    if (st)
+        *st = before;
+    out = g_bytes_new_take(buf, len);
+    buf = NULL;
+out:
+    g_free(buf);
+    close(fd);
+    return out;
+}
+
 int jv_open_append(const char *path, GError **err)
 {
     if (jv_mkdir_parents(path, err) < 0)
@@ -193,21 +283,52 @@ char *jv_abspath(const char *path)
     return g_canonicalize_filename(path, NULL);
 }
 
+/* True when `p` starts with the text of an escape, \xHH. */
+static bool looks_escaped(const char *p)
+{
+    return p[0] == '\\' && p[1] == 'x' && g_ascii_isxdigit(p[2]) && g_ascii_isxdigit(p[3]);
+}
+
 char *jv_path_utf8(const char *path)
 {
-    const char *end = NULL;
-    if (g_utf8_validate(path, -1, &end))
-        return g_strdup(path);
-    GString *out = g_string_new(NULL);
+    GString *out = g_string_sized_new(strlen(path));
     const char *p = path;
     while (*p) {
-        if (g_utf8_validate(p, -1, &end)) {
-            g_string_append(out, p);
-            break;
+        /* A backslash that would read as an escape is escaped itself, so that
+         * the file named "caf\xE9.jpg" and the Latin-1 "caf<E9>.jpg" differ. */
+        if (looks_escaped(p)) {
+            g_string_append(out, "\\x5C");
+            p++;
+            continue;
         }
-        g_string_append_len(out, p, end - p);
-        g_string_append_printf(out, "\\x%02X", (unsigned char)*end);
-        p = end + 1;
+        size_t len = (size_t)g_utf8_skip[*(const guchar *)p];
+        size_t left = strlen(p);
+        if (len <= left && g_utf8_validate(p, (gssize)len, NULL)) {
+            g_string_append_len(out, p, (gssize)len);
+            p += len;
+        } else {
+            g_string_append_printf(out, "\\x%02X", (unsigned char)*p);
+            p++;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *jv_path_from_utf8(const char *text)
+{
+    GString *out = g_string_sized_new(strlen(text));
+    for (const char *p = text; *p;) {
+        if (looks_escaped(p)) {
+            int hi = g_ascii_xdigit_value(p[2]), lo = g_ascii_xdigit_value(p[3]);
+            char byte = (char)(hi * 16 + lo);
+            if (byte == '\0') /* not a path byte: keep the text */
+                g_string_append_len(out, p, 4);
+            else
+                g_string_append_c(out, byte);
+            p += 4;
+        } else {
+            g_string_append_c(out, *p++);
+        }
     }
     return g_string_free(out, FALSE);
 }

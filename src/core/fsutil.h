@@ -29,6 +29,20 @@ int jv_write_file_replace(const char *path, const void *data, size_t len, GError
  */
 char *jv_read_file(const char *path, size_t max_bytes, size_t *len, GError **err);
 
+struct stat;
+
+/*
+ * Reads a regular file whole, as one version: opened without blocking (a
+ * FIFO is refused, never waited on), refused when not a regular file
+ * (JV_ERR_IMAGE, "not a regular file") or larger than `max_bytes`, and
+ * failed with "<path>: file changed while being read" (JV_ERR_IO) when its
+ * size, mtime or ctime moved between the open and the end of the read or
+ * the bytes read differ from its size. On success returns the bytes (owned)
+ * and, when `st` is not NULL, the file's status at the open (the version
+ * read). Messages quote `path` as given.
+ */
+GBytes *jv_read_file_stable(const char *path, size_t max_bytes, struct stat *st, GError **err);
+
 /*
  * Writes the whole buffer with write(2), retrying on EINTR and short writes.
  * One call per record keeps a JSONL line whole even when the process is
@@ -50,9 +64,13 @@ int jv_open_append(const char *path, GError **err);
 int jv_truncate_torn_tail(int fd, const char *path, GError **err);
 
 /*
- * A path as valid UTF-8 for JSON, logs and the GUI: unchanged when it is
- * valid UTF-8, else each invalid byte written as \xNN. The same path always
- * gives the same text, so it also serves as a key (cache, resume). Owned.
+ * A path as valid UTF-8 for JSON, logs and the GUI: each byte that is not
+ * part of valid UTF-8 written as \xNN, and a backslash that starts the text
+ * of such an escape (a file literally named "caf\xE9.jpg") written as \x5C;
+ * everything else, ordinary names included, unchanged. The mapping is
+ * one-to-one: two paths never give the same text (it serves as a key:
+ * cache, resume, records) and jv_path_from_utf8() gives the path back.
+ * Owned.
  */
 char *jv_path_utf8(const char *path);
 
@@ -71,6 +89,12 @@ char *jv_backup_numbered(const char *path, bool move, GError **err);
  * longer alive. Returns how many were removed.
  */
 int jv_remove_stale_tmp(const char *path);
+
+/*
+ * The inverse of jv_path_utf8(): each \xNN (NN not 00) back to its byte,
+ * everything else copied. Owned.
+ */
+char *jv_path_from_utf8(const char *text);
 
 /* Absolute, normalised form of `path` (owned; does not resolve symlinks). */
 char *jv_abspath(const char *path);

@@ -48,7 +48,8 @@
 
 /* A request body the web server accepts. */
 #define JV_LIMIT_WEB_BODY (1 * JV_MIB)
-/* A reply body of the HTTP client when the caller gives no cap. */
+/* A reply of the HTTP client when the caller gives no cap: a plain body, one
+ * SSE event, and an event stream in total (an endless stream stops here). */
 #define JV_LIMIT_HTTP_BODY (32 * JV_MIB)
 /* A Prometheus /metrics scrape. */
 #define JV_LIMIT_METRICS_SCRAPE (8 * JV_MIB)

@@ -44,21 +44,15 @@ static int check_file(const char *path, GError **err)
     return 0;
 }
 
-int jv_image_open(const char *path, double max_megapixels, struct jv_image *out, GError **err)
+/*
+ * The header of the image behind `source` into `out`: the format sniffed
+ * from the bytes and checked against the accepted four, then the size
+ * against the megapixel cap, all before a pixel is decoded. `path` names
+ * the file in messages. Returns 0, or -1 with err (out untouched).
+ */
+static int open_source(VipsSource *source, const char *path, double max_megapixels,
+                       struct jv_image *out, GError **err)
 {
-    int rc = -1;
-    VipsSource *source = NULL;
-    memset(out, 0, sizeof(*out));
-
-    if (check_file(path, err) != 0)
-        goto out;
-    /* A source, not vips_image_new_from_file(): that one would read
-     * "name[options]" in a file name as load options. */
-    source = vips_source_new_from_file(path);
-    if (!source) {
-        jv_image_vips_error(err, JV_ERR_IO, path, "cannot open");
-        goto out;
-    }
     /* find_load gives the class name; compare libvips' stable nicknames. */
     const char *loader_class = vips_foreign_find_load_source(source);
     const char *loader = loader_class ? vips_nickname_find(g_type_from_name(loader_class)) : NULL;
@@ -69,7 +63,7 @@ int jv_image_open(const char *path, double max_megapixels, struct jv_image *out,
                     "%s: not a JPEG, PNG, TIFF or WebP image (unknown or corrupt file format)",
                     name);
         g_free(name);
-        goto out;
+        return -1;
     }
     const char *mime = NULL;
     for (size_t i = 0; i < JV_ARRAY_LEN(accepted); i++)
@@ -81,13 +75,13 @@ int jv_image_open(const char *path, double max_megapixels, struct jv_image *out,
                     "%s: unsupported image format (libvips loader %s); use JPEG, PNG, TIFF or WebP",
                     name, loader);
         g_free(name);
-        goto out;
+        return -1;
     }
     VipsImage *img = vips_image_new_from_source(source, "", "access", VIPS_ACCESS_SEQUENTIAL,
                                                 "fail_on", VIPS_FAIL_ON_ERROR, NULL);
     if (!img) {
         jv_image_vips_error(err, JV_ERR_IMAGE, path, "cannot read image header");
-        goto out;
+        return -1;
     }
     int w = vips_image_get_width(img), h = vips_image_get_height(img);
     double mp = (double)w * (double)h / 1e6;
@@ -98,17 +92,55 @@ int jv_image_open(const char *path, double max_megapixels, struct jv_image *out,
                     w, h, mp, max_megapixels);
         g_free(name);
         g_object_unref(img);
-        goto out;
+        return -1;
     }
     out->img = img;
     out->path = g_strdup(path);
     out->width = w;
     out->height = h;
     out->mime = mime;
-    rc = 0;
-out:
-    if (source)
-        g_object_unref(source);
+    return 0;
+}
+
+int jv_image_open(const char *path, double max_megapixels, struct jv_image *out, GError **err)
+{
+    memset(out, 0, sizeof(*out));
+    if (check_file(path, err) != 0)
+        return -1;
+    /* A source, not vips_image_new_from_file(): that one would read
+     * "name[options]" in a file name as load options. */
+    VipsSource *source = vips_source_new_from_file(path);
+    if (!source) {
+        jv_image_vips_error(err, JV_ERR_IO, path, "cannot open");
+        return -1;
+    }
+    int rc = open_source(source, path, max_megapixels, out, err);
+    g_object_unref(source);
+    return rc;
+}
+
+int jv_image_open_bytes(GBytes *bytes, const char *path, double max_megapixels,
+                        struct jv_image *out, GError **err)
+{
+    memset(out, 0, sizeof(*out));
+    gsize len = 0;
+    const void *data = g_bytes_get_data(bytes, &len);
+    if (len == 0) {
+        char *name = g_filename_display_name(path);
+        g_set_error(err, JV_ERROR, JV_ERR_IMAGE, "%s: empty file (0 bytes), not an image", name);
+        g_free(name);
+        return -1;
+    }
+    /* The source reads `data` in place: the image keeps a reference to it. */
+    VipsSource *source = vips_source_new_from_memory(data, len);
+    if (!source) {
+        jv_image_vips_error(err, JV_ERR_IO, path, "cannot open");
+        return -1;
+    }
+    int rc = open_source(source, path, max_megapixels, out, err);
+    g_object_unref(source);
+    if (rc == 0)
+        out->bytes = g_bytes_ref(bytes);
     return rc;
 }
 
@@ -178,6 +210,8 @@ void jv_image_release(struct jv_image *im)
 {
     if (im->img)
         g_object_unref(im->img);
+    if (im->bytes)
+        g_bytes_unref(im->bytes); /* after the image that reads them */
     g_free(im->path);
     memset(im, 0, sizeof(*im));
 }

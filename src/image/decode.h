@@ -30,10 +30,12 @@
  * An opened image. `img` is the header-level VipsImage (owned; the caller may
  * read metadata from it, e.g. XMP/IPTC/EXIF for titles, but must not unref
  * it); `path` is an owned copy of the path; `mime` is a static string
- * ("image/jpeg", "image/png", "image/tiff" or "image/webp").
+ * ("image/jpeg", "image/png", "image/tiff" or "image/webp"); `bytes` holds
+ * the file's bytes when opened with jv_image_open_bytes() (a reference).
  */
 struct jv_image {
     VipsImage *img;
+    GBytes *bytes;
     char *path;
     int width, height;
     const char *mime;
@@ -49,6 +51,15 @@ struct jv_image {
  * jv_image_release().
  */
 int jv_image_open(const char *path, double max_megapixels, struct jv_image *out, GError **err);
+
+/*
+ * The same from the file's bytes already in memory (read once, so that what
+ * is hashed is what is decoded): `bytes` is referenced by `out` until
+ * jv_image_release(); `path` only names the file in messages. An empty
+ * buffer is refused as an empty file.
+ */
+int jv_image_open_bytes(GBytes *bytes, const char *path, double max_megapixels,
+                        struct jv_image *out, GError **err);
 
 /*
  * Decodes the pixels of an opened image into a new buffer of

@@ -39,8 +39,61 @@ bool jv_discover_is_candidate(const char *name)
 struct walk {
     GPtrArray *out;
     GHashTable *visited; /* "dev:ino" of directories entered */
+    GPtrArray *roots;    /* the input directories, symlinks resolved */
     bool recursive;
+    bool follow_symlinks;
 };
+
+/* True when the resolved path `real` lies in one of the input trees. */
+static bool inside_roots(const struct walk *w, const char *real)
+{
+    for (guint i = 0; i < w->roots->len; i++) {
+        const char *root = w->roots->pdata[i];
+        size_t n = strlen(root);
+        if (strncmp(real, root, n) == 0 &&
+            (real[n] == '\0' || real[n] == '/' || (n > 0 && root[n - 1] == '/')))
+            return true;
+    }
+    return false;
+}
+
+/* What a non-regular file is, for the message that skips it. */
+static const char *kind_of(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
+/*
+ * Whether the symlink `child` may be followed: without --follow-symlinks
+ * only when it resolves inside an input tree (a link to /root must not send
+ * its files to the VLM). Says why when it is not. A dangling link is left to
+ * the caller's stat().
+ */
+static bool link_allowed(const struct walk *w, const char *child)
+{
+    if (w->follow_symlinks)
+        return true;
+    char *real = realpath(child, NULL);
+    if (!real)
+        return true;
+    bool ok = inside_roots(w, real);
+    if (!ok) {
+        char *name = jv_path_utf8(child), *target = jv_path_utf8(real);
+        jv_warn("skipping %s: a symbolic link to %s, outside the input folders "
+                "(--follow-symlinks follows it)",
+                name, target);
+        g_free(name);
+        g_free(target);
+    }
+    free(real);
+    return ok;
+}
 
 /* Returns false if the directory was already entered (a loop or a repeat). */
 static bool mark_visited(struct walk *w, const struct stat *st)
@@ -83,6 +136,10 @@ static int walk_dir(struct walk *w, const char *dir, bool top, GError **err)
             continue;
         char *child = g_build_filename(dir, de->d_name, NULL);
         struct stat st;
+        if (lstat(child, &st) == 0 && S_ISLNK(st.st_mode) && !link_allowed(w, child)) {
+            g_free(child);
+            continue;
+        }
         if (stat(child, &st) != 0) {
             jv_warn("skipping %s: %s", child, g_strerror(errno));
             g_free(child);
@@ -93,9 +150,15 @@ static int walk_dir(struct walk *w, const char *dir, bool top, GError **err)
                 g_ptr_array_add(subdirs, child);
                 child = NULL;
             }
-        } else if (S_ISREG(st.st_mode) && jv_discover_is_candidate(de->d_name)) {
-            g_ptr_array_add(w->out, child);
-            child = NULL;
+        } else if (jv_discover_is_candidate(de->d_name)) {
+            if (S_ISREG(st.st_mode)) {
+                g_ptr_array_add(w->out, child);
+                child = NULL;
+            } else {
+                char *name = jv_path_utf8(child);
+                jv_warn("skipping %s: %s, not a photo file", name, kind_of(st.st_mode));
+                g_free(name);
+            }
         }
         g_free(child);
     }
@@ -109,20 +172,27 @@ static int walk_dir(struct walk *w, const char *dir, bool top, GError **err)
     return 0;
 }
 
-GPtrArray *jv_discover(const char *const *inputs, bool recursive, GError **err)
+GPtrArray *jv_discover(const char *const *inputs, bool recursive, bool follow_symlinks,
+                       GError **err)
 {
     struct walk w = {
         .out = g_ptr_array_new_with_free_func(g_free),
         .visited = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        .roots = g_ptr_array_new_with_free_func(free),
         .recursive = recursive,
+        .follow_symlinks = follow_symlinks,
     };
     /* Input directories are claimed before any walk, so that a symlink
      * inside one input leading to another input does not walk that input
      * under the symlink's name. */
     for (size_t i = 0; inputs && inputs[i]; i++) {
         struct stat st;
-        if (stat(inputs[i], &st) == 0 && S_ISDIR(st.st_mode))
+        if (stat(inputs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             mark_visited(&w, &st);
+            char *real = realpath(inputs[i], NULL);
+            if (real)
+                g_ptr_array_add(w.roots, real);
+        }
     }
     GHashTable *walked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t i = 0; inputs && inputs[i]; i++) {
@@ -147,6 +217,9 @@ GPtrArray *jv_discover(const char *const *inputs, bool recursive, GError **err)
             char *name = g_path_get_basename(abs);
             if (S_ISREG(st.st_mode) && jv_discover_is_candidate(name)) {
                 g_ptr_array_add(w.out, abs);
+            } else if (!S_ISREG(st.st_mode)) {
+                jv_warn("skipping input %s: %s, not a photo file", inputs[i], kind_of(st.st_mode));
+                g_free(abs);
             } else {
                 jv_warn("skipping input %s: not a supported image file name", inputs[i]);
                 g_free(abs);
@@ -156,6 +229,7 @@ GPtrArray *jv_discover(const char *const *inputs, bool recursive, GError **err)
     }
     g_hash_table_destroy(walked);
     g_hash_table_destroy(w.visited);
+    g_ptr_array_free(w.roots, TRUE);
     g_ptr_array_sort(w.out, cmp_paths);
     /* Sorted, so duplicates (a file named twice) are neighbours. */
     for (guint i = 1; i < w.out->len;) {
@@ -168,6 +242,7 @@ GPtrArray *jv_discover(const char *const *inputs, bool recursive, GError **err)
 fail:
     g_hash_table_destroy(walked);
     g_hash_table_destroy(w.visited);
+    g_ptr_array_free(w.roots, TRUE);
     g_ptr_array_free(w.out, TRUE);
     return NULL;
 }

@@ -3,8 +3,10 @@
 
 #include <sys/stat.h>
 
+#include "core/budget.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "input/category.h"
 #include "input/compliance.h"
@@ -55,16 +57,84 @@ static void fail_job(struct jv_iqa_item *job, const char *why)
 }
 
 /*
- * Stage 0 + 1 of one image, on a worker thread: stat, content hash, the
- * resume question, then decode and measure (or take the cache's entry).
- * Fills the item; failures are recorded in job->error, never returned.
+ * The file read once, as one version, and hashed from memory: the bytes
+ * hashed are the bytes decoded (a file rewritten between a hash and a decode
+ * used to be recorded with one version's hash and the other's size). Fills
+ * size, mtime and content hash. Returns the bytes, or NULL with job->error.
+ */
+static GBytes *read_and_hash(struct jv_iqa_item *job)
+{
+    GError *err = NULL;
+    struct stat sb;
+    GBytes *bytes = jv_read_file_stable(job->path, JV_LIMIT_IMAGE_FILE, &sb, &err);
+    if (!bytes) {
+        if (err->code == JV_ERR_NOT_FOUND) {
+            char *why = g_strdup_printf("cannot read %s: %s", job->path_utf8, g_strerror(ENOENT));
+            fail_job(job, why);
+            g_free(why);
+        } else {
+            fail_job(job, err->message);
+        }
+        g_error_free(err);
+        return NULL;
+    }
+    job->size = (int64_t)sb.st_size;
+    job->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    gsize len = 0;
+    const void *data = g_bytes_get_data(bytes, &len);
+    jv_hash_buffer(data, len, job->content_hash);
+    return bytes;
+}
+
+/*
+ * The pixels of an opened image decoded and measured, inside the stage's
+ * memory budget: the file's bytes and the decoded RGB buffer are counted
+ * across all workers, so that many big images (or decompression bombs just
+ * under the pixel limit) wait for each other instead of all being in
+ * memory at once. Fills signals; failures go to job->error.
+ */
+static void decode_and_measure(struct jv_iqa_stage *st, struct jv_iqa_item *job,
+                               struct jv_image *im)
+{
+    GError *err = NULL;
+    uint8_t *rgb = NULL;
+    gsize file_len = 0;
+    if (im->bytes)
+        g_bytes_get_data(im->bytes, &file_len);
+    uint64_t need = (uint64_t)file_len + (uint64_t)im->width * (uint64_t)im->height * 3;
+    if (jv_budget_acquire(&st->budget, need))
+        jv_log_event(JV_LOG_DEBUG, "iqa_memory_wait",
+                     json_pack("{s:s, s:I}", "image", job->path_utf8, "bytes", (json_int_t)need));
+    if (jv_image_load_rgb8(im, &rgb, &err) < 0) {
+        fail_job(job, err->message);
+        g_clear_error(&err);
+        goto out;
+    }
+    json_t *metrics =
+        jv_metrics_compute(rgb, im->width, im->height, (st->groups & JV_IQA_TONAL) != 0);
+    job->signals = json_object();
+    json_object_set_new(job->signals, "metrics", metrics);
+    job->groups = st->groups & (JV_IQA_BASIC | JV_IQA_TONAL);
+    job->needs_store = true;
+out:
+    g_free(rgb);
+    /* The file's bytes go with the pixels, before the budget is given back. */
+    jv_image_release(im);
+    jv_budget_release(&st->budget, need);
+}
+
+/*
+ * Stage 0 + 1 of one image, on a worker thread: the file read once and
+ * hashed, the resume question, then decode and measure (or take the
+ * cache's entry). Fills the item; failures are recorded in job->error,
+ * never returned.
  */
 static void measure(struct jv_iqa_stage *st, struct jv_iqa_item *job)
 {
     const struct jv_iqa_config *o = st->cfg;
     GError *err = NULL;
     struct jv_image im = {0};
-    uint8_t *rgb = NULL;
+    GBytes *bytes = NULL;
     double t0 = jv_clock_mono();
     job->iqa_started = jv_clock_wall();
     job->width = job->height = -1;
@@ -73,29 +143,18 @@ static void measure(struct jv_iqa_stage *st, struct jv_iqa_item *job)
         st->competition ? (const char *const *)st->competition->categories : NULL;
     job->category = jv_category_for(job->path, o->category_override, cats);
 
-    struct stat sb;
-    if (stat(job->path, &sb) != 0) {
-        char *why = g_strdup_printf("cannot read %s: %s", job->path_utf8, g_strerror(errno));
-        fail_job(job, why);
-        g_free(why);
+    bytes = read_and_hash(job);
+    if (!bytes)
         goto out;
-    }
-    job->size = (int64_t)sb.st_size;
-    job->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-    if (jv_hash_file(job->path, job->content_hash, &err) < 0) {
-        fail_job(job, err->message);
-        goto out;
-    }
-
     if (st->resume && st->resume(job->path_utf8, job->content_hash, st->resume_user)) {
         job->resumed = true;
         goto out;
     }
-
-    if (jv_image_open(job->path, o->max_megapixels, &im, &err) < 0) {
+    if (jv_image_open_bytes(bytes, job->path, o->max_megapixels, &im, &err) < 0) {
         fail_job(job, err->message);
         goto out;
     }
+    g_clear_pointer(&bytes, g_bytes_unref); /* the image holds them now */
     job->width = im.width;
     job->height = im.height;
     job->mime = im.mime;
@@ -117,23 +176,13 @@ static void measure(struct jv_iqa_stage *st, struct jv_iqa_item *job)
         g_free(why);
         goto out;
     }
-    if (jv_image_load_rgb8(&im, &rgb, &err) < 0) {
-        fail_job(job, err->message);
-        goto out;
-    }
-    json_t *metrics =
-        jv_metrics_compute(rgb, im.width, im.height, (st->groups & JV_IQA_TONAL) != 0);
-    g_free(rgb);
-    rgb = NULL;
-    job->signals = json_object();
-    json_object_set_new(job->signals, "metrics", metrics);
-    job->groups = st->groups & (JV_IQA_BASIC | JV_IQA_TONAL);
-    job->needs_store = true;
+    decode_and_measure(st, job, &im);
 out:
     job->compliance = jv_compliance_check(job->width, job->height, st->competition, job->error);
     if (im.img)
         jv_image_release(&im);
-    g_free(rgb);
+    if (bytes)
+        g_bytes_unref(bytes);
     g_clear_error(&err);
     job->stage1_s = jv_clock_mono() - t0;
     job->iqa_finished = jv_clock_wall();
@@ -162,6 +211,8 @@ int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *o, b
     st->resume_user = resume_user;
     st->groups = jv_iqa_stage_groups(o);
     st->cache_only = cache_only;
+    jv_budget_init(&st->budget, (uint64_t)(o->memory_mib > 0 ? o->memory_mib : 0) * JV_MIB);
+    st->budget_ready = true;
     st->done = g_async_queue_new();
     st->pool = g_thread_pool_new(worker, st, o->workers, FALSE, err);
     return st->pool ? 0 : -1;
@@ -191,6 +242,14 @@ void jv_iqa_stage_release(struct jv_iqa_stage *st, void (*drop)(struct jv_iqa_it
                 drop(it);
         g_async_queue_unref(st->done);
         st->done = NULL;
+    }
+    if (st->budget_ready) {
+        jv_log_event(JV_LOG_INFO, "iqa_memory",
+                     json_pack("{s:I, s:I, s:I}", "budget_bytes", (json_int_t)st->budget.cap,
+                               "peak_bytes", (json_int_t)jv_budget_peak(&st->budget), "waits",
+                               (json_int_t)jv_budget_waits(&st->budget)));
+        jv_budget_clear(&st->budget);
+        st->budget_ready = false;
     }
 }
 

@@ -2,8 +2,12 @@
  * stage.h - Stage 0 (compliance) and Stage 1 (deterministic IQA) of one
  * image, both halves: the measurement on a pool of worker threads
  * (--iqa-workers) and the finish on the caller's thread (the IQA service's
- * figures merged, notes, tonal summary, the cache entry). Each worker holds
- * at most one decoded image, so memory stays bounded by the worker count.
+ * figures merged, notes, tonal summary, the cache entry). Each worker reads
+ * its file once (the bytes hashed are the bytes decoded) and holds at most
+ * one decoded image; the decoded images of all workers share one budget
+ * (--iqa-memory, file bytes + width x height x 3): a worker waits until its
+ * image fits, and one image is always allowed, so memory stays bounded by
+ * the budget or the largest single image, whichever is more.
  *
  * Ownership: the stage borrows its config, competition, cache and the resume
  * callback's user for its lifetime. Items are the caller's (usually embedded
@@ -16,13 +20,24 @@
 
 #include <jansson.h>
 
+#include "core/budget.h"
 #include "core/hash.h"
 #include "iqa/cache.h"
+
+/*
+ * The default pixel limit: above every camera sold today (medium format
+ * reaches 100-151 MP), below the 225 MP decompression bombs that weigh under
+ * 1 MB and decode to 0.7 GiB. Stitched panoramas may need more.
+ */
+#define JV_IQA_DEFAULT_MAX_MP 160
+/* The default memory budget of decoded images across all workers. */
+#define JV_IQA_DEFAULT_MEMORY_MIB 1024
 
 /* Stage 0-1's settings. Strings are owned by whoever fills the struct. */
 struct jv_iqa_config {
     int workers;           /* images measured in parallel */
     double max_megapixels; /* larger images are refused before decoding */
+    int memory_mib;        /* budget of file + decoded bytes held at once, all workers */
     bool disable_musiq, disable_nima, disable_tonal;
     char *service_url; /* NIMA/MUSIQ service; NULL = none */
     int service_concurrency;
@@ -75,6 +90,8 @@ struct jv_iqa_stage {
     GThreadPool *pool;
     GAsyncQueue *done; /* struct jv_iqa_item *, measured */
     volatile gint stop;
+    struct jv_budget budget; /* file + decoded bytes held by the workers (--iqa-memory) */
+    bool budget_ready;
 };
 
 /* Metric groups a run wants from its options (NIMA/MUSIQ only with a source). */

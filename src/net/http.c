@@ -250,6 +250,22 @@ double jv_http_backoff(int retry, double base_s, double cap_s, double u)
     return u * ceiling;
 }
 
+double jv_http_retry_delay(double backoff_s, double retry_after_s, double timeout_s)
+{
+    if (retry_after_s < 0)
+        return backoff_s;
+    /* A server's wish is honoured up to what the user gave one attempt:
+     * "Retry-After: 300" must not hold a --timeout 10 run for five minutes. */
+    double cap = fmin(MAX_RETRY_AFTER_S, timeout_s > 0 ? timeout_s : MAX_RETRY_AFTER_S);
+    return fmax(backoff_s, fmin(retry_after_s, cap));
+}
+
+bool jv_http_url_scheme_ok(const char *url)
+{
+    return url && (g_ascii_strncasecmp(url, "http://", 7) == 0 ||
+                   g_ascii_strncasecmp(url, "https://", 8) == 0);
+}
+
 double jv_http_retry_after_parse(const char *value, time_t now)
 {
     if (!value)
@@ -393,6 +409,7 @@ struct jv_http_request {
     bool abort_retryable;
     struct jv_bbuf buf;
     struct jv_sse parser;
+    size_t stream_bytes; /* of this attempt's event stream, against max_body */
 };
 
 struct deferred {
@@ -582,6 +599,18 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *user)
         req->mode_decided = true;
     }
     if (req->stream_mode) {
+        /* Each event is capped by the parser; the whole stream is capped
+         * here, or an endless but valid stream would grow the reply forever. */
+        req->stream_bytes += n;
+        if (req->stream_bytes > req->max_body) {
+            char *target = target_of(req);
+            req->abort_error = g_error_new(JV_ERROR, JV_ERR_HTTP,
+                                           "%s: the streamed reply exceeds the limit of %zu bytes",
+                                           target, req->max_body);
+            req->abort_retryable = false;
+            g_free(target);
+            return 0;
+        }
         GError *e = NULL;
         if (jv_sse_feed(&req->parser, ptr, n, &e) != 0) {
             if (!req->abort_error && !req->cancelled) {
@@ -736,6 +765,14 @@ static GError *cancelled_error(struct jv_http_request *req)
 }
 
 /* Starts the next attempt of `req` (taken off the ready queue). */
+/* Only HTTP(S), also after a redirect: a gopher:// or dict:// base URL would
+ * send our bytes raw to any local service. */
+static void restrict_protocols(CURL *h)
+{
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+}
+
 static void start_attempt(struct jv_http_sched *s, struct jv_http_request *req)
 {
     double now = jv_clock_mono();
@@ -752,6 +789,7 @@ static void start_attempt(struct jv_http_sched *s, struct jv_http_request *req)
     req->errbuf[0] = '\0';
     jv_bbuf_reset(&req->buf);
     jv_sse_reset(&req->parser);
+    req->stream_bytes = 0;
     g_clear_error(&req->abort_error);
 
     CURL *h = curl_easy_init();
@@ -766,6 +804,7 @@ static void start_attempt(struct jv_http_sched *s, struct jv_http_request *req)
     long timeout_ms = (long)ceil(req->timeout_s * 1000.0);
     long stall_s = (long)ceil(req->timeout_s);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
+    restrict_protocols(h);
     curl_easy_setopt(h, CURLOPT_PRIVATE, req);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, req->errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -935,8 +974,7 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
     if (e && retryable && req->attempts <= req->max_retries) {
         double delay =
             jv_http_backoff(req->attempts, s->backoff_base, s->backoff_cap, g_rand_double(s->rand));
-        if (req->retry_after >= 0)
-            delay = fmax(delay, fmin(req->retry_after, MAX_RETRY_AFTER_S));
+        delay = jv_http_retry_delay(delay, req->retry_after, req->timeout_s);
         s->n_retries++;
         jv_log_event(JV_LOG_INFO, "http_retry",
                      json_pack("{s:s, s:i, s:I, s:i, s:f, s:s}", "path", req->path, "endpoint",
@@ -1118,6 +1156,7 @@ char *jv_http_get_auth(const char *url, const char *api_key, double timeout_s, s
     if (timeout_s <= 0)
         timeout_s = DEFAULT_TIMEOUT_S;
     curl_easy_setopt(h, CURLOPT_URL, url);
+    restrict_protocols(h);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ceil(timeout_s * 1000.0));

@@ -28,10 +28,13 @@
  * stream, 408, 429 and 5xx are retried up to max_retries times after
  * u * min(cap, base * 2^(retry-1)) seconds (u uniform in [0, 1)), but never
  * sooner than the server's Retry-After (seconds or HTTP date, capped at
- * 300 s). Other 4xx, a reply above the body cap and a stream rejected by
+ * 300 s and at the request's timeout). Other 4xx, a reply above the body cap
+ * (a plain body, or an event stream in total) and a stream rejected by
  * on_sse_event are final. Error messages name the method, the endpoint URL
  * (without credentials or query), the HTTP status and the server's own error
- * message; the API key never appears in messages or logs.
+ * message; the API key never appears in messages or logs. Only http:// and
+ * https:// URLs are fetched (also after redirects): jv_http_url_scheme_ok()
+ * lets callers refuse others at start with a clear message.
  */
 #ifndef JV_HTTP_H
 #define JV_HTTP_H
@@ -117,7 +120,10 @@ struct jv_http_request *jv_http_request_new(struct jv_http_pool *pool, const cha
 void jv_http_request_set_timeout(struct jv_http_request *req, double seconds);
 /* Retries after the first attempt (default 3). */
 void jv_http_request_set_max_retries(struct jv_http_request *req, int max_retries);
-/* Cap on a reply body (non-SSE) and on one SSE event (default 32 MiB). */
+/*
+ * Cap on a reply body (non-SSE), on one SSE event and on an event stream's
+ * total bytes (default JV_LIMIT_HTTP_BODY, 32 MiB).
+ */
 void jv_http_request_set_max_body(struct jv_http_request *req, size_t max_bytes);
 void jv_http_request_free(struct jv_http_request *req);
 
@@ -178,5 +184,8 @@ char *jv_http_get(const char *url, double timeout_s, size_t max_bytes, long *sta
 /* jv_http_get() with `Authorization: Bearer api_key` (none when api_key is NULL or empty). */
 char *jv_http_get_auth(const char *url, const char *api_key, double timeout_s, size_t max_bytes,
                        long *status, GError **err);
+
+/* True when `url` starts with http:// or https:// (any case): the only schemes fetched. */
+bool jv_http_url_scheme_ok(const char *url);
 
 #endif

@@ -22,6 +22,13 @@ double jv_http_backoff(int retry, double base_s, double cap_s, double u);
 double jv_http_retry_after_parse(const char *value, time_t now);
 
 /*
+ * The delay before a retry: the backoff, or the server's Retry-After
+ * (`retry_after_s`, < 0 when none) when that is longer, capped at 300 s and
+ * at the request's per-attempt timeout `timeout_s`.
+ */
+double jv_http_retry_delay(double backoff_s, double retry_after_s, double timeout_s);
+
+/*
  * The server's error message in an error reply body: OpenAI's
  * {"error": {"message": ...}}, the flat {"error": "msg"}, {"detail": ...}
  * (FastAPI, also as a list or object), {"message": ...}; else the body text

@@ -1,6 +1,7 @@
 /* record.c - the results record's schema (JV_RECORD_FIELDS) and typed access. */
 #include "core/jv.h"
 
+#include "core/fsutil.h"
 #include "outputs/record.h"
 
 static const char *const keys[JV_REC_COUNT] = {
@@ -82,4 +83,29 @@ void jv_record_set_num(json_t *rec, enum jv_rec f, double v)
 bool jv_record_is_ok(const json_t *rec)
 {
     return g_strcmp0(jv_record_str(rec, JV_REC_STATUS), JV_STATUS_OK) == 0;
+}
+
+char *jv_record_image_raw(const char *path, const char *image)
+{
+    if (!path || !image || strcmp(path, image) == 0)
+        return NULL;
+    return g_base64_encode((const guchar *)path, strlen(path));
+}
+
+char *jv_record_image_path(const json_t *rec)
+{
+    const char *raw = jv_record_str(rec, JV_REC_IMAGE_RAW);
+    if (raw && *raw) {
+        gsize len = 0;
+        guchar *bytes = g_base64_decode(raw, &len);
+        /* A path has no NUL byte; anything else is not ours to open. */
+        if (bytes && len > 0 && !memchr(bytes, 0, len)) {
+            char *path = g_strndup((const char *)bytes, len);
+            g_free(bytes);
+            return path;
+        }
+        g_free(bytes);
+    }
+    const char *image = jv_record_str(rec, JV_REC_IMAGE);
+    return image ? jv_path_from_utf8(image) : NULL;
 }

@@ -28,6 +28,7 @@
     X(SCHEMA_VERSION, "schema_version", INT)                                                       \
     X(RUN_ID, "run_id", STR)                                                                       \
     X(IMAGE, "image", STR)                                                                         \
+    X(IMAGE_RAW, "image_raw", STR)                                                                 \
     X(CONTENT_HASH, "content_hash", STR)                                                           \
     X(IMAGE_TITLE, "image_title", STR)                                                             \
     X(COMPETITION_CATEGORY, "competition_category", STR)                                           \
@@ -106,5 +107,19 @@ void jv_record_set_num(json_t *rec, enum jv_rec f, double v);
 
 /* True when the record's status is "ok". */
 bool jv_record_is_ok(const json_t *rec);
+
+/*
+ * `image` is the photo's path as text (core/fsutil.h jv_path_utf8(): bytes
+ * that are not UTF-8 escaped, one-to-one); `image_raw` is null for ordinary
+ * names and, where the text differs from the path, the path's exact bytes in
+ * base64. The path to open is therefore image_raw decoded when set, else
+ * `image` with its escapes undone (which also serves records written before
+ * image_raw existed). Returns it owned, or NULL when the record names no
+ * image.
+ */
+char *jv_record_image_path(const json_t *rec);
+
+/* The value of image_raw for `path` (owned; NULL for an ordinary name). */
+char *jv_record_image_raw(const char *path, const char *image);
 
 #endif

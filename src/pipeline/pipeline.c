@@ -856,7 +856,8 @@ void jv_pipeline_outcome_release(struct jv_pipeline_outcome *out)
 static void discover_and_run(struct run *r)
 {
     GError *err = NULL;
-    r->paths = jv_discover((const char *const *)r->o->input_dirs, r->o->recursive, &err);
+    r->paths = jv_discover((const char *const *)r->o->input_dirs, r->o->recursive,
+                           r->o->follow_symlinks, &err);
     if (!r->paths) {
         jv_error("%s", err->message);
         set_status(r, JV_PIPELINE_USAGE, err->message);

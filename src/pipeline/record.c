@@ -62,6 +62,14 @@ static void set_critique(json_t *r, const struct jv_critique_result *res, const 
                       jv_clock_iso8601(res->finished, finished));
 }
 
+static json_t *raw_json(const char *path, const char *image)
+{
+    char *raw = jv_record_image_raw(path, image);
+    json_t *v = raw ? json_string(raw) : json_null();
+    g_free(raw);
+    return v;
+}
+
 json_t *jv_record_build(const struct jv_job *job, const struct jv_critique_result *res,
                         const char *award, const struct jv_record_context *ctx)
 {
@@ -70,6 +78,7 @@ json_t *jv_record_build(const struct jv_job *job, const struct jv_critique_resul
     jv_record_set_int(r, JV_REC_SCHEMA_VERSION, JV_RESULTS_SCHEMA_VERSION);
     jv_record_set_str(r, JV_REC_RUN_ID, ctx->run_id);
     jv_record_set_str(r, JV_REC_IMAGE, it->path_utf8);
+    jv_record_set(r, JV_REC_IMAGE_RAW, raw_json(it->path, it->path_utf8));
     jv_record_set_str(r, JV_REC_CONTENT_HASH, it->content_hash[0] ? it->content_hash : NULL);
     jv_record_set_str(r, JV_REC_IMAGE_TITLE, it->title);
     jv_record_set_str(r, JV_REC_COMPETITION_CATEGORY, it->category);

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "outputs/round.h"
+#include "net/http.h"
 #include "pipeline/run_config.h"
 
 #define F(member) offsetof(struct jv_run_config, member)
@@ -80,6 +81,9 @@ static const struct jv_option run_options[] = {
      .help = "descend into sub-folders", .group = G_INPUT, .key = "recursive", .def.b = true},
     {.long_name = "no-recursive", .kind = JV_OPT_FALSE, .offset = F(recursive),
      .help = "only the given folders' own files", .group = G_INPUT, .def.b = true},
+    {.long_name = "follow-symlinks", .kind = JV_OPT_TRUE, .offset = F(follow_symlinks),
+     .help = "also follow links out of the input folders", .group = G_INPUT,
+     .key = "follow_symlinks"},
     {.long_name = "stage", .kind = JV_OPT_ENUM, .offset = F(stage), .metavar = "MODE",
      .help = "what to run; full overlaps IQA and critique", .group = G_INPUT, .key = "stage",
      .choices = stage_choices, .def.i = JV_STAGE_FULL},
@@ -128,7 +132,11 @@ static const struct jv_option run_options[] = {
      .imax = 256, .def_text = "the number of CPUs"},
     {.long_name = "max-megapixels", .kind = JV_OPT_DOUBLE, .offset = F(iqa.max_megapixels),
      .metavar = "N", .help = "refuse larger images before decoding", .group = G_IQA,
-     .key = "max_megapixels", .dmin = 0.01, .dmax = 100000, .def.d = 250},
+     .key = "max_megapixels", .dmin = 0.01, .dmax = 100000, .def.d = JV_IQA_DEFAULT_MAX_MP},
+    {.long_name = "iqa-memory", .kind = JV_OPT_INT, .offset = F(iqa.memory_mib), .metavar = "MIB",
+     .help = "decoded images held at once, all workers (one always)", .group = G_IQA,
+     .key = "iqa_memory_mib", .imin = 1, .imax = 16 * 1024 * 1024,
+     .def.i = JV_IQA_DEFAULT_MEMORY_MIB},
     {.long_name = "disable-musiq", .kind = JV_OPT_TRUE, .offset = F(iqa.disable_musiq),
      .help = "skip MUSIQ", .group = G_IQA, .key = "disable_musiq"},
     {.long_name = "disable-nima", .kind = JV_OPT_TRUE, .offset = F(iqa.disable_nima),
@@ -307,6 +315,35 @@ static int derive_outputs(struct jv_run_config *o, GError **err)
     return 0;
 }
 
+/* The "gopher:" of a URL for a message, without what may follow (credentials). */
+static char *url_scheme(const char *url)
+{
+    const char *colon = strchr(url, ':');
+    size_t n = colon ? (size_t)(colon - url) : strlen(url);
+    return g_strndup(url, MIN(n, 32));
+}
+
+/* Only http(s) servers: any other scheme libcurl knows (gopher, dict, file...)
+ * would send the request's bytes somewhere no OpenAI server listens. */
+static int check_url_schemes(const struct jv_run_config *o, GError **err)
+{
+    const char *flag = NULL, *bad = NULL;
+    for (size_t i = 0; !bad && o->vlm.base_urls && o->vlm.base_urls[i]; i++)
+        if (!jv_http_url_scheme_ok(o->vlm.base_urls[i]))
+            flag = "--base-url", bad = o->vlm.base_urls[i];
+    if (!bad && o->iqa.service_url && *o->iqa.service_url &&
+        !jv_http_url_scheme_ok(o->iqa.service_url))
+        flag = "--iqa-service-url", bad = o->iqa.service_url;
+    if (!bad)
+        return 0;
+    char *scheme = url_scheme(bad);
+    g_set_error(err, JV_ERROR, JV_ERR_USAGE,
+                "%s: '%s' is not an http:// or https:// URL; only HTTP(S) servers are supported",
+                flag, scheme);
+    g_free(scheme);
+    return -1;
+}
+
 int jv_run_config_finish(struct jv_run_config *o, GError **err)
 {
     if (o->stage != JV_STAGE_PLAYOFF && (!o->input_dirs || !o->input_dirs[0])) {
@@ -326,6 +363,8 @@ int jv_run_config_finish(struct jv_run_config *o, GError **err)
             return -1;
     }
     if (!o->vlm.base_urls && jv_opt_set(run_options, o, "base-url", DEFAULT_BASE_URL, err) < 0)
+        return -1;
+    if (check_url_schemes(o, err) < 0)
         return -1;
     return derive_outputs(o, err);
 }

@@ -34,6 +34,7 @@ struct jv_run_config {
     /* input */
     char **input_dirs; /* -i, repeatable */
     bool recursive;
+    bool follow_symlinks; /* also symlinks that lead out of the input folders */
     enum jv_stage_mode stage;
     char *competition_config;
     char *competition_id;

@@ -4,6 +4,7 @@
 #include "core/hash.h"
 #include "image/encode.h"
 #include "iqa/techblock.h"
+#include "core/fsutil.h"
 #include "outputs/record.h"
 #include "playoff/match.h"
 #include "vlm/request.h"
@@ -83,7 +84,9 @@ const char *jv_match_images_get(struct jv_match_images *c, const char *path, GEr
     const char *url = g_hash_table_lookup(c->urls, path);
     if (url)
         goto out;
-    char *full = jv_image_data_url(path, c->max_side, err);
+    char *raw = jv_path_from_utf8(path); /* records name photos by their text */
+    char *full = jv_image_data_url(raw, c->max_side, err);
+    g_free(raw);
     if (!full)
         goto out;
     g_hash_table_insert(c->urls, g_strdup(path), full);

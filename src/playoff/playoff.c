@@ -406,6 +406,15 @@ static uint64_t category_seed(uint64_t seed, const char *category)
     return seed ^ h;
 }
 
+/* Whether the photo a record names (by its text, core/fsutil.h) is still there. */
+static bool path_is_file(const char *image)
+{
+    char *raw = jv_path_from_utf8(image);
+    bool ok = g_file_test(raw, G_FILE_TEST_IS_REGULAR);
+    g_free(raw);
+    return ok;
+}
+
 /*
  * The playoff of one category: picks the eligible members (score at least
  * the threshold, image still there), plays the scheduled rounds and writes
@@ -426,7 +435,7 @@ static int run_category(struct run *r, json_t *records, const char *category, GA
         const char *path = jv_record_str(rec, JV_REC_IMAGE);
         if (isnan(score) || score < p->threshold || !path)
             continue;
-        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        if (!path_is_file(path)) {
             jv_warn("playoff: %s is no longer there; left out of the %s playoff", path, category);
             continue;
         }

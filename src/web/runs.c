@@ -309,8 +309,10 @@ char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, 
         json_t *r;
         json_array_foreach(records, i, r)
         {
-            const char *img = jv_record_str(r, JV_REC_IMAGE);
-            g_ptr_array_add(l->paths, img && g_path_is_absolute(img) ? g_strdup(img) : NULL);
+            char *img = jv_record_image_path(r); /* the raw path, not the display text */
+            if (img && !g_path_is_absolute(img))
+                g_clear_pointer(&img, g_free);
+            g_ptr_array_add(l->paths, img);
         }
         json_decref(records);
         if (idx < l->paths->len)

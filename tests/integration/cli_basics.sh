@@ -28,6 +28,17 @@ set +e
 "$JV" run >/dev/null 2>err.txt; rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "missing -i gave exit $rc"
+for url in gopher://127.0.0.1:6379/_x dict://127.0.0.1:11211/stat file:///etc/passwd; do
+    set +e
+    "$JV" run -i . --base-url "$url" >/dev/null 2>err.txt; rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "--base-url $url gave exit $rc, want 2"
+    grep -q 'only HTTP(S) servers' err.txt || fail "--base-url $url: $(cat err.txt)"
+done
+set +e
+"$JV" run -i . --iqa-service-url gopher://127.0.0.1:1/ >/dev/null 2>err.txt; rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "--iqa-service-url gopher:// gave exit $rc, want 2"
 set +e
 "$JV" frobnicate >/dev/null 2>&1; rc=$?
 set -e

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
+#include "core/budget.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/stats.h"
@@ -108,6 +109,106 @@ static void test_path_utf8(void **state)
     g_free(c);
 }
 
+/* The escaping is one-to-one and reversible: no two files share a record. */
+static void test_path_utf8_injective(void **state)
+{
+    (void)state;
+    /* Latin-1 "caf<E9>.jpg" and a file literally named "caf\xE9.jpg" */
+    char *latin = jv_path_utf8("caf\xe9.jpg");
+    char *literal = jv_path_utf8("caf\\xE9.jpg");
+    assert_string_equal(latin, "caf\\xE9.jpg");
+    assert_string_equal(literal, "caf\\x5CxE9.jpg");
+    assert_string_not_equal(latin, literal);
+    g_free(latin);
+    g_free(literal);
+    /* ordinary backslashes stay as they are */
+    char *plain = jv_path_utf8("a\\b\\x.jpg");
+    assert_string_equal(plain, "a\\b\\x.jpg");
+    g_free(plain);
+    /* every path comes back from its text, and distinct paths give distinct texts */
+    static const char *const paths[] = {
+        "/p/caf\xe9.jpg",   "/p/caf\\xE9.jpg",     "/p/caf\\xe9.jpg", "/p/caf\\x5CxE9.jpg",
+        "/p/\\\xe9",        "/p/\\\\xE9",          "/p/\xc3",         "/p/\xc3\xa9",
+        "/p/\xff\xfe\\x41", "/p/\xed\xa0\x80.jpg", "/p/\\x0",         "/p/\\x00",
+        "/p/\xe9\\",        "plain.jpg",
+    };
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (size_t i = 0; i < JV_ARRAY_LEN(paths); i++) {
+        char *t = jv_path_utf8(paths[i]);
+        assert_true(g_utf8_validate(t, -1, NULL));
+        char *back = jv_path_from_utf8(t);
+        assert_string_equal(back, paths[i]);
+        g_free(back);
+        if (!g_hash_table_add(seen, t))
+            fail_msg("two paths give the text %s", t);
+    }
+    /* exhaustively over short byte strings of interesting bytes */
+    static const char alphabet[] = {'\\', 'x', 'E', '9', (char)0xe9, (char)0xc3, (char)0xa9};
+    enum { K = sizeof alphabet, LEN = 5 };
+    char buf[LEN + 1];
+    GHashTable *texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    long total = 1;
+    for (int i = 0; i < LEN; i++)
+        total *= K;
+    for (long n = 0; n < total; n++) {
+        long v = n;
+        for (int i = 0; i < LEN; i++, v /= K)
+            buf[i] = alphabet[v % K];
+        buf[LEN] = '\0';
+        char *t = jv_path_utf8(buf);
+        char *back = jv_path_from_utf8(t);
+        assert_string_equal(back, buf);
+        g_free(back);
+        assert_true(g_hash_table_add(texts, t));
+    }
+    assert_int_equal(g_hash_table_size(texts), total);
+    g_hash_table_destroy(texts);
+    g_hash_table_destroy(seen);
+}
+
+struct budget_user {
+    struct jv_budget *b;
+    volatile gint got;
+    bool waited;
+};
+
+static gpointer take_50(gpointer data)
+{
+    struct budget_user *u = data;
+    u->waited = jv_budget_acquire(u->b, 50);
+    g_atomic_int_set(&u->got, 1);
+    return NULL;
+}
+
+/* The budget blocks a request that does not fit until bytes come back. */
+static void test_budget(void **state)
+{
+    (void)state;
+    struct jv_budget b;
+    jv_budget_init(&b, 100);
+    assert_false(jv_budget_acquire(&b, 80));
+    struct budget_user u = {.b = &b};
+    GThread *t = g_thread_new("budget", take_50, &u);
+    g_usleep(100 * 1000);
+    assert_int_equal(g_atomic_int_get(&u.got), 0); /* 80 + 50 > 100: waiting */
+    jv_budget_release(&b, 80);
+    g_thread_join(t);
+    assert_true(u.got && u.waited);
+    assert_int_equal(jv_budget_waits(&b), 1);
+    assert_true(jv_budget_peak(&b) <= 100);
+    jv_budget_release(&b, 50);
+    /* one request larger than the whole budget goes through when nothing is held */
+    assert_false(jv_budget_acquire(&b, 500));
+    assert_int_equal(jv_budget_peak(&b), 500);
+    jv_budget_release(&b, 500);
+    jv_budget_clear(&b);
+    /* cap 0: no limit */
+    jv_budget_init(&b, 0);
+    assert_false(jv_budget_acquire(&b, 1000));
+    assert_false(jv_budget_acquire(&b, 1000));
+    jv_budget_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +217,8 @@ int main(void)
         cmocka_unit_test(test_atomic_write_and_torn_tail),
         cmocka_unit_test(test_hashes),
         cmocka_unit_test(test_path_utf8),
+        cmocka_unit_test(test_path_utf8_injective),
+        cmocka_unit_test(test_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

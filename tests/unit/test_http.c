@@ -304,6 +304,68 @@ static void test_retry_after_429(void **state)
     sim_stop(&sim);
 }
 
+/* A Retry-After longer than the request's timeout waits the timeout, no more. */
+static void test_retry_after_capped_by_timeout(void **state)
+{
+    (void)state;
+    struct sim_child sim;
+    sim_start(&sim, "--time-scale", "0.01", "--fail-429", "1", "--retry-after", "30", NULL);
+    const char *urls[] = {sim.api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *s = jv_http_sched_new(1);
+    jv_http_sched_set_backoff(s, 0.01, 0.05);
+    struct probe p;
+    probe_init(&p, s, pool);
+    struct jv_http_request *req = chat_request(pool, true, "rate limited", &p);
+    jv_http_request_set_timeout(req, 0.5);
+    jv_http_request_set_max_retries(req, 1);
+    double t0 = jv_clock_mono();
+    jv_http_sched_submit(s, req);
+    run_all(s, 30);
+    double elapsed = jv_clock_mono() - t0;
+    assert_int_equal(p.status, 429);
+    assert_int_equal(p.attempts, 2);
+    assert_true(p.retry_delay_min >= 0.5 && p.retry_delay_min <= 0.5 + 1e-9);
+    assert_true(elapsed >= 0.5 && elapsed < 5.0);
+    probe_release(&p);
+    jv_http_sched_free(s);
+    jv_http_pool_free(pool);
+    sim_stop(&sim);
+}
+
+/*
+ * An endless but valid event stream (the simulator's --endless-stream: the
+ * reply repeated forever, no [DONE]) ends at the total cap with a final
+ * error, however small each event is.
+ */
+static void test_endless_stream_capped(void **state)
+{
+    (void)state;
+    struct sim_child sim;
+    sim_start(&sim, "--time-scale", "0", "--endless-stream", "1", NULL);
+    const char *urls[] = {sim.api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *s = jv_http_sched_new(1);
+    struct probe p;
+    probe_init(&p, s, pool);
+    struct jv_http_request *req = chat_request(pool, true, "go on forever", &p);
+    jv_http_request_set_max_body(req, 256 * 1024);
+    jv_http_request_set_max_retries(req, 2);
+    jv_http_sched_submit(s, req);
+    run_all(s, 30);
+    assert_non_null(p.error);
+    if (!strstr(p.error, "the streamed reply exceeds the limit of 262144 bytes"))
+        fail_msg("unexpected error: %s", p.error);
+    assert_int_equal(p.attempts, 1); /* final: the next attempt would do the same */
+    assert_false(p.saw_done);
+    assert_true(p.events > 100); /* many small, valid events came first */
+    assert_true(p.content->len > 1000 && p.content->len < 256 * 1024);
+    probe_release(&p);
+    jv_http_sched_free(s);
+    jv_http_pool_free(pool);
+    sim_stop(&sim);
+}
+
 static void test_no_retry_on_400(void **state)
 {
     (void)state;
@@ -741,6 +803,8 @@ int main(void)
         cmocka_unit_test_teardown(test_retry_500, sim_stop_all),
         cmocka_unit_test_teardown(test_retry_503, sim_stop_all),
         cmocka_unit_test_teardown(test_retry_after_429, sim_stop_all),
+        cmocka_unit_test_teardown(test_retry_after_capped_by_timeout, sim_stop_all),
+        cmocka_unit_test_teardown(test_endless_stream_capped, sim_stop_all),
         cmocka_unit_test_teardown(test_no_retry_on_400, sim_stop_all),
         cmocka_unit_test_teardown(test_stall_cut_by_timeout, sim_stop_all),
         cmocka_unit_test_teardown(test_cut_stream, sim_stop_all),

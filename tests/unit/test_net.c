@@ -271,6 +271,33 @@ static void test_retry_after(void **state)
     assert_true(jv_http_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", now) == 0.0);
 }
 
+static void test_retry_delay_capped(void **state)
+{
+    (void)state;
+    /* no Retry-After: the backoff */
+    assert_true(jv_http_retry_delay(1.5, -1, 120) == 1.5);
+    /* a longer Retry-After wins, a shorter one does not */
+    assert_true(jv_http_retry_delay(1.5, 20, 120) == 20.0);
+    assert_true(jv_http_retry_delay(1.5, 0.5, 120) == 1.5);
+    /* capped by the request's timeout, and never above 300 s */
+    assert_true(jv_http_retry_delay(0.1, 300, 10) == 10.0);
+    assert_true(jv_http_retry_delay(0.1, 1e9, 86400) == 300.0);
+    assert_true(jv_http_retry_delay(0.1, 1e9, 0) == 300.0);
+}
+
+static void test_url_schemes(void **state)
+{
+    (void)state;
+    assert_true(jv_http_url_scheme_ok("http://127.0.0.1:8000/v1"));
+    assert_true(jv_http_url_scheme_ok("HTTPS://api.example.com/v1"));
+    assert_false(jv_http_url_scheme_ok("gopher://127.0.0.1:6379/_SET"));
+    assert_false(jv_http_url_scheme_ok("dict://127.0.0.1:11211/stat"));
+    assert_false(jv_http_url_scheme_ok("file:///etc/passwd"));
+    assert_false(jv_http_url_scheme_ok("127.0.0.1:8000/v1"));
+    assert_false(jv_http_url_scheme_ok("http:/x"));
+    assert_false(jv_http_url_scheme_ok(NULL));
+}
+
 static void check_detail(const char *body, const char *want)
 {
     char *got = jv_http_error_detail(body, body ? strlen(body) : 0);
@@ -427,6 +454,8 @@ int main(void)
         cmocka_unit_test(test_bbuf),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_retry_delay_capped),
+        cmocka_unit_test(test_url_schemes),
         cmocka_unit_test(test_error_detail),
         cmocka_unit_test(test_redact),
         cmocka_unit_test(test_pool_fewest_in_flight),

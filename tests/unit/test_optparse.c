@@ -289,6 +289,7 @@ static const struct {
 } run_keys[] = {
     {"input_dirs", JSON_ARRAY},
     {"recursive", JSON_TRUE},
+    {"follow_symlinks", JSON_FALSE},
     {"stage", JSON_STRING},
     {"competition_config", JSON_NULL},
     {"competition", JSON_NULL},
@@ -304,6 +305,7 @@ static const struct {
     {"log_file", JSON_NULL},
     {"iqa_workers", JSON_INTEGER},
     {"max_megapixels", JSON_REAL},
+    {"iqa_memory_mib", JSON_INTEGER},
     {"disable_musiq", JSON_FALSE},
     {"disable_nima", JSON_FALSE},
     {"disable_tonal", JSON_FALSE},

@@ -10,6 +10,7 @@
 #include "iqa/cache.h"
 #include "outputs/layout.h"
 #include "outputs/manifest.h"
+#include "outputs/record.h"
 #include "outputs/results.h"
 #include "outputs/round.h"
 
@@ -356,6 +357,36 @@ static void test_manifest_path(void **state)
     g_free(p);
 }
 
+/* The path to open from a record: image_raw when set, else the text unescaped. */
+static void test_record_image_path(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {"/p/plain.jpg", "/p/caf\xe9.jpg", "/p/caf\\xE9.jpg"};
+    for (size_t i = 0; i < JV_ARRAY_LEN(paths); i++) {
+        char *text = jv_path_utf8(paths[i]);
+        char *raw = jv_record_image_raw(paths[i], text);
+        assert_true((raw == NULL) == (i == 0)); /* null for an ordinary name */
+        json_t *rec = jv_record_new();
+        jv_record_set_str(rec, JV_REC_IMAGE, text);
+        jv_record_set_str(rec, JV_REC_IMAGE_RAW, raw);
+        char *back = jv_record_image_path(rec);
+        assert_string_equal(back, paths[i]);
+        g_free(back);
+        /* a record written before image_raw existed (old escaping of the Latin-1 name) */
+        jv_record_set_str(rec, JV_REC_IMAGE_RAW, NULL);
+        back = jv_record_image_path(rec);
+        if (i < 2)
+            assert_string_equal(back, paths[i]);
+        g_free(back);
+        json_decref(rec);
+        g_free(raw);
+        g_free(text);
+    }
+    json_t *rec = jv_record_new();
+    assert_null(jv_record_image_path(rec));
+    json_decref(rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_results_finalize),
         cmocka_unit_test(test_manifest_path),
         cmocka_unit_test(test_round),
+        cmocka_unit_test(test_record_image_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
