@@ -163,7 +163,8 @@ for mode in plain pairwise; do
     finished=0
     bad_seen=0
     torn_seen=0
-    lost=0 extra=0 dup=0 torn=0 mbad=0 recs=0 tmp_left=0 detail="" tmp_names=""
+    lost=0 extra=0 dup=0 torn=0 mbad=0 recs=0 detail=""
+    : >"$W/tmp_$mode"
     moments=""
     # Rounds: each starts empty and is killed again and again, each rerun resuming,
     # until a run finishes before its kill; then the round is checked.
@@ -198,12 +199,11 @@ for mode in plain pairwise; do
             tail -n 5 "$out/final.err" >&2
             status=1
         }
-        left=$(find "$out" -name '*.tmp.*' | sed 's|.*/||; s/\.tmp\..*/.tmp.*/' | sort | uniq -c |
-            awk '{ printf " %s x%d", $2, $1 }')
-        [ -n "$left" ] && tmp_names="$tmp_names$left"
-        tmp_left=$((tmp_left + $(find "$out" -name '*.tmp.*' | wc -l)))
+        find "$out" -name '*.tmp.*' | sed 's|.*/||; s/\.tmp\..*/.tmp.*/' >>"$W/tmp_$mode"
         verify_round
     done
+    tmp_left=$(wc -l <"$W/tmp_$mode")
+    tmp_names=$(sort "$W/tmp_$mode" | uniq -c | awk '{ printf " %s x%d", $2, $1 }')
     echo "soak_kill $mode: $killed kills in $rounds rounds (reference run ${ref_ms} ms," \
         "$ref_ok images ok); over all rounds: lost $lost, extra $extra, duplicated $dup," \
         "torn $torn, bad lines after a kill $bad_seen, torn tails after a kill $torn_seen," \
