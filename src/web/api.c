@@ -12,6 +12,7 @@
 #include "input/registry.h"
 #include "outputs/record.h"
 #include "web/api.h"
+#include "web/guard.h"
 
 /* ---- replies ---- */
 
@@ -51,6 +52,8 @@ void jv_web_reply_error(struct jv_web_reply *out, unsigned int status, const cha
 
 static unsigned int status_of(const GError *e)
 {
+    if (e->domain == JV_WEB_GUARD_ERROR)
+        return MHD_HTTP_FORBIDDEN;
     if (e->domain != JV_ERROR)
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
     switch (e->code) {
@@ -92,13 +95,16 @@ static void reply_fd(struct jv_web_reply *out, int fd, const char *content_type,
     }
 }
 
-static void reply_path(struct jv_web_reply *out, const char *path, const char *content_type,
-                       const char *download_name)
+/* Serves the file at `path` below `root`, reached without following links (web/guard.h). */
+static void reply_path(struct jv_web_reply *out, const char *root, const char *path,
+                       const char *content_type, const char *download_name)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    GError *e = NULL;
+    int fd = jv_web_open_beneath(root, path, &e);
     if (fd < 0) {
-        jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "%s: %s",
-                           download_name ? download_name : "file", g_strerror(errno));
+        jv_web_reply_error(out, status_of(e), "%s: %s", download_name ? download_name : "file",
+                           e->message);
+        g_error_free(e);
         return;
     }
     reply_fd(out, fd, content_type, download_name);
@@ -261,7 +267,8 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
 
 static json_t *load_settings(struct jv_web_ctx *ctx)
 {
-    char *text = jv_read_file(ctx->settings_path, JV_LIMIT_SETTINGS, NULL, NULL);
+    char *text =
+        jv_web_read_beneath(ctx->outputs, ctx->settings_path, JV_LIMIT_SETTINGS, NULL, NULL);
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
     g_free(text);
     if (!json_is_object(j)) {
@@ -590,7 +597,8 @@ static void h_manifest(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
         return;
     const char *dl = arg(conn, "download");
     char *base = g_path_get_basename(run->manifest);
-    reply_path(out, run->manifest, "application/json", dl && strcmp(dl, "1") == 0 ? base : NULL);
+    reply_path(out, run->root, run->manifest, "application/json",
+               dl && strcmp(dl, "1") == 0 ? base : NULL);
     if (out->status == MHD_HTTP_OK)
         MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     g_free(base);
@@ -602,9 +610,8 @@ static void h_matches(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struc
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
-    json_t *arr = g_file_test(run->matches, G_FILE_TEST_EXISTS)
-                      ? jv_web_read_objects(run->matches, JV_LIMIT_MATCHES_LOG, NULL)
-                      : NULL;
+    /* No log, or one that is a link (never followed): no matches. */
+    json_t *arr = jv_web_read_objects(run->root, run->matches, JV_LIMIT_MATCHES_LOG, NULL);
     jv_web_run_free(run);
     jv_web_reply_json(out, MHD_HTTP_OK, arr ? arr : json_array());
 }
@@ -744,12 +751,33 @@ static char *record_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     return path;
 }
 
+/*
+ * Opens the photo `path` of the requested run (a record's, from
+ * record_image) only inside the run's input folders (web/guard.h); *real
+ * (may be NULL) gets the path opened. -1 with the reply filled.
+ */
+static int open_photo(struct jv_web_ctx *ctx, struct MHD_Connection *conn, const char *path,
+                      char **real, struct jv_web_reply *out)
+{
+    struct jv_web_run *run = find_run(ctx, conn, out);
+    if (!run)
+        return -1;
+    GError *e = NULL;
+    int fd = jv_web_runs_open_photo(ctx->runs, run, path, real, &e);
+    jv_web_run_free(run);
+    if (fd < 0)
+        reply_gerror(out, e);
+    return fd;
+}
+
 static void h_image(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     char *path = record_image(ctx, conn, out);
     if (!path)
         return;
-    reply_path(out, path, image_type(path), NULL);
+    int fd = open_photo(ctx, conn, path, NULL, out);
+    if (fd >= 0)
+        reply_fd(out, fd, image_type(path), NULL);
     if (out->status == MHD_HTTP_OK)
         MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=300");
     g_free(path);
@@ -763,15 +791,21 @@ static void h_thumb(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct 
     char *path = record_image(ctx, conn, out);
     if (!path)
         return;
+    char *real = NULL;
+    int fd = open_photo(ctx, conn, path, &real, out);
+    g_free(path);
+    if (fd < 0)
+        return;
+    close(fd);
     GError *e = NULL;
     char *thumb =
-        jv_image_thumb_path(ctx->thumbs, path, jv_image_thumb_size((int)MIN(size, 4096)), &e);
-    g_free(path);
+        jv_image_thumb_path(ctx->thumbs, real, jv_image_thumb_size((int)MIN(size, 4096)), &e);
+    g_free(real);
     if (!thumb) {
         reply_gerror(out, e);
         return;
     }
-    reply_path(out, thumb, "image/jpeg", NULL);
+    reply_path(out, ctx->outputs, thumb, "image/jpeg", NULL);
     if (out->status == MHD_HTTP_OK)
         MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=300");
     g_free(thumb);

@@ -3,13 +3,14 @@
 
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/fsutil.h"
-#include "core/hash.h"
 #include "core/jsonl.h"
 #include "core/limits.h"
 #include "outputs/layout.h"
 #include "outputs/record.h"
+#include "web/guard.h"
 #include "web/runs.h"
 
 #define JV_SCAN_DEPTH 6
@@ -21,9 +22,11 @@
 
 struct jv_web_runs {
     char *root;
+    char *key; /* the run ids' secret */
     GMutex lock;
     GHashTable *by_id;  /* id -> struct jv_web_run * */
     GHashTable *images; /* id -> struct image_list * */
+    GHashTable *inputs; /* id -> struct input_list * */
 };
 
 struct image_list {
@@ -39,6 +42,21 @@ static void image_list_free(gpointer p)
     g_free(l);
 }
 
+/* A run's input folders, from its manifest while that keeps its size and mtime. */
+struct input_list {
+    gint64 mtime_ns;
+    gint64 size;
+    char **dirs;
+    bool follow;
+};
+
+static void input_list_free(gpointer p)
+{
+    struct input_list *l = p;
+    g_strfreev(l->dirs);
+    g_free(l);
+}
+
 /* Serialises read-modify-write of overrides files across connections. */
 static GMutex overrides_lock;
 
@@ -46,6 +64,7 @@ void jv_web_run_free(struct jv_web_run *run)
 {
     if (!run)
         return;
+    g_free(run->root);
     g_free(run->name);
     g_free(run->results);
     g_free(run->manifest);
@@ -58,6 +77,7 @@ static struct jv_web_run *run_copy(const struct jv_web_run *r)
 {
     struct jv_web_run *c = g_new0(struct jv_web_run, 1);
     memcpy(c->id, r->id, sizeof c->id);
+    c->root = g_strdup(r->root);
     c->name = g_strdup(r->name);
     c->results = g_strdup(r->results);
     c->manifest = g_strdup(r->manifest);
@@ -66,14 +86,16 @@ static struct jv_web_run *run_copy(const struct jv_web_run *r)
     return c;
 }
 
-struct jv_web_runs *jv_web_runs_new(const char *root)
+struct jv_web_runs *jv_web_runs_new(const char *root, const char *key)
 {
     struct jv_web_runs *runs = g_new0(struct jv_web_runs, 1);
     runs->root = jv_abspath(root);
+    runs->key = g_strdup(key);
     g_mutex_init(&runs->lock);
     runs->by_id =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)jv_web_run_free);
     runs->images = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, image_list_free);
+    runs->inputs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, input_list_free);
     return runs;
 }
 
@@ -83,8 +105,10 @@ void jv_web_runs_free(struct jv_web_runs *runs)
         return;
     g_hash_table_destroy(runs->by_id);
     g_hash_table_destroy(runs->images);
+    g_hash_table_destroy(runs->inputs);
     g_mutex_clear(&runs->lock);
     g_free(runs->root);
+    g_free(runs->key);
     g_free(runs);
 }
 
@@ -98,10 +122,23 @@ bool jv_web_run_id_valid(const char *id)
     return true;
 }
 
-/* A results file, not a matches log or cache: its first line is a record. */
-static bool looks_like_results(const char *path)
+static bool first_object(const struct jv_jsonl_line *line, void *user)
 {
-    json_t *j = jv_jsonl_first(path, JV_LIMIT_RESULTS_FIRST_LINE, NULL);
+    json_t **first = user;
+    if (line->obj && line->len <= JV_LIMIT_RESULTS_FIRST_LINE)
+        *first = json_incref(line->obj);
+    return false;
+}
+
+/* A results file, not a matches log or cache: its first line is a record. */
+static bool looks_like_results(const char *root, const char *path)
+{
+    json_t *j = NULL;
+    int fd = jv_web_open_beneath(root, path, NULL);
+    if (fd >= 0) {
+        jv_jsonl_read_fd(fd, path, JV_LIMIT_RESULTS, first_object, &j, NULL, NULL);
+        close(fd);
+    }
     bool ok = j && jv_record_get(j, JV_REC_IMAGE) &&
               (jv_record_get(j, JV_REC_CRITIQUE_TOTAL) || jv_record_get(j, JV_REC_SCHEMA_VERSION));
     json_decref(j);
@@ -115,15 +152,13 @@ static void add_run(struct jv_web_runs *runs, GHashTable *table, const char *pat
     while (*rel == '/')
         rel++;
     char *manifest = jv_layout_manifest_path(path);
-    if (!g_file_test(manifest, G_FILE_TEST_IS_REGULAR) && !looks_like_results(path)) {
+    if (!jv_web_file_beneath(runs->root, manifest) && !looks_like_results(runs->root, path)) {
         g_free(manifest);
         return;
     }
     struct jv_web_run *r = g_new0(struct jv_web_run, 1);
-    char *sha = jv_sha256_hex(rel, strlen(rel));
-    memcpy(r->id, sha, JV_WEB_RUN_ID_LEN - 1);
-    r->id[JV_WEB_RUN_ID_LEN - 1] = '\0';
-    g_free(sha);
+    jv_web_run_id_make(runs->key, rel, r->id);
+    r->root = g_strdup(runs->root);
     /* A round's results (<outputs>/results/ROUND.jsonl) go by the round's name. */
     bool round = g_str_has_prefix(rel, JV_LAYOUT_RESULTS_DIR "/") &&
                  !strchr(rel + strlen(JV_LAYOUT_RESULTS_DIR "/"), '/');
@@ -169,9 +204,9 @@ static void rescan_locked(struct jv_web_runs *runs)
     scan_dir(runs, runs->by_id, runs->root, 0);
 }
 
-static json_t *manifest_summary(const char *path)
+static json_t *manifest_summary(const char *root, const char *path)
 {
-    char *text = jv_read_file(path, JV_LIMIT_MANIFEST, NULL, NULL);
+    char *text = jv_web_read_beneath(root, path, JV_LIMIT_MANIFEST, NULL, NULL);
     if (!text)
         return json_null();
     json_t *m = json_loads(text, 0, NULL);
@@ -214,16 +249,16 @@ json_t *jv_web_runs_list(struct jv_web_runs *runs)
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         struct jv_web_run *r = v;
         struct stat st;
-        if (stat(r->results, &st) != 0)
+        if (lstat(r->results, &st) != 0)
             continue;
-        bool has_manifest = g_file_test(r->manifest, G_FILE_TEST_IS_REGULAR);
+        bool has_manifest = jv_web_file_beneath(r->root, r->manifest);
         json_t *o =
             json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:b}", "id", r->id, "name", r->name, "mtime",
                       (json_int_t)st.st_mtime, "size", (json_int_t)st.st_size, "has_manifest",
-                      has_manifest, "has_matches", g_file_test(r->matches, G_FILE_TEST_IS_REGULAR),
-                      "has_overrides", g_file_test(r->overrides, G_FILE_TEST_IS_REGULAR));
+                      has_manifest, "has_matches", jv_web_file_beneath(r->root, r->matches),
+                      "has_overrides", jv_web_file_beneath(r->root, r->overrides));
         json_object_set_new(o, "manifest",
-                            has_manifest ? manifest_summary(r->manifest) : json_null());
+                            has_manifest ? manifest_summary(r->root, r->manifest) : json_null());
         g_ptr_array_add(items, o);
     }
     g_mutex_unlock(&runs->lock);
@@ -263,10 +298,15 @@ static bool collect_object(const struct jv_jsonl_line *line, void *user)
     return true;
 }
 
-json_t *jv_web_read_objects(const char *path, size_t max_bytes, GError **err)
+json_t *jv_web_read_objects(const char *root, const char *path, size_t max_bytes, GError **err)
 {
+    int fd = jv_web_open_beneath(root, path, err);
+    if (fd < 0)
+        return NULL;
     json_t *arr = json_array();
-    if (jv_jsonl_read(path, max_bytes, collect_object, arr, NULL, err) < 0) {
+    int rc = jv_jsonl_read_fd(fd, path, max_bytes, collect_object, arr, NULL, err);
+    close(fd);
+    if (rc < 0) {
         json_decref(arr);
         return NULL;
     }
@@ -275,7 +315,7 @@ json_t *jv_web_read_objects(const char *path, size_t max_bytes, GError **err)
 
 json_t *jv_web_run_load_records(const struct jv_web_run *run, GError **err)
 {
-    return jv_web_read_objects(run->results, JV_LIMIT_RESULTS, err);
+    return jv_web_read_objects(run->root, run->results, JV_LIMIT_RESULTS, err);
 }
 
 char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, size_t idx,
@@ -329,13 +369,71 @@ char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, 
     return found;
 }
 
-static json_t *load_overrides_file(const char *path, GError **err)
+/* The run's input folders (owned copy) from the cache or its manifest; NULL with err. */
+static char **run_inputs(struct jv_web_runs *runs, const struct jv_web_run *run, bool *follow,
+                         GError **err)
 {
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return json_pack("{s:i, s:{}}", "schema_version", 1, "overrides");
-    char *text = jv_read_file(path, JV_LIMIT_OVERRIDES, NULL, err);
+    struct stat st;
+    if (lstat(run->manifest, &st) != 0) {
+        g_set_error(err, JV_WEB_GUARD_ERROR, JV_WEB_GUARD_REFUSED,
+                    "run %s has no manifest naming its input folders", run->name);
+        return NULL;
+    }
+    gint64 mtime = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    char **dirs = NULL;
+    g_mutex_lock(&runs->lock);
+    struct input_list *l = g_hash_table_lookup(runs->inputs, run->id);
+    if (l && l->mtime_ns == mtime && l->size == (gint64)st.st_size) {
+        dirs = g_strdupv(l->dirs);
+        *follow = l->follow;
+    }
+    g_mutex_unlock(&runs->lock);
+    if (dirs)
+        return dirs;
+    char *text = jv_web_read_beneath(run->root, run->manifest, JV_LIMIT_MANIFEST, NULL, err);
     if (!text)
         return NULL;
+    json_t *m = json_loads(text, 0, NULL);
+    g_free(text);
+    l = g_new0(struct input_list, 1);
+    l->mtime_ns = mtime;
+    l->size = (gint64)st.st_size;
+    l->dirs = jv_web_manifest_inputs(m, &l->follow);
+    json_decref(m);
+    dirs = g_strdupv(l->dirs);
+    *follow = l->follow;
+    g_mutex_lock(&runs->lock);
+    if (g_hash_table_size(runs->inputs) >= 8)
+        g_hash_table_remove_all(runs->inputs);
+    g_hash_table_replace(runs->inputs, g_strdup(run->id), l);
+    g_mutex_unlock(&runs->lock);
+    return dirs;
+}
+
+int jv_web_runs_open_photo(struct jv_web_runs *runs, const struct jv_web_run *run,
+                           const char *image, char **real, GError **err)
+{
+    bool follow = false;
+    char **dirs = run_inputs(runs, run, &follow, err);
+    if (!dirs)
+        return -1;
+    int fd = jv_web_open_photo(dirs, follow, image, real, err);
+    g_strfreev(dirs);
+    return fd;
+}
+
+static json_t *load_overrides_file(const char *root, const char *path, GError **err)
+{
+    GError *e = NULL;
+    char *text = jv_web_read_beneath(root, path, JV_LIMIT_OVERRIDES, NULL, &e);
+    if (!text && g_error_matches(e, JV_ERROR, JV_ERR_NOT_FOUND)) {
+        g_error_free(e);
+        return json_pack("{s:i, s:{}}", "schema_version", 1, "overrides");
+    }
+    if (!text) {
+        g_propagate_error(err, e);
+        return NULL;
+    }
     json_error_t je;
     json_t *j = json_loads(text, 0, &je);
     g_free(text);
@@ -350,7 +448,7 @@ static json_t *load_overrides_file(const char *path, GError **err)
 
 json_t *jv_web_run_load_overrides(const struct jv_web_run *run, GError **err)
 {
-    json_t *file = load_overrides_file(run->overrides, err);
+    json_t *file = load_overrides_file(run->root, run->overrides, err);
     if (!file)
         return NULL;
     json_t *o = json_incref(json_object_get(file, "overrides"));
@@ -475,7 +573,7 @@ json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body, GE
     records = jv_web_run_load_records(run, err);
     if (!records)
         goto out;
-    file = load_overrides_file(run->overrides, err);
+    file = load_overrides_file(run->root, run->overrides, err);
     if (!file)
         goto out;
     json_t *ov = json_object_get(file, "overrides");

@@ -5,8 +5,10 @@
  * (<stem>.overrides.json).
  *
  * The file names come from outputs/layout.h. The page names a run only by an opaque id (16 hex
- * digits of the SHA-256 of the results path relative to the outputs root) that this module assigned
- * when it listed the runs; no path from the client is ever opened. The
+ * digits of an HMAC-SHA256, keyed by a secret of this server start, of the results path relative
+ * to the outputs root: web/guard.h) that this module assigned when it listed the runs; no path
+ * from the client is ever opened. Every file is read through web/guard.h: side files without
+ * following links below the outputs root, photos only inside the run's input folders. The
  * results file is only read; score and award edits go to the overrides file,
  * replaced atomically, and are applied to the records when they are served.
  */
@@ -15,11 +17,12 @@
 
 #include <jansson.h>
 
-#define JV_WEB_RUN_ID_LEN 17 /* 16 hex digits + NUL */
+#include "web/guard.h" /* JV_WEB_RUN_ID_LEN */
 
 /* One run (owned strings, absolute paths). */
 struct jv_web_run {
     char id[JV_WEB_RUN_ID_LEN];
+    char *root;      /* the outputs root its files lie beneath */
     char *name;      /* results path relative to the outputs root, without .jsonl */
     char *results;   /* <stem>.jsonl */
     char *manifest;  /* <stem>.metadata.json (may not exist) */
@@ -31,8 +34,11 @@ void jv_web_run_free(struct jv_web_run *run);
 
 struct jv_web_runs;
 
-/* A run index over the outputs directory `root` (borrowed, copied). */
-struct jv_web_runs *jv_web_runs_new(const char *root);
+/*
+ * A run index over the outputs directory `root` (borrowed, copied); `key`
+ * (borrowed, copied) is the secret the run ids are made with.
+ */
+struct jv_web_runs *jv_web_runs_new(const char *root, const char *key);
 void jv_web_runs_free(struct jv_web_runs *runs);
 
 /*
@@ -53,12 +59,13 @@ bool jv_web_run_id_valid(const char *id);
 struct jv_web_run *jv_web_runs_find(struct jv_web_runs *runs, const char *id, GError **err);
 
 /*
- * The JSON objects of the JSONL file at `path`, in file order, as a JSON
- * array (new reference); lines that are not a JSON object and a torn last
- * line are left out (core/jsonl.h). NULL with err when the file cannot be
- * read or is larger than `max_bytes` (core/limits.h).
+ * The JSON objects of the JSONL file at `path` (below `root`, opened without
+ * following links: web/guard.h), in file order, as a JSON array (new
+ * reference); lines that are not a JSON object and a torn last line are left
+ * out (core/jsonl.h). NULL with err when the file cannot be read or is larger
+ * than `max_bytes` (core/limits.h).
  */
-json_t *jv_web_read_objects(const char *path, size_t max_bytes, GError **err);
+json_t *jv_web_read_objects(const char *root, const char *path, size_t max_bytes, GError **err);
 
 /*
  * Reads the results file: a JSON array (new reference) of the records in file
@@ -74,6 +81,15 @@ json_t *jv_web_run_load_records(const struct jv_web_run *run, GError **err);
  */
 char *jv_web_runs_image(struct jv_web_runs *runs, const struct jv_web_run *run, size_t idx,
                         GError **err);
+
+/*
+ * Opens `image` (a path jv_web_runs_image() gave) when it lies inside the
+ * input folders the run's manifest records (web/guard.h; the list is kept
+ * while the manifest is unchanged). *real (may be NULL) gets the path opened.
+ * Returns a descriptor (owned) or -1 with err (JV_WEB_GUARD_ERROR: refused).
+ */
+int jv_web_runs_open_photo(struct jv_web_runs *runs, const struct jv_web_run *run,
+                           const char *image, char **real, GError **err);
 
 /* The run's overrides object {image: {score, award, updated}} (new reference; empty if none). */
 json_t *jv_web_run_load_overrides(const struct jv_web_run *run, GError **err);

@@ -15,9 +15,22 @@
 #include "outputs/layout.h"
 #include "jv-web-resources.h"
 #include "web/api.h"
+#include "web/deadline.h"
 #include "web/server.h"
 
 #define JV_RESOURCE_PREFIX "/org/judgevision/web/"
+
+/*
+ * Connections: one thread each (event streams block). The headers and body of
+ * a request must be in within JV_WEB_REQUEST_DEADLINE seconds (deadline.h),
+ * so slow clients are cut; there is room for JV_WEB_CONNECTIONS at once
+ * (JV_WEB_CONNECTIONS_PER_IP from one address, all of them on loopback), and
+ * an idle connection is closed after JV_WEB_IDLE_TIMEOUT seconds.
+ */
+#define JV_WEB_REQUEST_DEADLINE   10.0
+#define JV_WEB_CONNECTIONS        512u
+#define JV_WEB_CONNECTIONS_PER_IP 256u
+#define JV_WEB_IDLE_TIMEOUT       120u
 
 struct jv_web_server {
     struct MHD_Daemon *daemon;
@@ -27,6 +40,7 @@ struct jv_web_server {
     bool check_host;
     char *access_token; /* NULL unless allow_remote */
     GResource *resource;
+    struct jv_web_deadline *deadline;
 };
 
 /* Per-request state kept between the access handler's calls. */
@@ -72,6 +86,8 @@ static void add_security_headers(struct MHD_Response *r)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* No other site may embed what we serve (<img src=...> of a photo, a script). */
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data: blob:; "
                             "style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -146,11 +162,28 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/*
+ * A browser names where a request comes from (Sec-Fetch-Site): the API and
+ * the photos answer only our own page ("same-origin") and the user's own
+ * navigation ("none"); another site, or another port of the same host
+ * ("same-site"), gets 403. Clients that send no such header (curl, the
+ * tests) are not browsers and are let through.
+ */
+static bool fetch_site_allowed(struct MHD_Connection *conn, const char *url)
+{
+    const char *site = header(conn, "Sec-Fetch-Site");
+    if (!site || !g_str_has_prefix(url, "/api/"))
+        return true;
+    return g_ascii_strcasecmp(site, "cross-site") != 0 &&
+           g_ascii_strcasecmp(site, "same-site") != 0;
+}
+
 /* ---- the access handler ---- */
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct jv_web_reply *r,
                              const char *set_cookie)
 {
+    jv_web_deadline_request_in(conn);
     add_security_headers(r->resp);
     if (set_cookie)
         MHD_add_response_header(r->resp, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
@@ -202,6 +235,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                            "the Host header does not name this server");
         return queue(conn, &r, NULL);
     }
+    if (!fetch_site_allowed(conn, url)) {
+        jv_web_reply_error(&r, MHD_HTTP_FORBIDDEN, "requests from another site are refused");
+        return queue(conn, &r, NULL);
+    }
     if (s->access_token) {
         const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
         const char *ck = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "jv_access");
@@ -246,8 +283,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
+    jv_web_deadline_request_done(conn);
     struct request *req = *con_cls;
     if (!req)
         return;
@@ -358,6 +395,7 @@ void jv_web_server_stop(struct jv_web_server *s)
         jv_web_events_close(s->ctx.events);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
+    jv_web_deadline_free(s->deadline);
     jv_web_runner_free(s->ctx.runner);
     jv_web_events_free(s->ctx.events);
     jv_web_runs_free(s->ctx.runs);
@@ -419,7 +457,9 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
     s->ctx.events = jv_web_events_new();
     s->ctx.runner = jv_web_runner_new(s->ctx.events);
     jv_web_runner_adopt(s->ctx.runner, s->ctx.outputs);
-    s->ctx.runs = jv_web_runs_new(s->ctx.outputs);
+    char *id_key = random_token(); /* run ids differ on every start (guard.h) */
+    s->ctx.runs = jv_web_runs_new(s->ctx.outputs, id_key);
+    g_free(id_key);
     char *thumbs = g_build_filename(s->ctx.outputs, "cache", "thumbs", NULL);
     s->ctx.thumbs = jv_image_thumbs_new(thumbs);
     g_free(thumbs);
@@ -428,15 +468,17 @@ struct jv_web_server *jv_web_server_start(const struct jv_web_config *cfg, GErro
         s->access_token = g_strdup(cfg->access_token);
 
     unsigned int flags =
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
-                                 (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-                                 (unsigned int)128, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                 (unsigned int)64, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->deadline = jv_web_deadline_new(JV_WEB_REQUEST_DEADLINE);
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+        JV_WEB_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT, JV_WEB_CONNECTIONS_PER_IP,
+        MHD_OPTION_CONNECTION_TIMEOUT, JV_WEB_IDLE_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, jv_web_deadline_notify, s->deadline,
+        MHD_OPTION_END);
     if (!s->daemon) {
         g_set_error(err, JV_ERROR, JV_ERR_IO, "cannot listen on %s port %d: %s", host, cfg->port,
                     errno ? g_strerror(errno) : "libmicrohttpd refused");

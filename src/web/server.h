@@ -10,7 +10,12 @@
  * allow_remote and an access token, which every request must then present
  * (cookie jv_access, set after the first ?token=T, or the X-JV-Access header).
  * Static files come from the embedded GResource only; run files and images
- * are reached through opaque run ids (runs.h), never through client paths.
+ * are reached through opaque run ids (runs.h), never through client paths,
+ * and opened only as guard.h allows (no links, photos inside the run's input
+ * folders). Every response says Cross-Origin-Resource-Policy: same-origin;
+ * /api/ requests that a browser marks Sec-Fetch-Site cross-site or same-site
+ * get 403. A request's headers and body must be in within a deadline
+ * (deadline.h), so slow clients cannot hold the connections.
  */
 #ifndef JV_WEB_SERVER_H
 #define JV_WEB_SERVER_H

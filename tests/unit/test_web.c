@@ -1,4 +1,4 @@
-/* test_web.c - unit tests of web/: run argv, runs, overrides, events, thumbnails. */
+/* test_web.c - unit tests of web/: run argv, runs, overrides, guard, events, thumbnails. */
 #include "core/jv.h"
 
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include "core/fsutil.h"
 #include "outputs/layout.h"
 #include "web/events.h"
+#include "web/guard.h"
 #include "web/runner.h"
 #include "web/runs.h"
 #include "image/thumbnail.h"
@@ -125,7 +126,7 @@ static void test_runs(void **state)
     g_free(
         write_tmp(dir, "bench/b/x.metadata.json", "{\"run_id\":\"r9\",\"status\":\"complete\"}"));
 
-    struct jv_web_runs *runs = jv_web_runs_new(dir);
+    struct jv_web_runs *runs = jv_web_runs_new(dir, "key-1");
     json_t *list = jv_web_runs_list(runs);
     assert_int_equal(json_array_size(list), 2); /* not the matches log, not the cache */
     const char *id_a = NULL;
@@ -207,6 +208,136 @@ static void test_runs(void **state)
     json_decref(list);
     jv_web_runs_free(runs);
     rm_tree(dir);
+    g_free(dir);
+}
+
+static void assert_refused(int fd, GError **err)
+{
+    assert_int_equal(fd, -1);
+    assert_non_null(*err);
+    if ((*err)->domain != JV_WEB_GUARD_ERROR)
+        fail_msg("not a refusal: %s", (*err)->message);
+    g_clear_error(err);
+}
+
+static void assert_opens(int fd, GError **err)
+{
+    if (fd < 0)
+        fail_msg("refused: %s", (*err)->message);
+    close(fd);
+}
+
+/* Side files through no link; photos only inside the input folders; salted run ids. */
+static void test_guard(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *dir = g_dir_make_tmp("jv-guard-XXXXXX", NULL);
+    char *out = g_build_filename(dir, "outputs", NULL);
+    char *in = g_build_filename(dir, "photos", NULL);
+    char *secret = write_tmp(dir, "secret.jpg", "top secret");
+    char *photo = write_tmp(in, "sub/a.jpg", "jpeg bytes");
+    char *res =
+        write_tmp(out, "results/r.jsonl", "{\"image\":\"/p/1.jpg\",\"critique_total\":3}\n");
+    char *link = g_build_filename(in, "sub/evil.jpg", NULL);
+    assert_int_equal(symlink(secret, link), 0);
+    char *inner = g_build_filename(in, "inner.jpg", NULL);
+    assert_int_equal(symlink(photo, inner), 0);
+    char *man = g_build_filename(out, "results/r.metadata.json", NULL);
+    assert_int_equal(symlink(secret, man), 0);
+    char *linkdir = g_build_filename(out, "elsewhere", NULL);
+    assert_int_equal(symlink(in, linkdir), 0);
+    char *via = g_build_filename(linkdir, "sub/a.jpg", NULL);
+
+    assert_opens(jv_web_open_beneath(out, res, &err), &err);
+    assert_refused(jv_web_open_beneath(out, man, &err), &err);    /* a linked file */
+    assert_refused(jv_web_open_beneath(out, via, &err), &err);    /* through a linked folder */
+    assert_refused(jv_web_open_beneath(out, secret, &err), &err); /* outside */
+    char *dots = g_strconcat(out, "/results/../results/r.jsonl", NULL);
+    assert_refused(jv_web_open_beneath(out, dots, &err), &err);
+    char *dir_itself = g_build_filename(out, "results", NULL);
+    assert_refused(jv_web_open_beneath(out, dir_itself, &err), &err); /* not a regular file */
+    char *none = g_build_filename(out, "results/none.json", NULL);
+    assert_int_equal(jv_web_open_beneath(out, none, &err), -1);
+    assert_int_equal(err->code, JV_ERR_NOT_FOUND);
+    g_clear_error(&err);
+    assert_false(jv_web_file_beneath(out, man));
+    assert_null(jv_web_read_beneath(out, man, 1000, NULL, &err));
+    g_clear_error(&err);
+
+    json_t *m = json_pack("{s:{s:[s]}}", "parameters", "input_dirs", in);
+    bool follow = true;
+    char **inputs = jv_web_manifest_inputs(m, &follow);
+    assert_false(follow);
+    assert_string_equal(inputs[0], in);
+    char *real = NULL;
+    assert_opens(jv_web_open_photo(inputs, false, photo, &real, &err), &err);
+    assert_string_equal(real, photo);
+    g_free(real);
+    assert_opens(jv_web_open_photo(inputs, false, inner, NULL, &err), &err); /* a link inside */
+    assert_refused(jv_web_open_photo(inputs, false, link, NULL, &err), &err);
+    assert_refused(jv_web_open_photo(inputs, false, secret, NULL, &err), &err);
+    assert_refused(jv_web_open_photo(inputs, false, "/etc/passwd", NULL, &err), &err);
+    assert_refused(jv_web_open_photo(inputs, false, "p/rel.jpg", NULL, &err), &err);
+    /* Only with follow_symlinks may a linked folder lead to photos, and still not to a link. */
+    char **sub_only = g_new0(char *, 2);
+    sub_only[0] = g_build_filename(in, "sub", NULL);
+    char *far = write_tmp(dir, "far/b.jpg", "far");
+    char *far_link = g_build_filename(in, "sub/far", NULL);
+    char *far_dir = g_build_filename(dir, "far", NULL);
+    assert_int_equal(symlink(far_dir, far_link), 0);
+    char *far_photo = g_build_filename(far_link, "b.jpg", NULL);
+    assert_refused(jv_web_open_photo(sub_only, false, far_photo, NULL, &err), &err);
+    assert_opens(jv_web_open_photo(sub_only, true, far_photo, NULL, &err), &err);
+    assert_refused(jv_web_open_photo(sub_only, true, link, NULL, &err), &err);
+    char **empty = g_new0(char *, 1);
+    assert_refused(jv_web_open_photo(empty, false, photo, NULL, &err), &err);
+
+    /* Run ids: the same under one key, another under another. */
+    char a[JV_WEB_RUN_ID_LEN], b[JV_WEB_RUN_ID_LEN], c[JV_WEB_RUN_ID_LEN];
+    jv_web_run_id_make("key-1", "results/r.jsonl", a);
+    jv_web_run_id_make("key-1", "results/r.jsonl", b);
+    jv_web_run_id_make("key-2", "results/r.jsonl", c);
+    assert_true(jv_web_run_id_valid(a));
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    struct jv_web_runs *r1 = jv_web_runs_new(out, "key-1");
+    struct jv_web_runs *r2 = jv_web_runs_new(out, "key-2");
+    json_t *l1 = jv_web_runs_list(r1);
+    json_t *l2 = jv_web_runs_list(r2);
+    assert_int_equal(json_array_size(l1), 1);
+    json_t *run1 = json_array_get(l1, 0);
+    assert_string_equal(json_string_value(json_object_get(run1, "id")), a);
+    assert_string_not_equal(json_string_value(json_object_get(json_array_get(l2, 0), "id")), a);
+    assert_false(json_is_true(json_object_get(run1, "has_manifest"))); /* the linked one */
+    assert_true(json_is_null(json_object_get(run1, "manifest")));
+
+    json_decref(l1);
+    json_decref(l2);
+    jv_web_runs_free(r1);
+    jv_web_runs_free(r2);
+    g_strfreev(empty);
+    g_strfreev(sub_only);
+    g_strfreev(inputs);
+    json_decref(m);
+    rm_tree(dir);
+    g_free(far);
+    g_free(far_link);
+    g_free(far_dir);
+    g_free(far_photo);
+    g_free(none);
+    g_free(dir_itself);
+    g_free(dots);
+    g_free(via);
+    g_free(linkdir);
+    g_free(man);
+    g_free(inner);
+    g_free(link);
+    g_free(res);
+    g_free(photo);
+    g_free(secret);
+    g_free(in);
+    g_free(out);
     g_free(dir);
 }
 
@@ -357,8 +488,8 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_argv), cmocka_unit_test(test_runs),
-        cmocka_unit_test(test_events),   cmocka_unit_test(test_runner),
-        cmocka_unit_test(test_thumbs),
+        cmocka_unit_test(test_guard),    cmocka_unit_test(test_events),
+        cmocka_unit_test(test_runner),   cmocka_unit_test(test_thumbs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();
