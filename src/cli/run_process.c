@@ -98,8 +98,10 @@ int jv_run_process_exit_code(const struct jv_pipeline_outcome *out)
     case JV_PIPELINE_COMPLETE:
         if (out->failed == 0)
             return JV_EXIT_OK;
-        /* every image failed: not the "some failed" of a usable round */
-        return out->failed >= out->processed ? JV_EXIT_FATAL : JV_EXIT_SOME_FAILED;
+        /* every image failed and none kept an earlier ok record: not the "some
+         * failed" of a usable round */
+        return out->failed >= out->processed && out->ok_kept == 0 ? JV_EXIT_FATAL
+                                                                  : JV_EXIT_SOME_FAILED;
     case JV_PIPELINE_INTERRUPTED:
         return out->signal == SIGTERM ? JV_EXIT_SIGTERM : JV_EXIT_SIGINT;
     case JV_PIPELINE_USAGE:

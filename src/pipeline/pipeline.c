@@ -62,6 +62,7 @@ struct run {
     size_t crit_out;    /* jobs handed to the engine and not yet back */
     size_t iqa_done, crit_done;
     size_t failed, resumed, processed;
+    size_t ok_kept; /* failed attempts that left an earlier ok record in place */
     struct jv_stats iqa_s, crit_s;
     double iqa_t0, iqa_t1, crit_t0, crit_t1;
     bool stopping;
@@ -149,6 +150,7 @@ static void note_ok_kept(struct run *r, const struct jv_job *job, const json_t *
     if (!jv_resume_index_has(jv_results_resume_index(&r->results), image))
         return;
     const char *why = jv_record_str(rec, JV_REC_ERROR);
+    r->ok_kept++;
     jv_warn("%s: this attempt failed (%s); its earlier ok record is kept", image,
             why ? why : jv_record_str(rec, JV_REC_STATUS));
     jv_log_event(JV_LOG_WARN, "ok_record_kept",
@@ -822,6 +824,7 @@ static void fill_outcome(struct run *r)
     out->processed = r->processed;
     out->resumed = r->resumed;
     out->failed = r->failed;
+    out->ok_kept = r->ok_kept;
     out->signal = r->ctx->stop ? (int)*r->ctx->stop : 0;
     out->judging = r->iqa_started || (r->playoff_only && r->manifest.root);
     out->in_playoff = r->in_playoff && out->signal != 0;

@@ -45,6 +45,8 @@ struct jv_pipeline_outcome {
     /* processed: images whose record is on disk (resumed ones included); failed: of those, not ok
      */
     size_t discovered, processed, resumed, failed;
+    /* failed attempts whose image keeps its earlier ok record (the round is still whole) */
+    size_t ok_kept;
     double wall_s; /* the manifest's wall_seconds */
     char *results, *summary, *iqa_cache, *manifest;
     int signal;    /* the stop flag's value when the run stopped, else 0 */

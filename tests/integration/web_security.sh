@@ -109,10 +109,10 @@ run_id() { # run_id NAME: the id /api/runs gives the run NAME
 import json, sys
 print(*[r["id"] for r in json.load(sys.stdin) if r["name"] == sys.argv[1]])' "$1"
 }
-RUN=$(run_id results/r)
-LINKED=$(run_id results/linked)
+RUN=$(run_id r)
+LINKED=$(run_id linked)
 [ -n "$RUN" ] && [ -n "$LINKED" ] || fail "runs not listed: $(curl -s "${URL}api/runs")"
-[ -z "$(run_id results/alias)" ] || fail "a results file that is a link is listed"
+[ -z "$(run_id alias)" ] || fail "a results file that is a link is listed"
 
 # Host header (DNS rebinding)
 expect 421 -H 'Host: evil.example' "${URL}api/runs"
@@ -269,7 +269,7 @@ start --allow-remote --token s3cret-token-1
 # Run ids depend on the server's secret: another start, other ids; the old one is unknown.
 RUN2=$(curl -s -H 'X-JV-Access: s3cret-token-1' "${URL}api/runs" | "$PY" -c '
 import json, sys
-print(*[r["id"] for r in json.load(sys.stdin) if r["name"] == "results/r"])')
+print(*[r["id"] for r in json.load(sys.stdin) if r["name"] == "r"])')
 [ -n "$RUN2" ] && [ "$RUN2" != "$RUN" ] || fail "run id '$RUN2' is the same after a restart"
 expect 404 -H 'X-JV-Access: s3cret-token-1' "${URL}api/results?run=$RUN"
 expect 401 "${URL}api/runs"
