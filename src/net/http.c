@@ -583,6 +583,12 @@ static int sse_event(const char *type, const char *data, size_t len, void *user)
     return 0;
 }
 
+/*
+ * curl's write callback: feeds the SSE parser for a streamed request (each
+ * event checked, the stream's total capped) or appends to the capped body.
+ * Returns `size * nmemb`, or 0 to make curl abort the transfer on a cap or a
+ * rejected event.
+ */
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *user)
 {
     struct jv_http_request *req = user;
@@ -773,6 +779,12 @@ static void restrict_protocols(CURL *h)
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 }
 
+/*
+ * Starts the next attempt of `req`: a curl easy handle for the endpoint the
+ * pool picks, with the request's body, headers, timeouts, caps and
+ * callbacks, added to the multi handle. A transfer that cannot be created or
+ * started finishes the request with that error at once.
+ */
 static void start_attempt(struct jv_http_sched *s, struct jv_http_request *req)
 {
     double now = jv_clock_mono();

@@ -118,11 +118,3 @@ void jv_web_deadline_request_done(struct MHD_Connection *conn)
 {
     set_deadline(conn, true);
 }
-
-unsigned int jv_web_deadline_cut(struct jv_web_deadline *d)
-{
-    g_mutex_lock(&d->lock);
-    unsigned int n = d->cut;
-    g_mutex_unlock(&d->lock);
-    return n;
-}

@@ -40,7 +40,4 @@ void jv_web_deadline_request_in(struct MHD_Connection *conn);
 /* The request on `conn` has ended: the next one's clock starts now. */
 void jv_web_deadline_request_done(struct MHD_Connection *conn);
 
-/* How many connections the watchdog has cut so far. */
-unsigned int jv_web_deadline_cut(struct jv_web_deadline *d);
-
 #endif
