@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "iqa/stage.h"
 
-static char *tmpdir;
+#include "tmpdir.h"
 
 static int setup(void **state)
 {
@@ -25,17 +25,13 @@ static int setup(void **state)
     if (VIPS_INIT("test_iqa_stage") != 0)
         return -1;
     jv_log_set_quiet(true);
-    tmpdir = g_dir_make_tmp("jv-stage-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
+    return tmpdir_make("jv-stage-XXXXXX");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    int rc = system(cmd);
-    g_free(cmd);
-    g_free(tmpdir);
+    int rc = tmpdir_remove();
     vips_shutdown();
     return rc == 0 ? 0 : -1;
 }

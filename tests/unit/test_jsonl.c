@@ -11,22 +11,18 @@
 #include "core/fsutil.h"
 #include "core/jsonl.h"
 
-static char *tmpdir;
+#include "tmpdir.h"
 
 static int setup(void **state)
 {
     (void)state;
-    tmpdir = g_dir_make_tmp("jvjsonl-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
+    return tmpdir_make("jvjsonl-XXXXXX");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    int rc = system(cmd);
-    g_free(cmd);
-    g_free(tmpdir);
+    int rc = tmpdir_remove();
     return rc;
 }
 

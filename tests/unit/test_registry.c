@@ -12,22 +12,18 @@
 #include "core/fsutil.h"
 #include "input/registry.h"
 
-static char *tmpdir;
+#include "tmpdir.h"
 
 static int setup(void **state)
 {
     (void)state;
-    tmpdir = g_dir_make_tmp("jvreg-XXXXXX", NULL);
-    return tmpdir ? 0 : -1;
+    return tmpdir_make("jvreg-XXXXXX");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    int rc = system(cmd);
-    g_free(cmd);
-    g_free(tmpdir);
+    int rc = tmpdir_remove();
     return rc == 0 ? 0 : -1;
 }
 
