@@ -203,6 +203,7 @@ static const struct sim_range serve_ranges[] = {
     {"error-event", 0, 1},
     {"fail-first", 0, INFINITY},
     {"fail-first-status", 400, 599},
+    {"max-queue", -1, INFINITY},
 };
 
 /* The parsed value of a numeric entry. */
@@ -242,6 +243,16 @@ static bool check_ranges(const GOptionEntry *entries)
     return true;
 }
 
+static bool parse_mode(const char *name, enum jv_sim_mode *out)
+{
+    for (int m = JV_SIM_MODE_VLLM; m <= JV_SIM_MODE_OLLAMA; m++)
+        if (strcmp(name, jv_sim_mode_name((enum jv_sim_mode)m)) == 0) {
+            *out = (enum jv_sim_mode)m;
+            return true;
+        }
+    return false;
+}
+
 /* Serves `cfg` until SIGTERM, SIGINT or POST /shutdown; returns the exit code. */
 static int serve_until_stopped(const struct jv_sim_config *cfg, GError **err)
 {
@@ -279,7 +290,8 @@ static int cmd_serve(int argc, char **argv)
            fail_first = 0;
     int port = 0, max_seqs = cfg.max_seqs, retry_after = cfg.retry_after,
         fail_first_status = cfg.fail_first_status;
-    char *host = NULL, *model = NULL, *truth = NULL;
+    char *host = NULL, *model = NULL, *truth = NULL, *mode = NULL;
+    gint64 max_queue = -1;
     gboolean version = FALSE, verbose = FALSE;
     double *r = cfg.fault_rate;
     GOptionEntry entries[] = {
@@ -290,6 +302,14 @@ static int cmd_serve(int argc, char **argv)
          "Served model name; requests for another model get 404 (default: accept any)", "NAME"},
         {"max-seqs", 0, 0, G_OPTION_ARG_INT, &max_seqs,
          "Sequences in the continuous batch (default 16)", "N"},
+        {"mode", 0, 0, G_OPTION_ARG_STRING, &mode,
+         "Behave like vllm (/metrics with running and waiting requests), llamacpp "
+         "(llama-server: /props with total_slots = --max-seqs, no /metrics) or ollama (no "
+         "capacity figures) (default vllm)",
+         "M"},
+        {"max-queue", 0, 0, G_OPTION_ARG_INT64, &max_queue,
+         "Chat requests that may wait for a place in the batch; more get 503 (default -1: any)",
+         "N"},
         {"time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.time_scale,
          "Multiply every delay (default 1; 0.01 for tests)", "X"},
         {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of noise and faults (default 0)", "N"},
@@ -342,8 +362,8 @@ static int cmd_serve(int argc, char **argv)
         ctx, "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
              "deterministic template replies, a calibrated latency model and fault injection.\n"
              "Prints one line http://HOST:PORT on stdout when ready.\n"
-             "Endpoints: GET /health /v1/models /metrics, POST /v1/chat/completions /infer "
-             "/shutdown.\n"
+             "Endpoints: GET /health /v1/models /metrics (vllm mode) /props (llamacpp mode), POST\n"
+             "/v1/chat/completions /infer /shutdown.\n"
              "`judge-vision-sim truth --help` describes the truth-file command.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
@@ -366,6 +386,12 @@ static int cmd_serve(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (mode && !parse_mode(mode, &cfg.mode)) {
+        g_printerr("judge-vision-sim: --mode must be vllm, llamacpp or ollama (got '%s')\n", mode);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    cfg.max_queue = (long)max_queue;
     if (host) {
         g_free(cfg.host);
         cfg.host = g_steal_pointer(&host);
@@ -389,6 +415,7 @@ out:
     g_free(host);
     g_free(model);
     g_free(truth);
+    g_free(mode);
     jv_sim_config_release(&cfg);
     return rc;
 }

@@ -33,6 +33,12 @@ static const char *const fault_names[JV_SIM_FAULT_COUNT] = {
     "fail_first",
 };
 
+const char *jv_sim_mode_name(enum jv_sim_mode m)
+{
+    static const char *const names[] = {"vllm", "llamacpp", "ollama"};
+    return (unsigned)m < JV_ARRAY_LEN(names) ? names[m] : "unknown";
+}
+
 const char *jv_sim_fault_name(enum jv_sim_fault f)
 {
     return (unsigned)f < JV_SIM_FAULT_COUNT ? fault_names[f] : "unknown";
@@ -51,6 +57,7 @@ void jv_sim_config_init(struct jv_sim_config *c)
     c->retry_after = 1;
     c->stall_seconds = 300.0;
     c->fail_first_status = 503;
+    c->max_queue = -1;
 }
 
 void jv_sim_config_release(struct jv_sim_config *c)
@@ -93,6 +100,7 @@ struct metrics {
     guint64 success_stop, success_length;
     guint64 faults[JV_SIM_FAULT_COUNT];
     guint64 http_requests;
+    guint64 busy; /* 503s of a full queue (--max-queue) */
     struct histogram ttft, e2e;
 };
 
@@ -305,6 +313,8 @@ static enum MHD_Result handle_metrics(struct jv_sim_server *s, struct MHD_Connec
     for (int f = 0; f < JV_SIM_FAULT_COUNT; f++)
         g_string_append_printf(o, "sim_faults_total{kind=\"%s\"} %" G_GUINT64_FORMAT ".0\n",
                                fault_names[f], s->m.faults[f]);
+    metric_head(o, "sim_busy_total", "counter", "Chat requests refused with 503: queue full.");
+    g_string_append_printf(o, "sim_busy_total %" G_GUINT64_FORMAT ".0\n", s->m.busy);
     metric_head(o, "sim_http_requests_total", "counter", "HTTP requests received.");
     g_string_append_printf(o, "sim_http_requests_total %" G_GUINT64_FORMAT ".0\n",
                            s->m.http_requests);
@@ -929,6 +939,26 @@ static enum MHD_Result chat_stream(struct jv_sim_server *s, struct MHD_Connectio
     return ret;
 }
 
+/* llama-server's GET /props: what the slots are (total_slots is what clients read). */
+static enum MHD_Result handle_props(struct jv_sim_server *s, struct MHD_Connection *conn)
+{
+    return send_json(conn, 200,
+                     json_pack("{s:i, s:s, s:{s:i}, s:s}", "total_slots", s->cfg->max_seqs,
+                               "model_path", model_label(s), "default_generation_settings", "n_ctx",
+                               32768, "build_info", "judge-vision-sim " JV_VERSION),
+                     NULL);
+}
+
+/* Ollama-like servers refuse what their queue cannot hold (--max-queue). */
+static bool queue_full(struct jv_sim_server *s)
+{
+    if (s->cfg->max_queue < 0)
+        return false;
+    struct jv_sim_engine_stats es;
+    jv_sim_engine_stats(s->engine, &es);
+    return es.running >= s->cfg->max_seqs && es.waiting >= s->cfg->max_queue;
+}
+
 static enum MHD_Result handle_chat(struct jv_sim_server *s, struct MHD_Connection *conn,
                                    struct req *rq)
 {
@@ -961,6 +991,14 @@ static enum MHD_Result handle_chat(struct jv_sim_server *s, struct MHD_Connectio
         snprintf(ra, sizeof ra, "%d", cfg->retry_after);
         ret = send_json(conn, 429,
                         error_object(429, "simulated rate limit: too many requests", NULL), ra);
+        goto done;
+    }
+    if (queue_full(s)) {
+        g_mutex_lock(&s->m.lock);
+        s->m.busy++;
+        g_mutex_unlock(&s->m.lock);
+        ret = send_error(conn, 503, NULL, "server busy: %d running and %ld waiting (--max-queue)",
+                         cfg->max_seqs, cfg->max_queue);
         goto done;
     }
     static const enum jv_sim_fault status_faults[] = {JV_SIM_FAULT_500, JV_SIM_FAULT_502,
@@ -1054,8 +1092,11 @@ static enum MHD_Result route(struct jv_sim_server *s, struct MHD_Connection *con
         return send_json(conn, 200, json_pack("{s:s}", "status", "ok"), NULL);
     if (strcmp(url, "/v1/models") == 0 && get)
         return handle_models(s, conn);
-    if (strcmp(url, "/metrics") == 0 && get)
+    enum jv_sim_mode mode = s->cfg->mode;
+    if (strcmp(url, "/metrics") == 0 && get && mode == JV_SIM_MODE_VLLM)
         return handle_metrics(s, conn);
+    if (strcmp(url, "/props") == 0 && get && mode == JV_SIM_MODE_LLAMACPP)
+        return handle_props(s, conn);
     if (strcmp(url, "/v1/chat/completions") == 0 && post)
         return handle_chat(s, conn, rq);
     if (strcmp(url, "/infer") == 0 && post)
@@ -1064,6 +1105,9 @@ static enum MHD_Result route(struct jv_sim_server *s, struct MHD_Connection *con
         rq->shutdown_after = true;
         return send_json(conn, 200, json_pack("{s:s}", "status", "shutting down"), NULL);
     }
+    if (get && (strcmp(url, "/metrics") == 0 || strcmp(url, "/props") == 0))
+        return send_error(conn, 404, NULL, "no route %s %s (this server is in --mode %s)", method,
+                          url, jv_sim_mode_name(mode));
     static const char *const known[] = {"/health", "/v1/models", "/metrics", "/v1/chat/completions",
                                         "/infer",  "/shutdown"};
     for (size_t i = 0; i < JV_ARRAY_LEN(known); i++)

@@ -1,7 +1,8 @@
 /*
  * server.h - the simulator's HTTP server (libmicrohttpd, one thread per
  * connection): the OpenAI chat-completions API as vLLM serves it, vLLM-style
- * Prometheus metrics, the IQA service endpoints and fault injection.
+ * Prometheus metrics (or llama-server's /props, or Ollama's silence: --mode),
+ * the IQA service endpoints and fault injection.
  */
 #ifndef JV_SIM_SERVER_H
 #define JV_SIM_SERVER_H
@@ -28,7 +29,19 @@ enum jv_sim_fault {
 /* The metric label of a fault kind ("500", "cut_stream", ...). */
 const char *jv_sim_fault_name(enum jv_sim_fault f);
 
+/* Which server it behaves like (--mode): the same engine behind each. */
+enum jv_sim_mode {
+    JV_SIM_MODE_VLLM,     /* /metrics with running and waiting requests */
+    JV_SIM_MODE_LLAMACPP, /* llama-server: /props with total_slots, no /metrics */
+    JV_SIM_MODE_OLLAMA,   /* no capacity figures at all */
+};
+
+/* "vllm", "llamacpp", "ollama". */
+const char *jv_sim_mode_name(enum jv_sim_mode m);
+
 struct jv_sim_config {
+    enum jv_sim_mode mode;
+    long max_queue;    /* chat requests allowed to wait for the batch; beyond: 503; < 0 = any */
     char *host;        /* bind address (IPv4), default 127.0.0.1 */
     int port;          /* 0 = any free port */
     char *model_name;  /* NULL: accept any model */

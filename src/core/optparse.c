@@ -156,15 +156,31 @@ static int bad_choice(const struct jv_option *o, const char *arg, GError **err)
     return -1;
 }
 
+/* The name of an INT option's special value `v` (its choices), or NULL. */
+static const char *int_name(const struct jv_option *o, int v)
+{
+    for (const struct jv_opt_choice *c = o->choices; c && c->name; c++)
+        if (c->value == v && !c->hidden)
+            return c->name;
+    return NULL;
+}
+
 static int parse_int(const struct jv_option *o, const char *arg, int *out, GError **err)
 {
+    const struct jv_opt_choice *named = o->choices ? find_choice(o, arg) : NULL;
+    if (named) {
+        *out = named->value;
+        return 0;
+    }
     char *end = NULL;
     errno = 0;
     long v = strtol(arg, &end, 10);
     if (errno || !end || *end || end == arg || v < o->imin || v > o->imax) {
+        char *names = o->choices ? choice_list(o->choices, ", ", " or ") : NULL;
         g_set_error(err, JV_ERROR, JV_ERR_USAGE,
-                    "--%s: expected an integer from %ld to %ld, got '%s'", o->long_name, o->imin,
-                    o->imax, arg);
+                    "--%s: expected %s%san integer from %ld to %ld, got '%s'", o->long_name,
+                    names ? names : "", names ? " or " : "", o->imin, o->imax, arg);
+        g_free(names);
         return -1;
     }
     *out = (int)v;
@@ -391,6 +407,8 @@ static char *default_text(const struct jv_option *opts, const struct jv_option *
                    ? g_strdup("default")
                    : NULL;
     case JV_OPT_INT:
+        if (int_name(o, o->def.i))
+            return g_strdup_printf("default\1%s", int_name(o, o->def.i));
         return g_strdup_printf("default\1%d", o->def.i);
     case JV_OPT_DOUBLE:
         return g_strdup_printf("default\1%g", o->def.d);
@@ -495,6 +513,8 @@ static json_t *value_json(const struct jv_option *o, const void *base)
     case JV_OPT_FALSE:
         return json_boolean(*(const bool *)f);
     case JV_OPT_INT:
+        if (int_name(o, *(const int *)f))
+            return json_string(int_name(o, *(const int *)f));
         return json_integer(*(const int *)f);
     case JV_OPT_DOUBLE:
         return json_real(*(const double *)f);

@@ -35,7 +35,7 @@ enum jv_opt_kind {
     JV_OPT_END = 0, /* ends a table: {0} */
     JV_OPT_TRUE,    /* flag: sets its bool true */
     JV_OPT_FALSE,   /* flag: sets its bool false */
-    JV_OPT_INT,     /* int in imin..imax */
+    JV_OPT_INT,     /* int in imin..imax; `choices` (optional) name special values ("auto") */
     JV_OPT_DOUBLE,  /* finite double in dmin..dmax */
     JV_OPT_UINT64,  /* uint64_t, a non-negative integer (strtoull) */
     JV_OPT_STRING,  /* char *, replaced; `choices` (optional) lists the allowed values */

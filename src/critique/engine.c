@@ -11,6 +11,7 @@
 #include "critique/request.h"
 #include "image/encode.h"
 #include "iqa/techblock.h"
+#include "net/capacity.h"
 #include "vlm/reply.h"
 #include "vlm/request.h"
 #include "vlm/retry.h"
@@ -27,6 +28,7 @@ struct jv_critique_engine {
     struct jv_http_callbacks cb;
     int max_tokens;
     int concurrency;
+    struct jv_capacity *cap; /* borrowed; automatic: its limit is the number in flight */
 
     GQueue retry_queue;   /* struct flight *, waiting to ask again */
     size_t in_flight;     /* requests sent and not done */
@@ -67,6 +69,9 @@ static void pump(struct jv_critique_engine *e);
 
 static bool slot_free(const struct jv_critique_engine *e)
 {
+    /* the automatic limit counts every request in flight (pipelining is its headroom) */
+    if (e->cap)
+        return e->in_flight < (size_t)jv_capacity_limit(e->cap);
     size_t n = (size_t)e->concurrency;
     if (e->c->pipeline)
         return e->awaiting < n && e->in_flight < 2 * n;
@@ -331,6 +336,19 @@ void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_fee
 {
     e->feed = feed;
     e->feed_user = user;
+}
+
+void jv_critique_engine_set_capacity(struct jv_critique_engine *e, struct jv_capacity *cap)
+{
+    if (!cap || jv_capacity_mode(cap) == JV_CAPACITY_FIXED)
+        return;
+    e->cap = cap;
+    jv_http_pool_set_capacity(e->pool, cap);
+}
+
+size_t jv_critique_engine_in_flight(const struct jv_critique_engine *e)
+{
+    return e->in_flight;
 }
 
 void jv_critique_engine_kick(struct jv_critique_engine *e)

@@ -10,7 +10,9 @@
  * at most N requests awaiting their first token and at most 2N in flight.
  * The engine pulls no job beyond that (see "Feeding jobs"), so memory stays
  * flat in the number of images. The engine sets the pool's own limit to 2N
- * so that the scheduler never holds its requests back.
+ * so that the scheduler never holds its requests back. With
+ * `--concurrency auto` a controller (net/capacity.h) sets the number instead
+ * (jv_critique_engine_set_capacity).
  *
  * Replies: the verdict is parsed from the reply text (critique.h). A reply
  * that cannot be parsed, or is cut short (finish_reason "length"), is asked
@@ -150,6 +152,18 @@ typedef struct jv_critique_job *(*jv_critique_feed_fn)(void *user);
 /* Sets (or with NULL clears) the feeder the engine pulls jobs from when a slot is free. */
 void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_feed_fn feed,
                                    void *user);
+
+/*
+ * With `--concurrency auto`: the number of requests in flight (all of them,
+ * awaiting a first token or not) is jv_capacity_limit(cap) at each release,
+ * and the pool reports every attempt to `cap` (borrowed; it must outlive the
+ * engine). A fixed controller (or NULL) leaves the engine as created.
+ * Call jv_critique_engine_kick() after the limit rose to use it at once.
+ */
+struct jv_capacity;
+void jv_critique_engine_set_capacity(struct jv_critique_engine *e, struct jv_capacity *cap);
+/* Requests sent and not done. */
+size_t jv_critique_engine_in_flight(const struct jv_critique_engine *e);
 
 /* Pulls jobs from the feeder now if flow control allows (new jobs became ready). */
 void jv_critique_engine_kick(struct jv_critique_engine *e);

@@ -9,6 +9,7 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "iqa/service.h"
+#include "net/capacity.h"
 #include "net/http.h"
 
 #define IQA_DEFAULT_TIMEOUT_S 120.0
@@ -16,11 +17,13 @@
 #define IQA_DOWN_AFTER        3
 #define IQA_DOWN_S            60.0
 #define IQA_HEALTH_MAX_S      10.0
+#define IQA_AUTO_MAX          64
 
 struct jv_iqa_service {
     char *url;
     struct jv_http_pool *pool;
     int concurrency;
+    struct jv_capacity *cap; /* owned; the in-flight limit (fixed or automatic) */
     double timeout_s;
     int in_flight;
     GQueue queue; /* struct iqa_job waiting for a slot */
@@ -52,9 +55,14 @@ struct jv_iqa_service *jv_iqa_service_new(const char *url, int concurrency, doub
     struct jv_iqa_service *s = g_new0(struct jv_iqa_service, 1);
     s->pool = jv_http_pool_new(urls);
     s->url = g_strdup(jv_http_pool_url(s->pool, 0));
-    s->concurrency = concurrency > 0 ? concurrency : 1;
+    s->concurrency = concurrency > 0 ? concurrency : JV_CONCURRENCY_AUTO;
     s->timeout_s = timeout_s > 0 ? timeout_s : IQA_DEFAULT_TIMEOUT_S;
-    jv_http_pool_set_limit(s->pool, s->concurrency);
+    struct jv_capacity_config cfg = {.fixed = s->concurrency, .start = 2, .max = IQA_AUTO_MAX};
+    s->cap = jv_capacity_new("iqa_service", &cfg, jv_clock_mono());
+    if (s->concurrency > 0)
+        jv_http_pool_set_limit(s->pool, s->concurrency);
+    else
+        jv_http_pool_set_capacity(s->pool, s->cap);
     g_queue_init(&s->queue);
     return s;
 }
@@ -296,7 +304,7 @@ static void start_job(struct jv_iqa_service *s, struct iqa_job *job)
 
 static void pump(struct jv_iqa_service *s)
 {
-    while (s->in_flight < s->concurrency && s->queue.length > 0)
+    while (s->in_flight < jv_capacity_limit(s->cap) && s->queue.length > 0)
         start_job(s, g_queue_pop_head(&s->queue));
 }
 
@@ -355,13 +363,28 @@ json_t *jv_iqa_service_stats(const struct jv_iqa_service *s)
                      s->in_flight, "queued", (int)s->queue.length);
 }
 
+const struct jv_capacity *jv_iqa_service_capacity(const struct jv_iqa_service *s)
+{
+    return s ? s->cap : NULL;
+}
+
+int jv_iqa_service_in_flight_limit(const struct jv_iqa_service *s)
+{
+    return s && s->cap ? jv_capacity_limit(s->cap) : 0;
+}
+
 void jv_iqa_service_free(struct jv_iqa_service *s)
 {
     if (!s)
         return;
     while (s->queue.length > 0)
         job_free(g_queue_pop_head(&s->queue));
-    jv_http_pool_free(s->pool); /* pending requests keep it alive */
+    /* pending requests keep the pool alive, not the controller */
+    jv_http_pool_set_limit(s->pool, jv_capacity_limit(s->cap));
+    jv_http_pool_set_capacity(s->pool, NULL);
+    jv_capacity_free(s->cap);
+    s->cap = NULL;
+    jv_http_pool_free(s->pool);
     g_free(s->down_reason);
     g_free(s->url);
     s->pool = NULL;

@@ -34,7 +34,9 @@ struct jv_iqa_service;
 
 /*
  * `url`: base URL of the service (e.g. "http://127.0.0.1:5000"; copied).
- * `concurrency`: requests in flight (< 1 means 1). `timeout_s`: per request
+ * `concurrency`: requests in flight; < 1 (JV_CONCURRENCY_AUTO): found while
+ * running by a controller of its own (net/capacity.h, probe mode: more while
+ * replies do not slow down, fewer on 429/503/timeouts, at most 64). `timeout_s`: per request
  * (<= 0 means 120 s). Returns NULL only for an empty URL.
  */
 struct jv_iqa_service *jv_iqa_service_new(const char *url, int concurrency, double timeout_s);
@@ -46,6 +48,11 @@ struct jv_iqa_service *jv_iqa_service_new(const char *url, int concurrency, doub
  * be freed before or after the scheduler.
  */
 void jv_iqa_service_free(struct jv_iqa_service *s);
+
+/* Its in-flight controller (borrowed; for the manifest), and the limit now. */
+struct jv_capacity;
+const struct jv_capacity *jv_iqa_service_capacity(const struct jv_iqa_service *s);
+int jv_iqa_service_in_flight_limit(const struct jv_iqa_service *s);
 
 /* GET /health (blocking, at most min(timeout, 10 s)): 0 when it answers 200 with status "ok". */
 int jv_iqa_service_health(struct jv_iqa_service *s, GError **err);

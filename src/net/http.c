@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "net/bbuf.h"
+#include "net/capacity.h"
 #include "net/http.h"
 #include "net/http_internal.h"
 #include "net/sse.h"
@@ -45,7 +46,8 @@ struct jv_http_pool {
     size_t n;
     int refs; /* the owner's and one per request */
     int in_flight;
-    int limit; /* 0: counted against the scheduler's max_in_flight */
+    int limit;               /* 0: counted against the scheduler's max_in_flight */
+    struct jv_capacity *cap; /* borrowed; when set, its limit is the pool's */
     int rest_failures;
     double rest_s;
 };
@@ -139,6 +141,22 @@ const char *jv_http_pool_url(const struct jv_http_pool *pool, size_t i)
 void jv_http_pool_set_limit(struct jv_http_pool *pool, int max_in_flight)
 {
     pool->limit = max_in_flight > 0 ? max_in_flight : 0;
+}
+
+void jv_http_pool_set_capacity(struct jv_http_pool *pool, struct jv_capacity *cap)
+{
+    pool->cap = cap;
+}
+
+int jv_http_pool_in_flight(const struct jv_http_pool *pool)
+{
+    return pool->in_flight;
+}
+
+/* The pool's own limit now; 0 = the scheduler's. */
+static int pool_limit(const struct jv_http_pool *pool)
+{
+    return pool->cap ? jv_capacity_limit(pool->cap) : pool->limit;
 }
 
 void jv_http_pool_set_rest(struct jv_http_pool *pool, int failures, double rest_s)
@@ -395,6 +413,9 @@ struct jv_http_request {
     int attempts;
     int endpoint;
     int avoid;
+    int cap_in_flight;   /* the pool's attempts running at this one's start, itself included */
+    unsigned cap_gen;    /* the pool's capacity generation at this one's start */
+    bool counted_shared; /* this attempt counts against the scheduler's max_in_flight */
     double t_submit;
     double t_attempt;
     double due;
@@ -417,8 +438,17 @@ struct deferred {
     void *user;
 };
 
+struct timer {
+    unsigned id;
+    double interval, due;
+    void (*fn)(void *user, double now);
+    void *user;
+};
+
 struct jv_http_sched {
     CURLM *multi;
+    GArray *timers; /* struct timer */
+    unsigned next_timer;
     int max_in_flight;
     int running_shared; /* running requests counted against max_in_flight */
     GQueue ready;
@@ -669,6 +699,7 @@ struct jv_http_sched *jv_http_sched_new(int max_in_flight)
     s->backoff_base = DEFAULT_BACKOFF_BASE;
     s->backoff_cap = DEFAULT_BACKOFF_CAP;
     s->rand = g_rand_new();
+    s->timers = g_array_new(FALSE, FALSE, sizeof(struct timer));
     g_queue_init(&s->ready);
     g_queue_init(&s->delayed);
     g_queue_init(&s->running);
@@ -862,9 +893,12 @@ static void start_attempt(struct jv_http_sched *s, struct jv_http_request *req)
     }
     req->state = REQ_RUNNING;
     g_queue_push_tail_link(&s->running, &req->link);
-    if (!pool->limit)
+    req->counted_shared = pool_limit(pool) == 0;
+    if (req->counted_shared)
         s->running_shared++;
     jv_http_pool_inflight(pool, req->endpoint, +1);
+    req->cap_in_flight = pool->in_flight;
+    req->cap_gen = pool->cap ? jv_capacity_generation(pool->cap) : 0;
     s->n_attempts++;
     if (s->running.length > s->max_running)
         s->max_running = s->running.length;
@@ -878,8 +912,8 @@ static void start_ready(struct jv_http_sched *s)
         GList *next = l->next;
         struct jv_http_request *req = l->data;
         struct jv_http_pool *pool = req->pool;
-        bool room =
-            pool->limit ? pool->in_flight < pool->limit : s->running_shared < s->max_in_flight;
+        bool room = pool_limit(pool) ? pool->in_flight < pool_limit(pool)
+                                     : s->running_shared < s->max_in_flight;
         if (room) {
             g_queue_unlink(&s->ready, l);
             start_attempt(s, req);
@@ -938,7 +972,7 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
     req->easy = NULL;
     curl_slist_free_all(req->headers);
     req->headers = NULL;
-    if (!req->pool->limit)
+    if (req->counted_shared)
         s->running_shared--;
     jv_http_pool_inflight(req->pool, req->endpoint, -1);
 
@@ -976,6 +1010,18 @@ static void attempt_done(struct jv_http_sched *s, struct jv_http_request *req, C
     g_free(target);
     if (!req->cancelled)
         jv_http_pool_record(req->pool, req->endpoint, endpoint_failed, now);
+    if (!req->cancelled && req->pool->cap) {
+        struct jv_capacity_obs obs = {
+            .in_flight = req->cap_in_flight,
+            .generation = req->cap_gen,
+            .status = status,
+            .timed_out = rc == CURLE_OPERATION_TIMEDOUT,
+            .ok = e == NULL,
+            .ttft_s = req->ttft,
+            .latency_s = latency,
+        };
+        jv_capacity_observe(req->pool->cap, &obs, now);
+    }
     req->avoid = endpoint_failed ? req->endpoint : -1;
 
     jv_log_event(JV_LOG_DEBUG, "http_attempt",
@@ -1017,7 +1063,7 @@ static void do_cancel(struct jv_http_sched *s)
         curl_multi_remove_handle(s->multi, req->easy);
         curl_easy_cleanup(req->easy);
         req->easy = NULL;
-        if (!req->pool->limit)
+        if (req->counted_shared)
             s->running_shared--;
         jv_http_pool_inflight(req->pool, req->endpoint, -1);
         g_queue_push_tail_link(&victims, l);
@@ -1045,6 +1091,49 @@ void jv_http_sched_cancel_all(struct jv_http_sched *s)
         return;
     }
     do_cancel(s);
+}
+
+unsigned jv_http_sched_add_timer(struct jv_http_sched *s, double interval_s,
+                                 void (*fn)(void *user, double now), void *user)
+{
+    struct timer t = {++s->next_timer, interval_s > 0.001 ? interval_s : 0.001, 0, fn, user};
+    t.due = jv_clock_mono() + t.interval;
+    g_array_append_val(s->timers, t);
+    return t.id;
+}
+
+void jv_http_sched_remove_timer(struct jv_http_sched *s, unsigned id)
+{
+    for (guint i = 0; i < s->timers->len; i++)
+        if (g_array_index(s->timers, struct timer, i).id == id) {
+            g_array_remove_index(s->timers, i);
+            return;
+        }
+}
+
+/* Calls the timers that are due (one may remove another: each is looked up again). */
+static void run_timers(struct jv_http_sched *s, double now)
+{
+    for (guint i = 0; i < s->timers->len; i++) {
+        struct timer *t = &g_array_index(s->timers, struct timer, i);
+        if (t->due > now)
+            continue;
+        t->due = now + t->interval;
+        void (*fn)(void *, double) = t->fn;
+        void *user = t->user;
+        s->depth++;
+        fn(user, now);
+        s->depth--;
+    }
+}
+
+/* Seconds until the next timer is due (INFINITY when none). */
+static double timer_wait(const struct jv_http_sched *s, double now)
+{
+    double w = INFINITY;
+    for (guint i = 0; i < s->timers->len; i++)
+        w = fmin(w, fmax(0.0, g_array_index(s->timers, struct timer, i).due - now));
+    return w;
 }
 
 static void run_deferred(struct jv_http_sched *s)
@@ -1085,6 +1174,7 @@ size_t jv_http_sched_run(struct jv_http_sched *s, int timeout_ms)
         if (s->cancel_requested)
             do_cancel(s);
         run_deferred(s);
+        run_timers(s, jv_clock_mono());
         promote_due(s, jv_clock_mono());
         start_ready(s);
         int still = 0;
@@ -1104,6 +1194,7 @@ size_t jv_http_sched_run(struct jv_http_sched *s, int timeout_ms)
             const struct jv_http_request *first = s->delayed.head->data;
             wait = fmin(wait, fmax(0.0, first->due - now));
         }
+        wait = fmin(wait, timer_wait(s, now));
         if (s->deferred.length > 0)
             wait = 0;
         /* requests submitted by callbacks: curl's timer then ends the poll at once */
@@ -1126,6 +1217,7 @@ void jv_http_sched_free(struct jv_http_sched *s)
         run_deferred(s);
     }
     curl_multi_cleanup(s->multi);
+    g_array_free(s->timers, TRUE);
     g_rand_free(s->rand);
     g_free(s);
 }

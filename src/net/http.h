@@ -98,6 +98,16 @@ json_t *jv_http_pool_stats(const struct jv_http_pool *pool);
  */
 void jv_http_pool_set_limit(struct jv_http_pool *pool, int max_in_flight);
 /*
+ * Attaches an in-flight controller (net/capacity.h; borrowed, NULL detaches):
+ * the pool's own limit is then jv_capacity_limit() at each start, and the
+ * outcome of every attempt to the pool (status, timeout, TTFT, latency, the
+ * pool's in-flight count at its start) is fed to it.
+ */
+struct jv_capacity;
+void jv_http_pool_set_capacity(struct jv_http_pool *pool, struct jv_capacity *cap);
+/* Attempts of this pool running now. */
+int jv_http_pool_in_flight(const struct jv_http_pool *pool);
+/*
  * Resting policy: after `failures` consecutive failed attempts (connection
  * error, timeout, 408/429/5xx, broken stream) an endpoint rests for
  * `rest_s` seconds, doubled (up to 16x) each time it fails again after a
@@ -143,6 +153,16 @@ void jv_http_sched_set_backoff(struct jv_http_sched *s, double base_s, double ca
  * without a transfer, e.g. an answer already known.
  */
 void jv_http_sched_defer(struct jv_http_sched *s, void (*fn)(void *user), void *user);
+
+/*
+ * Calls fn(user, now) from jv_http_sched_run() every `interval_s` seconds
+ * (first after one interval) until jv_http_sched_remove_timer() with the id
+ * returned (> 0). A timer does not count as pending: it fires only while
+ * someone drives the scheduler. fn may submit requests.
+ */
+unsigned jv_http_sched_add_timer(struct jv_http_sched *s, double interval_s,
+                                 void (*fn)(void *user, double now), void *user);
+void jv_http_sched_remove_timer(struct jv_http_sched *s, unsigned id);
 
 /* Takes `req`. It starts when a slot is free (FIFO). */
 void jv_http_sched_submit(struct jv_http_sched *s, struct jv_http_request *req);

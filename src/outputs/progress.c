@@ -87,6 +87,10 @@ void jv_progress_write(struct jv_progress *p)
     json_object_set_new(j, "elapsed_seconds", json_real(jv_clock_mono() - p->started));
     json_object_set_new(j, "updated", json_string(jv_clock_iso8601(jv_clock_wall(), ts)));
     json_object_set_new(j, "pid", json_integer(getpid()));
+    if (p->in_flight_limit > 0)
+        json_object_set_new(
+            j, "in_flight",
+            json_pack("{s:i,s:i}", "now", p->in_flight, "limit", p->in_flight_limit));
     char *text = json_dumps(j, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     json_decref(j);
     GError *err = NULL;
@@ -108,9 +112,12 @@ static void draw_line(struct jv_progress *p, int s)
     double elapsed = jv_clock_mono() - p->stage_started[s];
     double rate = elapsed > 0 ? (double)p->done[s] / elapsed : 0;
     double eta = eta_seconds(p);
-    char etabuf[32] = "";
+    char etabuf[64] = "";
+    int at = 0;
+    if (p->in_flight_limit > 0 && s != JV_PROG_IQA)
+        at = snprintf(etabuf, sizeof etabuf, ", %d in flight", p->in_flight);
     if (eta >= 0)
-        snprintf(etabuf, sizeof etabuf, ", ETA %.0fs", eta);
+        snprintf(etabuf + at, sizeof etabuf - (size_t)at, ", ETA %.0fs", eta);
     /* Plain lines (not a terminal) at most once a second, and at the end. */
     double now = jv_clock_mono();
     if (!p->interactive && p->done[s] < p->total[s] && now - p->last_line[s] < 1.0)
@@ -149,6 +156,12 @@ void jv_progress_phase(struct jv_progress *p, const char *phase, const char *sta
                                     (json_int_t)sum(p->total), "message", message ? message : "",
                                     "timestamp", jv_clock_iso8601(jv_clock_wall(), ts)));
     jv_progress_write(p);
+}
+
+void jv_progress_set_in_flight(struct jv_progress *p, int in_flight, int limit)
+{
+    p->in_flight = in_flight;
+    p->in_flight_limit = limit;
 }
 
 void jv_progress_set_total(struct jv_progress *p, enum jv_progress_stage s, size_t total)

@@ -28,6 +28,8 @@ struct jv_progress {
     bool interactive; /* a terminal: one-line display on stderr */
     bool line_open;   /* that line is drawn and not yet ended with a newline */
     bool quiet;
+    int in_flight;       /* requests in flight to the VLM server now; shown when limit > 0 */
+    int in_flight_limit; /* the number allowed (fixed or found by --concurrency auto); 0 = none */
 };
 
 void jv_progress_init(struct jv_progress *p, const char *path, bool quiet);
@@ -40,6 +42,8 @@ void jv_progress_set_total(struct jv_progress *p, enum jv_progress_stage s, size
 /* One more item of stage `s` done; `image` (borrowed) becomes current_image. */
 void jv_progress_step(struct jv_progress *p, enum jv_progress_stage s, const char *image,
                       const char *message);
+/* The requests in flight and the current limit, for the line and the file (next write). */
+void jv_progress_set_in_flight(struct jv_progress *p, int in_flight, int limit);
 /* Writes the file now (atomic replace). Errors are warned about once, not fatal. */
 void jv_progress_write(struct jv_progress *p);
 /*

@@ -22,6 +22,7 @@
 #include "outputs/round.h"
 #include "outputs/summary.h"
 #include "pipeline/checks.h"
+#include "pipeline/concurrency.h"
 #include "pipeline/critique_prep.h"
 #include "pipeline/failures.h"
 #include "pipeline/pipeline.h"
@@ -49,7 +50,8 @@ struct run {
     struct jv_prompt *prompt; /* Stage 2 */
     struct jv_http_pool *pool;
     struct jv_critique_engine *engine;
-    char *notes, *rules; /* the prompt's competition notes and rules */
+    struct jv_run_concurrency conc; /* the VLM server's in-flight limit (Stage 2, playoff) */
+    char *notes, *rules;            /* the prompt's competition notes and rules */
     struct jv_telemetry *telemetry;
     struct jv_record_context rctx;
     bool critique;     /* this run has Stage 2 */
@@ -187,6 +189,9 @@ static void on_critique_done(struct jv_critique_job *cj, const struct jv_critiqu
     char *msg = written ? g_strdup_printf("%s: %s, score %s", base, status ? status : "?",
                                           res->has_total ? "set" : "none")
                         : g_strdup_printf("%s: the record could not be written", base);
+    if (r->conc.cap)
+        jv_progress_set_in_flight(&r->progress, (int)jv_critique_engine_in_flight(r->engine),
+                                  jv_capacity_limit(r->conc.cap));
     jv_progress_step(&r->progress, JV_PROG_CRITIQUE, base, msg);
     jv_telemetry_image_done(r->telemetry, r->crit_done);
     g_free(msg);
@@ -310,10 +315,10 @@ static void iqa_returned(struct run *r, struct jv_iqa_item *it)
 static size_t window(const struct run *r)
 {
     size_t w = (size_t)r->o->iqa.workers * 2 + 2;
-    if (r->critique)
-        w += (size_t)r->o->vlm.concurrency * 2;
+    if (r->critique && r->conc.cap)
+        w += (size_t)jv_capacity_limit(r->conc.cap) * 2;
     if (r->service)
-        w += (size_t)r->o->iqa.service_concurrency;
+        w += (size_t)jv_iqa_service_in_flight_limit(r->service);
     return w;
 }
 
@@ -378,6 +383,7 @@ static bool busy(const struct run *r)
 static double begin_stopping(struct run *r)
 {
     r->stopping = true;
+    jv_run_concurrency_stop_probe(&r->conc);
     jv_iqa_stage_stop(&r->iqa);
     jv_progress_finish_line(&r->progress);
     if (r->give_up) {
@@ -451,6 +457,9 @@ static void record_stages(struct run *r)
                                   r->prompt->version, "sha256", r->prompt->sha256, "origin",
                                   r->prompt->origin));
     }
+    if (r->conc.cap || r->service)
+        jv_manifest_set(&r->manifest, "concurrency",
+                        jv_run_concurrency_json(r->conc.cap, jv_iqa_service_capacity(r->service)));
     jv_telemetry_to_manifest(r->telemetry, r->manifest.root);
 }
 
@@ -470,8 +479,8 @@ static int finish_outputs(struct run *r, GError **err)
             return -1;
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_start", r->processed);
         r->in_playoff = true;
-        rc = jv_playoff_step_run(r->records, r->o, r->competition, r->sched, r->ctx->stop,
-                                 &r->progress, &r->manifest, &playoff, err);
+        rc = jv_playoff_step_run(r->records, r->o, r->competition, r->sched, r->conc.cap,
+                                 r->ctx->stop, &r->progress, &r->manifest, &playoff, err);
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_end", r->processed);
         if (rc == 0)
             rc = jv_results_rewrite(path, r->records, err);
@@ -577,7 +586,7 @@ static int open_services(struct run *r, GError **err)
     if (!r->cache)
         return -1;
     if (o->iqa.service_url || r->critique)
-        r->sched = jv_http_sched_new(o->vlm.concurrency * 2 + o->iqa.service_concurrency + 2);
+        r->sched = jv_http_sched_new(jv_run_sched_slots(o));
     if (o->iqa.service_url && (!o->iqa.disable_nima || !o->iqa.disable_musiq)) {
         r->service =
             jv_iqa_service_new(o->iqa.service_url, o->iqa.service_concurrency, o->vlm.timeout_s);
@@ -602,6 +611,8 @@ static int open_critique(struct run *r, GError **err)
         return -1;
     r->pool = jv_http_pool_new((const char *const *)o->vlm.base_urls);
     r->engine = jv_critique_engine_new(&o->vlm, &o->critique, r->prompt, r->sched, r->pool);
+    jv_run_concurrency_start(&r->conc, o, r->sched, r->pool);
+    jv_critique_engine_set_capacity(r->engine, r->conc.cap);
     r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
     r->rules = jv_critique_prep_rules(r->competition);
     jv_critique_engine_set_feeder(r->engine, next_ready, r);
@@ -793,7 +804,9 @@ static void run_release(struct run *r)
     g_free(r->notes);
     g_free(r->rules);
     jv_iqa_service_free(r->service);
+    jv_run_concurrency_stop_probe(&r->conc);
     jv_http_sched_free(r->sched);
+    jv_run_concurrency_release(&r->conc);
     if (r->results_open)
         jv_results_close(&r->results);
     jv_round_lock_release(&r->lock);

@@ -8,6 +8,7 @@
 #include "core/stats.h"
 #include "input/registry.h"
 #include "outputs/record.h"
+#include "pipeline/concurrency.h"
 #include "pipeline/playoff_step.h"
 #include "playoff/eig.h"
 #include "playoff/match_http.h"
@@ -107,15 +108,27 @@ static void record_manifest(struct jv_manifest *manifest, const json_t *records,
  */
 int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
                         const struct jv_competition *c, struct jv_http_sched *sched,
-                        const volatile sig_atomic_t *stop, struct jv_progress *progress,
-                        struct jv_manifest *manifest, json_t **playoff_out, GError **err)
+                        struct jv_capacity *cap, const volatile sig_atomic_t *stop,
+                        struct jv_progress *progress, struct jv_manifest *manifest,
+                        json_t **playoff_out, GError **err)
 {
     struct ctx cx = {.stop = stop, .progress = progress, .competition = c};
     cx.per_category = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     struct jv_http_sched *own = NULL;
     if (!sched)
-        sched = own = jv_http_sched_new(o->vlm.concurrency * 2 + 2);
+        sched = own = jv_http_sched_new(jv_run_sched_slots(o));
     struct jv_http_pool *pool = jv_http_pool_new((const char *const *)o->vlm.base_urls);
+    /* --stage pairwise alone: the playoff finds the server's capacity itself */
+    struct jv_run_concurrency own_conc = {0};
+    if (!cap && o->vlm.concurrency == JV_CONCURRENCY_AUTO) {
+        jv_run_concurrency_start(&own_conc, o, sched, pool);
+        cap = own_conc.cap;
+    }
+    bool automatic = cap && jv_capacity_mode(cap) != JV_CAPACITY_FIXED;
+    if (automatic) {
+        jv_capacity_new_phase(cap, "playoff", jv_clock_mono());
+        jv_http_pool_set_capacity(pool, cap);
+    }
     struct jv_match_http mh;
     jv_match_http_init(&mh, sched, pool, o->vlm.api_key, o->vlm.model, o->vlm.timeout_s,
                        o->vlm.max_retries);
@@ -131,7 +144,7 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
         .seed = o->playoff.seed,
         .schedule = o->playoff.schedule,
         /* a round of the eig schedule is as many requests as the server takes at once */
-        .per_round = MIN(o->vlm.concurrency, JV_EIG_PER_ROUND),
+        .per_round = MIN(automatic ? jv_capacity_limit(cap) : o->vlm.concurrency, JV_EIG_PER_ROUND),
         .no_podium = !o->playoff.podium,
         .matches_log = log_path,
         .model = o->vlm.model,
@@ -152,6 +165,8 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     double t1 = jv_clock_wall();
     jv_log_event(JV_LOG_INFO, "stage_end",
                  json_pack("{s:s,s:O?}", "stage", "pairwise", "figures", stats));
+    if (manifest && own_conc.cap)
+        jv_manifest_set(manifest, "concurrency", jv_run_concurrency_json(own_conc.cap, NULL));
     if (manifest)
         record_manifest(manifest, records, t0, t1, stats);
     if (playoff_out)
@@ -161,7 +176,10 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     g_free(prompt_sha);
     g_hash_table_destroy(cx.per_category);
     jv_match_http_release(&mh);
+    jv_http_pool_set_capacity(pool, NULL);
     jv_http_pool_free(pool);
+    jv_run_concurrency_stop_probe(&own_conc);
     jv_http_sched_free(own);
+    jv_run_concurrency_release(&own_conc);
     return rc;
 }

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "outputs/round.h"
+#include "net/capacity.h"
 #include "net/http.h"
 #include "pipeline/run_config.h"
 
@@ -27,6 +28,11 @@ const char *jv_stage_mode_name(enum jv_stage_mode m)
 {
     return stage_names[m];
 }
+
+static const struct jv_opt_choice auto_choice[] = {
+    {"auto", JV_CONCURRENCY_AUTO, false},
+    {NULL, 0, false},
+};
 
 static const struct jv_opt_choice stage_choices[] = {
     {"iqa", JV_STAGE_IQA, false},          {"critique", JV_STAGE_CRITIQUE, false},
@@ -149,8 +155,10 @@ static const struct jv_option run_options[] = {
      .metavar = "URL", .help = "NIMA/MUSIQ service (GET /health, POST /infer)", .group = G_IQA,
      .key = "iqa_service_url"},
     {.long_name = "iqa-service-concurrency", .kind = JV_OPT_INT,
-     .offset = F(iqa.service_concurrency), .metavar = "N", .help = "requests in flight to it",
-     .group = G_IQA, .key = "iqa_service_concurrency", .imin = 1, .imax = 64, .def.i = 4},
+     .offset = F(iqa.service_concurrency), .metavar = "N",
+     .help = "requests in flight to it (auto: found while running)", .group = G_IQA,
+     .key = "iqa_service_concurrency", .imin = 1, .imax = 64, .choices = auto_choice,
+     .def.i = JV_CONCURRENCY_AUTO},
     /* Stage 2 */
     {.long_name = "backend", .kind = JV_OPT_STRING, .offset = F(vlm.backend), .metavar = "NAME",
      .help = "the kind of server", .group = G_CRIT, .key = "backend", .choices = backend_choices,
@@ -187,8 +195,10 @@ static const struct jv_option run_options[] = {
      .metavar = "M", .help = "ask the server for JSON replies", .group = G_CRIT,
      .key = "structured_output", .choices = structured_choices, .def.i = JV_STRUCTURED_NONE},
     {.long_name = "concurrency", .kind = JV_OPT_INT, .offset = F(vlm.concurrency), .metavar = "N",
-     .help = "requests in flight", .group = G_CRIT, .key = "concurrency", .imin = 1, .imax = 1024,
-     .def.i = 1},
+     .help = "requests in flight: auto finds what the server takes while running (llama-server "
+             "/props, vLLM /metrics, else probing), a number pins it",
+     .group = G_CRIT, .key = "concurrency", .imin = 1, .imax = 1024, .choices = auto_choice,
+     .def.i = JV_CONCURRENCY_AUTO},
     {.long_name = "pipeline", .kind = JV_OPT_TRUE, .offset = F(critique.pipeline),
      .help = "submit the next request at the first token", .group = G_CRIT, .key = "pipeline",
      .def.b = true},

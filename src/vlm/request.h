@@ -48,7 +48,7 @@ struct jv_vlm_config {
     char *model;
     double timeout_s; /* per request */
     int max_retries;  /* transport retries (errors, 429, 5xx) */
-    int concurrency;  /* requests in flight */
+    int concurrency;  /* requests in flight; JV_CONCURRENCY_AUTO (0): found while running */
     int max_side;     /* downscale images above this many pixels before sending; 0 = never */
 };
 

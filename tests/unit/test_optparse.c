@@ -310,7 +310,7 @@ static const struct {
     {"disable_nima", JSON_FALSE},
     {"disable_tonal", JSON_FALSE},
     {"iqa_service_url", JSON_NULL},
-    {"iqa_service_concurrency", JSON_INTEGER},
+    {"iqa_service_concurrency", JSON_STRING}, /* "auto" by default (issue 16) */
     {"backend", JSON_STRING},
     {"base_urls", JSON_ARRAY},
     {"api_key_set", JSON_FALSE},
@@ -323,7 +323,7 @@ static const struct {
     {"prompt_profile", JSON_STRING},
     {"prompt_file", JSON_NULL},
     {"structured_output", JSON_STRING},
-    {"concurrency", JSON_INTEGER},
+    {"concurrency", JSON_STRING}, /* "auto" by default (issue 16) */
     {"pipeline", JSON_TRUE},
     {"stream", JSON_TRUE},
     {"vlm_max_side", JSON_INTEGER},
