@@ -6,7 +6,7 @@
 #include "pipeline/concurrency.h"
 
 /* How often a server that publishes its load is scraped. */
-#define SCRAPE_INTERVAL_S 0.25
+#define SCRAPE_INTERVAL_S 0.1
 
 void jv_run_concurrency_start(struct jv_run_concurrency *c, const struct jv_run_config *o,
                               struct jv_http_sched *sched, struct jv_http_pool *pool)

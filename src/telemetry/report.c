@@ -67,6 +67,18 @@ static const char *F(struct pool *p, const json_t *root, const char *path, enum 
     return fmt_value(p, v, k);
 }
 
+/* --concurrency: the number, or "auto (N at the end, M at most)" from the manifest's record. */
+static const char *concurrency_text(struct pool *p, const json_t *root)
+{
+    const char *s = root ? json_string_value(at(root, "parameters.concurrency")) : NULL;
+    double last, most;
+    if (!s)
+        return F(p, root, "parameters.concurrency", K_INT);
+    if (num(root, "concurrency.vlm.limit", &last) && num(root, "concurrency.vlm.max_limit", &most))
+        return keep(p, g_strdup_printf("%s (%.0f at the end, %.0f at most)", s, last, most));
+    return keep(p, g_strdup(s));
+}
+
 static const char *S(const json_t *root, const char *path)
 {
     const char *s = root ? json_string_value(at(root, path)) : NULL;
@@ -434,8 +446,9 @@ static void print_two(FILE *out, const json_t *a, const json_t *b, struct pool *
             ratio = ratio_text(p, rj);
             json_decref(rj);
         }
-        row(out, rows[i].label, F(p, a, rows[i].path, rows[i].k), F(p, b, rows[i].path, rows[i].k),
-            ratio);
+        bool conc = strcmp(rows[i].path, "parameters.concurrency") == 0;
+        row(out, rows[i].label, conc ? concurrency_text(p, a) : F(p, a, rows[i].path, rows[i].k),
+            conc ? concurrency_text(p, b) : F(p, b, rows[i].path, rows[i].k), ratio);
     }
     static const char *const tt[][2] = {{"TTFT mean", "mean"}, {"TTFT p95", "p95"}};
     for (size_t i = 0; i < JV_ARRAY_LEN(tt); i++) {

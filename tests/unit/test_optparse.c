@@ -435,6 +435,35 @@ static void test_run_copy_and_finish(void **state)
     jv_run_config_release(&a);
 }
 
+/* --concurrency: auto by default (issue 16), a number pins it, anything else is refused. */
+static void test_concurrency_auto(void **state)
+{
+    (void)state;
+    struct jv_run_config a;
+    GError *err = NULL;
+    int rest;
+    jv_run_config_init(&a);
+    assert_int_equal(a.vlm.concurrency, 0);
+    json_t *j = jv_run_config_to_json(&a);
+    assert_string_equal(json_string_value(json_object_get(j, "concurrency")), "auto");
+    json_decref(j);
+    char *argv[] = {(char *)"run", (char *)"--concurrency", (char *)"6", NULL};
+    assert_int_equal(jv_opt_parse(jv_run_config_options(), &a, 3, argv, &rest, &err), 0);
+    assert_int_equal(a.vlm.concurrency, 6);
+    j = jv_run_config_to_json(&a);
+    assert_int_equal(json_integer_value(json_object_get(j, "concurrency")), 6);
+    json_decref(j);
+    argv[2] = (char *)"auto";
+    assert_int_equal(jv_opt_parse(jv_run_config_options(), &a, 3, argv, &rest, &err), 0);
+    assert_int_equal(a.vlm.concurrency, 0);
+    argv[2] = (char *)"0";
+    assert_int_equal(jv_opt_parse(jv_run_config_options(), &a, 3, argv, &rest, &err), -1);
+    assert_string_equal(err->message,
+                        "--concurrency: expected auto or an integer from 1 to 1024, got '0'");
+    g_clear_error(&err);
+    jv_run_config_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_run_table),
         cmocka_unit_test(test_run_copy_and_finish),
+        cmocka_unit_test(test_concurrency_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
