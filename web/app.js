@@ -79,7 +79,7 @@ function showTab(tab) {
 /* ---------- settings (Brief & Rules) ---------- */
 const DEFAULTS = {
   registry: '0', competition: '', inputs: '', run_name: '', stages: { iqa: true, critique: true, playoff: false },
-  fast: false, iqa_service_url: '', threshold: 17, rounds: 0, base_url: '', model: '', concurrency: 1, pipeline: true,
+  fast: false, iqa_service_url: '', threshold: 17, rounds: 0, base_url: '', model: '', concurrency: null, pipeline: true,
 };
 let settings = structuredClone(DEFAULTS);
 
