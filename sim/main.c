@@ -253,6 +253,31 @@ static bool parse_mode(const char *name, enum jv_sim_mode *out)
     return false;
 }
 
+/*
+ * After parsing: --version (prints it, returns 1), a stray operand, a value
+ * out of range or an unknown --mode (message, returns -1); else 0 with the
+ * mode in *mode_out.
+ */
+static int check_parsed(const GOptionEntry *entries, gboolean version, int argc, char **argv,
+                        const char *mode, enum jv_sim_mode *mode_out)
+{
+    if (version) {
+        printf("judge-vision-sim %s\n", JV_VERSION);
+        return 1;
+    }
+    if (argc > 1) {
+        g_printerr("judge-vision-sim: unexpected argument '%s'\n", argv[1]);
+        return -1;
+    }
+    if (!check_ranges(entries))
+        return -1;
+    if (mode && !parse_mode(mode, mode_out)) {
+        g_printerr("judge-vision-sim: --mode must be vllm, llamacpp or ollama (got '%s')\n", mode);
+        return -1;
+    }
+    return 0;
+}
+
 /* Serves `cfg` until SIGTERM, SIGINT or POST /shutdown; returns the exit code. */
 static int serve_until_stopped(const struct jv_sim_config *cfg, GError **err)
 {
@@ -303,13 +328,9 @@ static int cmd_serve(int argc, char **argv)
         {"max-seqs", 0, 0, G_OPTION_ARG_INT, &max_seqs,
          "Sequences in the continuous batch (default 16)", "N"},
         {"mode", 0, 0, G_OPTION_ARG_STRING, &mode,
-         "Behave like vllm (/metrics with running and waiting requests), llamacpp "
-         "(llama-server: /props with total_slots = --max-seqs, no /metrics) or ollama (no "
-         "capacity figures) (default vllm)",
-         "M"},
+         "vllm (/metrics), llamacpp (/props total_slots) or ollama (neither) (default vllm)", "M"},
         {"max-queue", 0, 0, G_OPTION_ARG_INT64, &max_queue,
-         "Chat requests that may wait for a place in the batch; more get 503 (default -1: any)",
-         "N"},
+         "Chat requests that may wait for the batch; more get 503 (default -1: any)", "N"},
         {"time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.time_scale,
          "Multiply every delay (default 1; 0.01 for tests)", "X"},
         {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of noise and faults (default 0)", "N"},
@@ -373,22 +394,9 @@ static int cmd_serve(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (version) {
-        printf("judge-vision-sim %s\n", JV_VERSION);
-        goto out;
-    }
-    if (argc > 1) {
-        g_printerr("judge-vision-sim: unexpected argument '%s'\n", argv[1]);
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    if (!check_ranges(entries)) {
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    if (mode && !parse_mode(mode, &cfg.mode)) {
-        g_printerr("judge-vision-sim: --mode must be vllm, llamacpp or ollama (got '%s')\n", mode);
-        rc = EXIT_USAGE;
+    int ok = check_parsed(entries, version, argc, argv, mode, &cfg.mode);
+    if (ok != 0) {
+        rc = ok < 0 ? EXIT_USAGE : EXIT_OK;
         goto out;
     }
     cfg.max_queue = (long)max_queue;
