@@ -1,10 +1,11 @@
 #!/bin/sh
 # --concurrency auto (issue 16) against the real simulator in each of its modes: vLLM
 # (/metrics running and waiting: auto reaches the batch size), llama-server (/props
-# total_slots: slots + 1), Ollama (no figures: it probes, and a one-slot server sees no
-# timeout), a server that refuses with 503 beyond its batch (--max-queue 0) and one
+# total_slots: slots + 1), Ollama (no figures: it probes up to four slots, and a one-slot
+# server sees no timeout), a server that refuses with 503 beyond its batch (--max-queue 0) and one
 # that answers 429 at random: auto backs off and every photo is judged. A number still
-# pins it. The manifest records the decisions; the progress file the count in flight.
+# pins it. The IQA service gets a controller of its own. The manifest records the
+# decisions; the progress file the count in flight.
 set -eu
 . "$(dirname "$0")/lib.sh"
 make_workdir
@@ -40,7 +41,7 @@ PY
 
 echo "== vLLM-like: batch of 4, its running and waiting requests in /metrics"
 start_sim --time-scale 0.1 --max-seqs 4
-run vllm --pairwise --pairwise-rounds 2
+run vllm --pairwise --pairwise-rounds 2 --iqa-service-url "$SIM_URL"
 check vllm '
 assert c["mode"] == "metrics", c["mode"]
 assert c["capacity"] == 4, c["capacity"]
@@ -49,6 +50,9 @@ assert m["critique"]["max_in_flight"] >= 4, m["critique"]["max_in_flight"]
 assert any("doubling" in r for r in reasons) and any("waiting on the server" in r for r in reasons), reasons
 assert p["in_flight"]["limit"] >= 4 and 0 <= p["in_flight"]["now"] <= p["in_flight"]["limit"], p["in_flight"]
 assert m["pairwise"]["completed"] > 0
+q = m["concurrency"]["iqa_service"]
+assert q["mode"] == "probe" and 1 <= q["limit"] <= 64, q
+assert all("nima_aesthetic_mean" in r["technical_signals"]["metrics"] for r in recs)
 '
 stop_sim
 
@@ -75,6 +79,16 @@ assert c["mode"] == "probe", c["mode"]
 assert c["limit"] == 2, c
 assert m["critique"]["max_in_flight"] <= 4, m["critique"]["max_in_flight"]
 assert m["critique"]["retries"] == 0, m["critique"]["retries"]
+'
+
+echo "== Ollama-like, four slots: probing up to them"
+stop_sim
+start_sim --time-scale 0.1 --max-seqs 4 --mode ollama
+run ollama4
+check ollama4 '
+assert c["mode"] == "probe", c["mode"]
+assert c["max_limit"] >= 4, c
+assert 3 <= c["limit"] <= 8, c
 '
 
 echo "== Ollama-like, four slots that refuse beyond (503): auto backs off, nothing lost"

@@ -18,6 +18,8 @@
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "net/capacity.h"
+#include "net/capacity_probe.h"
 #include "net/http.h"
 
 #include "sim_child.h"
@@ -607,6 +609,102 @@ static void test_concurrency_limit(void **state)
     sim_stop(&sim);
 }
 
+static void count_tick(void *user, double now)
+{
+    (void)now;
+    (*(int *)user)++;
+}
+
+/*
+ * A pool with an in-flight controller: llama-server-like /props gives 2
+ * slots, the scheduler never runs more than that, and every attempt is
+ * reported (a fixed --fail-429 server makes the controller back off). A
+ * vLLM-like server's /metrics starts the periodic scrape; timers fire while
+ * the scheduler runs and stop when removed.
+ */
+static void test_capacity_pool_and_timer(void **state)
+{
+    (void)state;
+    struct sim_child sim;
+    sim_start(&sim, "--time-scale", "0.02", "--mode", "llamacpp", "--max-seqs", "2", NULL);
+    const char *urls[] = {sim.api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *s = jv_http_sched_new(16);
+    struct jv_capacity_config cfg = {.start = 1, .headroom = 0};
+    struct jv_capacity *cap = jv_capacity_new("vlm", &cfg, jv_clock_mono());
+    struct jv_capacity_probe *pr = jv_capacity_probe_start(cap, s, pool, urls, NULL, 0.05);
+    assert_int_equal(jv_capacity_mode(cap), JV_CAPACITY_SLOTS);
+    assert_int_equal(jv_capacity_limit(cap), 2);
+    jv_http_pool_set_capacity(pool, cap);
+    int ticks = 0;
+    unsigned id = jv_http_sched_add_timer(s, 0.02, count_tick, &ticks);
+    struct probe p[8];
+    for (int i = 0; i < 8; i++) {
+        probe_init(&p[i], s, pool);
+        jv_http_sched_submit(s, chat_request(pool, true, "busy", &p[i]));
+    }
+    run_all(s, 60);
+    for (int i = 0; i < 8; i++) {
+        assert_null(p[i].error);
+        assert_true(p[i].max_running <= 2);
+        probe_release(&p[i]);
+    }
+    assert_true(ticks > 0);
+    jv_http_sched_remove_timer(s, id);
+    int before = ticks;
+    probe_init(&p[0], s, pool);
+    jv_http_sched_submit(s, chat_request(pool, true, "after", &p[0]));
+    run_all(s, 60);
+    probe_release(&p[0]);
+    assert_int_equal(ticks, before);
+    jv_capacity_probe_stop(pr);
+    jv_http_pool_set_capacity(pool, NULL);
+    jv_capacity_free(cap);
+    jv_http_pool_free(pool);
+    sim_stop(&sim);
+
+    /* vLLM-like: /metrics figures, scraped on the scheduler; 429s make it back off */
+    sim_start(&sim, "--time-scale", "0.02", "--max-seqs", "4", "--fail-429", "0.5", "--retry-after",
+              "0", NULL);
+    const char *urls2[] = {sim.api, NULL};
+    pool = jv_http_pool_new(urls2);
+    cfg.start = 4;
+    cap = jv_capacity_new("vlm", &cfg, jv_clock_mono());
+    pr = jv_capacity_probe_start(cap, s, pool, urls2, NULL, 0.02);
+    assert_int_equal(jv_capacity_mode(cap), JV_CAPACITY_METRICS);
+    jv_http_pool_set_capacity(pool, cap);
+    for (int i = 0; i < 8; i++) {
+        probe_init(&p[i], s, pool);
+        struct jv_http_request *req = chat_request(pool, true, "busy", &p[i]);
+        jv_http_request_set_max_retries(req, 20);
+        jv_http_sched_submit(s, req);
+    }
+    double end = jv_clock_mono() + 60;
+    int left = 8;
+    while (left > 0 && jv_clock_mono() < end) {
+        jv_http_sched_run(s, 100);
+        left = 0;
+        for (int i = 0; i < 8; i++)
+            left += !p[i].done;
+    }
+    assert_int_equal(left, 0);
+    for (int i = 0; i < 8; i++) {
+        assert_null(p[i].error);
+        probe_release(&p[i]);
+    }
+    json_t *j = jv_capacity_to_json(cap);
+    char *dump = json_dumps(j, JSON_COMPACT);
+    assert_non_null(strstr(dump, "HTTP 429"));
+    free(dump);
+    json_decref(j);
+    jv_capacity_probe_stop(pr);
+    jv_http_sched_free(s);
+    jv_http_pool_set_capacity(pool, NULL);
+    jv_capacity_free(cap);
+    jv_http_pool_free(pool);
+    sim_stop(&sim);
+}
+
 static void test_cancel_all(void **state)
 {
     (void)state;
@@ -812,6 +910,7 @@ int main(void)
         cmocka_unit_test_teardown(test_two_endpoints_balanced, sim_stop_all),
         cmocka_unit_test_teardown(test_dead_endpoint_rested, sim_stop_all),
         cmocka_unit_test_teardown(test_concurrency_limit, sim_stop_all),
+        cmocka_unit_test_teardown(test_capacity_pool_and_timer, sim_stop_all),
         cmocka_unit_test_teardown(test_cancel_all, sim_stop_all),
         cmocka_unit_test_teardown(test_key_never_logged, sim_stop_all),
         cmocka_unit_test_teardown(test_body_cap_and_keepalive, sim_stop_all),
