@@ -216,15 +216,17 @@ static bool refused(const struct jv_capacity_obs *o)
 }
 
 /*
- * A refusal (429, 503, timeout) of an attempt that started with k in flight:
- * under the current setting the first one sets the ceiling to k - 1, a second
- * one halves the limit; refusals of attempts from older settings are news
- * already acted on.
+ * A refusal (429, 503, timeout) of an attempt that started with k > 1 in
+ * flight: under the current setting the first one sets the ceiling to k - 1,
+ * a second one halves the limit; refusals of attempts from older settings are
+ * news already acted on, and one of a request alone is left to the retry
+ * backoff (a rate limit or a fault, not a capacity).
  */
 static void on_refused(struct jv_capacity *c, const struct jv_capacity_obs *o, double now)
 {
     c->ok_run = 0;
-    if (o->generation != c->generation)
+    /* older settings were acted on already; refused alone, it says nothing of capacity */
+    if (o->generation != c->generation || o->in_flight <= 1 || c->limit <= 1)
         return;
     char what[32];
     if (o->timed_out)

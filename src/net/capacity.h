@@ -28,7 +28,8 @@
  *    more after max(2 * limit, 8) replies in a row without queueing (twice
  *    as many after each such probe that queued, up to 16 times).
  * In every mode but fixed, 429, 503 and timeouts lower the limit to one
- * below what was in flight when the refused attempt started (once per
+ * below what was in flight when the refused attempt started (when more than
+ * one was: a request alone is left to the retry backoff; once per
  * setting: attempts that started under an older setting do not cut again);
  * a second refusal under that setting halves it. The limit then stays under
  * that ceiling until enough replies in a row succeed.
