@@ -194,7 +194,7 @@ void jv_capacity_server_load(struct jv_capacity *c, double running, double waiti
                    r, r);
         return;
     }
-    if (w > 0 || ours < c->limit || r < MAX(1, ours - MAX(1, ours / 8))) {
+    if (w > 0 || ours < c->limit || r < MAX(1, ours - ours / 8)) {
         c->quiet = 0;
         return; /* nothing learnt: we do not use what we have, or it has not arrived */
     }
