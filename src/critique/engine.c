@@ -69,9 +69,13 @@ static void pump(struct jv_critique_engine *e);
 
 static bool slot_free(const struct jv_critique_engine *e)
 {
-    /* the automatic limit counts every request in flight (pipelining is its headroom) */
-    if (e->cap)
-        return e->in_flight < (size_t)jv_capacity_limit(e->cap);
+    /* the automatic limit counts every request in flight; with pipelining its one of
+     * headroom is released at a first token, as with a fixed number */
+    if (e->cap) {
+        size_t limit = (size_t)jv_capacity_limit(e->cap);
+        size_t awaiting = e->c->pipeline && limit > 1 ? limit - 1 : limit;
+        return e->in_flight < limit && e->awaiting < awaiting;
+    }
     size_t n = (size_t)e->concurrency;
     if (e->c->pipeline)
         return e->awaiting < n && e->in_flight < 2 * n;

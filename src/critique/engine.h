@@ -155,7 +155,9 @@ void jv_critique_engine_set_feeder(struct jv_critique_engine *e, jv_critique_fee
 
 /*
  * With `--concurrency auto`: the number of requests in flight (all of them,
- * awaiting a first token or not) is jv_capacity_limit(cap) at each release,
+ * awaiting a first token or not) is jv_capacity_limit(cap) at each release
+ * (with pipelining, one fewer may await their first token: the last is
+ * released at a first token, as with a fixed number),
  * and the pool reports every attempt to `cap` (borrowed; it must outlive the
  * engine). A fixed controller (or NULL) leaves the engine as created.
  * Call jv_critique_engine_kick() after the limit rose to use it at once.
