@@ -38,6 +38,7 @@ struct jv_run_config {
     enum jv_stage_mode stage;
     char *competition_config;
     char *competition_id;
+    char *entries; /* --entries: the entry list CSV (input/entries.h), nullable */
 
     struct jv_iqa_config iqa;
     struct jv_vlm_config vlm;
