@@ -162,7 +162,7 @@ int cmd_export(int argc, char **argv)
     }
     int f = jv_export_format_parse(o.format ? o.format : "results");
     size_t len = 0;
-    char *text = jv_papers_export(&p, (enum jv_export_format)f, &len);
+    char *text = jv_papers_export(&p, (enum jv_export_format)f, NULL, NULL, &len);
     char *path = NULL;
     if (!o.output) {
         char *dir = jv_layout_exports_dir(p.results);

@@ -67,7 +67,9 @@ static void score_text(GString *out, const json_t *rec, int max)
 /* <img> with the photo's thumbnail as a data URL, or a note when it cannot be made. */
 static void thumb(GString *out, const json_t *rec, const struct jv_export_opts *o, const char *cls)
 {
-    char *path = o->thumbs ? jv_record_image_path(rec) : NULL;
+    char *path = !o->thumbs      ? NULL
+                 : o->image_path ? o->image_path(rec, o->user)
+                                 : jv_record_image_path(rec);
     char *tp = path ? jv_image_thumb_path(o->thumbs, path, THUMB_SIZE, NULL) : NULL;
     size_t len = 0;
     char *data = tp ? jv_read_file(tp, THUMB_MAX_BYTES, &len, NULL) : NULL;

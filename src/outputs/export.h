@@ -31,6 +31,13 @@ struct jv_export_opts {
     const struct jv_competition *competition; /* nullable: name, scale */
     const char *round;                        /* the round's name, for titles (nullable) */
     struct jv_image_thumbs *thumbs;           /* nullable: no images embedded */
+    /*
+     * nullable: the photo file to embed for a record (owned), or NULL to show
+     * none; without it jv_record_image_path(). The web page's downloads use it
+     * to embed only photos inside the run's input folders.
+     */
+    char *(*image_path)(const json_t *rec, void *user);
+    void *user;
 };
 
 /* "results", "entrants", "csv" -> the format; -1 for another name. */

@@ -166,11 +166,18 @@ int jv_papers_open(struct jv_papers *p, const char *results, const char *registr
     return rc;
 }
 
-char *jv_papers_export(const struct jv_papers *p, enum jv_export_format f, size_t *len)
+char *jv_papers_export(const struct jv_papers *p, enum jv_export_format f,
+                       char *(*image_path)(const json_t *rec, void *user), void *user, size_t *len)
 {
     char *tdir = jv_layout_thumbs_dir(p->results);
     struct jv_image_thumbs *thumbs = f == JV_EXPORT_CSV ? NULL : jv_image_thumbs_new(tdir);
-    struct jv_export_opts o = {.competition = p->competition, .round = p->round, .thumbs = thumbs};
+    struct jv_export_opts o = {
+        .competition = p->competition,
+        .round = p->round,
+        .thumbs = thumbs,
+        .image_path = image_path,
+        .user = user,
+    };
     char *text = jv_export_render(p->records, f, &o, len);
     jv_image_thumbs_free(thumbs);
     g_free(tdir);
@@ -213,7 +220,7 @@ int jv_papers_write_all(const struct jv_papers *p, GPtrArray *written, GError **
         size_t len = 0;
         char *name = jv_export_file_name(p->round, (enum jv_export_format)f);
         char *path = g_build_filename(dir, name, NULL);
-        text = jv_papers_export(p, (enum jv_export_format)f, &len);
+        text = jv_papers_export(p, (enum jv_export_format)f, NULL, NULL, &len);
         rc = write_one(path, text, len, written, err);
         g_free(text);
         g_free(path);

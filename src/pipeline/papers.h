@@ -46,8 +46,12 @@ int jv_papers_open(struct jv_papers *p, const char *results, const char *registr
                    const char *competition_id, GError **err);
 void jv_papers_release(struct jv_papers *p);
 
-/* The export (owned text; *len its length) with thumbnails from the round's cache. */
-char *jv_papers_export(const struct jv_papers *p, enum jv_export_format f, size_t *len);
+/*
+ * The export (owned text; *len its length) with thumbnails from the round's
+ * cache. `image_path` and `user` as in struct jv_export_opts (nullable).
+ */
+char *jv_papers_export(const struct jv_papers *p, enum jv_export_format f,
+                       char *(*image_path)(const json_t *rec, void *user), void *user, size_t *len);
 
 /* The summary as Markdown (owned). */
 char *jv_papers_summary_text(const struct jv_papers *p);
