@@ -1007,6 +1007,8 @@ static enum MHD_Result handle_chat(struct jv_sim_server *s, struct MHD_Connectio
         goto done;
     }
     chat_prepare_reply(s, c);
+    if (cfg->log_prompts)
+        g_printerr("judge-vision-sim: prompt %ld: %s\n", c->reqno, c->text->str);
     if (cfg->verbose)
         g_printerr("judge-vision-sim: request %ld: %ld prompt tokens, %u images, %s, %s\n",
                    c->reqno, jv_sim_prompt_tokens(&c->prompt), c->images->len,
