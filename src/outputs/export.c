@@ -94,8 +94,8 @@ static const char css[] =
     "th,td{border-bottom:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:middle;"
     "overflow-wrap:anywhere}"
     "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}"
-    "img.t{max-width:90px;max-height:70px;display:block}"
-    "img.big{max-width:220px;max-height:170px;float:left;margin:0 12px 6px 0}"
+    "img.t{max-width:100%;max-height:70px;display:block}"
+    "img.big{max-width:40%;max-height:170px;float:left;margin:0 12px 6px 0}"
     ".nothumb{color:#888;font-size:9pt}"
     "section.entry{overflow:hidden;margin:0 0 1em;break-inside:avoid;page-break-inside:avoid}"
     "blockquote{margin:.3em 0;overflow-wrap:anywhere}"
@@ -167,15 +167,21 @@ static void render_results(GString *out, const json_t *records, const struct jv_
     g_string_append(out, "</body></html>\n");
 }
 
+static const char unnamed[] = "Entrant not named";
+
 static const char *author_of(const json_t *rec)
 {
     const char *a = str(rec, JV_REC_AUTHOR);
-    return a && *a ? a : "Entrant not named";
+    return a && *a ? a : unnamed;
 }
 
+/* Entrants by name, the entries without one last. */
 static gint by_author(gconstpointer a, gconstpointer b)
 {
-    return g_utf8_collate(*(const char *const *)a, *(const char *const *)b);
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    if ((x == unnamed) != (y == unnamed))
+        return x == unnamed ? 1 : -1;
+    return g_utf8_collate(x, y);
 }
 
 /* One entry of an entrant's feedback: image, figures and critique. */
