@@ -1,5 +1,5 @@
 /*
- * export.h - the papers a club hands out after a round (doc/SPEC.md 3.4):
+ * export.h - the papers a club hands out after a round (doc/SPEC.md 3.1):
  *   results   a printable results sheet: per category (each on a new printed
  *             page) its entries by rank with place, title, author, score,
  *             award and a thumbnail;

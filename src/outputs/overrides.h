@@ -1,5 +1,5 @@
 /*
- * overrides.h - the web page's edits of a round (doc/SPEC.md 4.3), read for
+ * overrides.h - the web page's edits of a round (doc/SPEC.md 6), read for
  * the summary and the exports: <results stem>.overrides.json (layout.h)
  * holds {"schema_version": 1, "overrides": {IMAGE: {"score"?: int,
  * "award"?: string, "updated": ts}}}.

@@ -1,5 +1,5 @@
 /*
- * papers.h - a finished round as the club's papers (doc/SPEC.md 3.4): its
+ * papers.h - a finished round as the club's papers (doc/SPEC.md 3.1): its
  * results read back with the web page's edits applied (outputs/overrides.h)
  * and the placings re-ranked without asking the VLM (playoff/placing.h: an
  * earlier decider's order stands), then the summary and the exports. Used
