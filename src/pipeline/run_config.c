@@ -212,7 +212,7 @@ static const struct jv_option run_options[] = {
      .imin = 1, .imax = 1000, .def_text = "by cohort size"},
     {.long_name = "pairwise-threshold", .kind = JV_OPT_DOUBLE, .offset = F(playoff.threshold),
      .metavar = "N", .help = "minimum score to enter", .group = G_PLAY, .key = "pairwise_threshold",
-     .dmin = 0, .dmax = 20, .def.d = 17},
+     .dmin = 0, .dmax = 20, .def.d = JV_PLAYOFF_THRESHOLD_DEFAULT},
     {.long_name = "pairwise-seed", .kind = JV_OPT_UINT64, .offset = F(playoff.seed), .metavar = "N",
      .help = "seed for pairings and sides", .group = G_PLAY, .key = "pairwise_seed", .def.u = 42},
     {.long_name = "pairwise-schedule", .kind = JV_OPT_ENUM, .offset = F(playoff.schedule),

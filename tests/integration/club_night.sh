@@ -43,7 +43,7 @@ max_width = 1000
 TOML
 start_sim --time-scale 0.01 --log-prompts
 "$JV" run -i photos --base-url "$SIM_API" --quiet --competition-config reg.toml \
-    --competition ten --entries entries.csv --round club --concurrency 3 \
+    --competition ten --entries entries.csv --round club --concurrency 3 --pairwise \
     >run.out 2>run.err || { cat run.err; fail "the club run"; }
 R=outputs/results/club.jsonl
 for w in "Jane Smith has 3 entries, more than the 2" "the same photo is entered 2 times" \
@@ -73,6 +73,7 @@ for img, r in recs.items():
     assert r["status"] == "ok", r
     assert isinstance(r["critique_total"], int) and 1 <= r["critique_total"] <= 10, r
     assert r["critique_award"] == bands.get(r["critique_total"]), r
+# The playoff's 0-20 adjustment is brought back onto the scale (the asserts above).
 # The judge is told the scale and the titles, never the authors.
 assert "SCORING SCALE: scores run from 1 to 10 in steps of 1" in log, log[:500]
 assert "Red Door" in log and "Misty" in log
@@ -89,7 +90,7 @@ for cat, rs in cats.items():
     for a, b in zip(rs, rs[1:]):
         assert a["critique_total"] >= b["critique_total"], (a, b)
         if a["critique_total"] == b["critique_total"] and a["rank"] <= 4:
-            assert a["rank_basis"] in ("decider", "decider_split"), a
+            assert a["rank_basis"] in ("strength", "head_to_head", "decider", "decider_split"), a
     assert all(r["rank_basis"] for r in rs)
 kinds = collections.Counter(w["kind"] for w in man["warnings"])
 for k in ("entries_per_author", "duplicate", "colour_in_mono", "no_category", "compliance"):
@@ -97,6 +98,11 @@ for k in ("entries_per_author", "duplicate", "colour_in_mono", "no_category", "c
 assert not any("Mono/grey.jpg" in w for w in (recs["Mono/grey.jpg"]["warnings"] or []) if "colour" in w)
 assert any("breaks a rule" in w for w in recs["Colour/c1.jpg"]["warnings"])
 assert "per_category" in man["ranking"]
+# The playoff ran, with the default threshold (17 of 20) read on the scale: 9 of 10.
+played = sum(v["eligible"] for v in man["pairwise"]["per_category"].values())
+elig = sum(1 for r in recs.values() if (r["pairwise_score_initial"] or r["critique_total"]) >= 9)
+assert played == elig, (played, elig, man["pairwise"])
+print("club_night: playoff eligible", played, "; ranking", man["ranking"])
 PY
 grep -q '^## Placings' outputs/summaries/club_summary.md || fail "no placings in the summary"
 grep -q '^- 1st: .* by ' outputs/summaries/club_summary.md || fail "no 1st by an author"
