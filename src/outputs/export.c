@@ -117,7 +117,11 @@ static void html_head(GString *out, const char *what, const struct jv_export_opt
     g_string_append_printf(out, "</title><style>%s</style></head><body>\n", css);
 }
 
-/* The results sheet: per category, entries by rank. */
+/*
+ * The results sheet: one section per category (each on a new printed page),
+ * its entries by rank with place (or rank, or status), title, author, score,
+ * award and thumbnail.
+ */
 static void render_results(GString *out, const json_t *records, const struct jv_export_opts *o,
                            int max)
 {
@@ -285,6 +289,11 @@ static char *joined_warnings(const json_t *r)
     return g_string_free(g, FALSE);
 }
 
+/*
+ * The mail-merge CSV: a byte-order mark (spreadsheets read UTF-8 by it),
+ * the header, then one row per entry, categories in first-seen order and
+ * entries by rank, every field quoted where RFC 4180 needs it.
+ */
 static void render_csv(GString *out, const json_t *records, int max)
 {
     g_string_append(out, "\xEF\xBB\xBF"

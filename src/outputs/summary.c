@@ -200,6 +200,11 @@ static void render_checks(GString *out, const json_t *records)
     g_hash_table_destroy(seen);
 }
 
+/*
+ * A category's table: rank, place, entry, author, style, score, score before
+ * the playoff, award, playoff wins, compliance and status, one row per entry
+ * in the order given.
+ */
 static void render_table(GString *out, GPtrArray *items)
 {
     g_string_append(out, "| Rank | Place | Entry | Author | Style | Score | Baseline | Award | "

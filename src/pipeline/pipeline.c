@@ -461,7 +461,8 @@ static void record_stages(struct run *r)
 
 /*
  * The final ranking, placings and checks over the finished results file
- * (ranking_step.h; decider matches only when this run talks to the VLM),
+ * (ranking_step.h; decider matches only when this run talks to the VLM and
+ * judges a competition),
  * the file rewritten with them, and the summary.
  */
 static int rank_and_summarise(struct run *r, const json_t *playoff, GError **err)
@@ -470,7 +471,8 @@ static int rank_and_summarise(struct run *r, const json_t *playoff, GError **err
     json_t *records = jv_results_load(path, err);
     if (!records)
         return -1;
-    bool vlm = r->critique || r->playoff_only || r->o->playoff.enabled;
+    /* Decider matches are a club night's: only with a competition, never re-asked on a rerun. */
+    bool vlm = r->competition && (r->critique || r->playoff_only || r->o->playoff.enabled);
     int rc = 0;
     if (!r->stopping)
         rc = jv_ranking_step_run(records, r->o, r->competition, r->sched, vlm, &r->manifest, err);

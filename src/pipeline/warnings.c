@@ -127,7 +127,12 @@ static bool is_category(const struct jv_competition *c, const char *name)
     return false;
 }
 
-/* entries_per_author, duplicate and no_category: checks over groups of records. */
+/*
+ * The checks over groups of records: entries_per_author (grouped by author
+ * without case, only with a limit), duplicate (by content hash) and
+ * no_category (by the sub-folder of an input folder, only with a
+ * competition). Each finding goes to the round's list and its records.
+ */
 static void group_checks(json_t *records, const struct jv_competition *c,
                          const char *const *input_dirs, json_t *out)
 {

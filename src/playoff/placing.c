@@ -34,6 +34,7 @@ struct entry {
     int h2h;           /* wins over the entries level with it */
     int decider;       /* decider wins among the entries level with it */
     bool decided;      /* decider matches were played for it */
+    bool settled;      /* an earlier ranking settled its tie with a decider (rule 5 stands) */
     int basis;         /* deepest rule separating it from a neighbour */
 };
 
@@ -222,7 +223,10 @@ static int rank_category(GPtrArray *es, const char *category, const struct jv_pl
     int deciders = 0;
     for (guint from = 0; from < es->len;) {
         guint to = level_run(es, from, by_h2h_stage);
-        if (to - from > 1 && from < n_placings && p->judge) {
+        bool settled = true;
+        for (guint i = from; i < to; i++)
+            settled = settled && ((struct entry *)es->pdata[i])->settled;
+        if (to - from > 1 && from < n_placings && p->judge && !settled) {
             int n = play_deciders(es, from, to, category, p->judge, err);
             if (n < 0)
                 return -1;
@@ -299,6 +303,10 @@ int jv_placing_rank(json_t *records, const struct jv_placing_params *p, json_t *
         en->strength = num_or(rec, JV_REC_PAIRWISE_STRENGTH, -INFINITY);
         en->initial = num_or(rec, JV_REC_CRITIQUE_TOTAL_INITIAL, score);
         en->earlier = jv_record_int(rec, JV_REC_RANK, 0);
+        const char *was = jv_record_str(rec, JV_REC_RANK_BASIS);
+        en->settled = en->earlier > 0 && was &&
+                      (!strcmp(was, "decider") || !strcmp(was, "decider_split") ||
+                       !strcmp(was, "earlier_rank"));
         g_ptr_array_add(es, en);
     }
     json_t *per = json_object();

@@ -10,7 +10,9 @@
  *      against each other in the matches log (wins, most first);
  *   4. where the entries still level straddle a placing (a position that
  *      gets one), one decider match per pair asked in both orders (A/B then
- *      B/A) through `judge`; a pair that splits its two answers stays level;
+ *      B/A) through `judge`; a pair that splits its two answers stays level.
+ *      Not asked again when every one of them already has a rank an earlier
+ *      decider settled (its rank_basis says so: a rerun of a finished round);
  *   5. the rank the entries had before (a decider of an earlier run: the
  *      results keep it), when both had one;
  *   6. the unrounded Stage 2 score (critique_total_initial), then the

@@ -104,6 +104,12 @@ elig = sum(1 for r in recs.values() if (r["pairwise_score_initial"] or r["critiq
 assert played == elig, (played, elig, man["pairwise"])
 print("club_night: playoff eligible", played, "; ranking", man["ranking"])
 PY
+# Rerunning the finished round asks nothing again: no critique, no playoff, no decider.
+before=$(sim_requests)
+"$JV" run -i photos --base-url "$SIM_API" --quiet --competition-config reg.toml \
+    --competition ten --entries entries.csv --round club --concurrency 3 --pairwise \
+    >run2.out 2>run2.err || { cat run2.err; fail "the rerun"; }
+[ "$(sim_requests)" -eq "$before" ] || fail "the rerun asked $(( $(sim_requests) - before )) requests"
 grep -q '^## Placings' outputs/summaries/club_summary.md || fail "no placings in the summary"
 grep -q '^- 1st: .* by ' outputs/summaries/club_summary.md || fail "no 1st by an author"
 grep -q 'scored 1 to 10' outputs/summaries/club_summary.md || fail "the summary does not say the scale"

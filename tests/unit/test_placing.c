@@ -128,6 +128,12 @@ static void test_rules(void **state)
     assert_int_equal(json_integer_value(json_object_get(stats, "deciders")), 2);
     json_decref(stats);
 
+    /* A rerun of the finished round asks no decider again: the settled order stands. */
+    f.asked = 0;
+    assert_int_equal(jv_placing_rank(records, &p, NULL, &err), 0);
+    assert_int_equal(f.asked, 0);
+    assert_int_equal(jv_record_int(find(records, "/p/C/d.jpg"), JV_REC_RANK, 0), 1);
+
     /* Re-ranked without a judge (after edits), the decider's order stands. */
     f.asked = 0;
     p.judge = NULL;
