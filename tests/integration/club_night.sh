@@ -110,6 +110,23 @@ before=$(sim_requests)
     --competition ten --entries entries.csv --round club --concurrency 3 --pairwise \
     >run2.out 2>run2.err || { cat run2.err; fail "the rerun"; }
 [ "$(sim_requests)" -eq "$before" ] || fail "the rerun asked $(( $(sim_requests) - before )) requests"
+# The shipped placings-only round: no awards, the order gives 1st, 2nd, 3rd, HC, HC, ...
+mkdir -p placings/Open placings/Nature
+cp src/photo_0.jpg src/photo_1.jpg src/photo_2.jpg src/photo_3.jpg src/photo_5.jpg placings/Open/
+cp src/photo_4.jpg placings/Nature/a.jpg
+cp photos/Mono/grey.jpg placings/Nature/b.jpg
+"$JV" run -i placings --base-url "$SIM_API" --quiet --round placings --concurrency 3 \
+    --competition-config "$JV_SOURCE_DIR/examples/competitions.toml" \
+    --competition club_placings_round >run3.out 2>run3.err || { cat run3.err; fail "placings run"; }
+/usr/bin/python3 - outputs/results/placings.jsonl <<'PY' || fail "placings-only round"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert all(r["critique_award"] is None for r in rs)
+for cat, want in (("Open", ["1st", "2nd", "3rd", "HC", "HC"]), ("Nature", ["1st", "2nd"])):
+    got = [r["placing"] for r in sorted((r for r in rs if r["competition_category"] == cat),
+                                        key=lambda r: r["rank"])]
+    assert got == want, (cat, got)
+PY
 grep -q '^## Placings' outputs/summaries/club_summary.md || fail "no placings in the summary"
 grep -q '^- 1st: .* by ' outputs/summaries/club_summary.md || fail "no 1st by an author"
 grep -q 'scored 1 to 10' outputs/summaries/club_summary.md || fail "the summary does not say the scale"
