@@ -52,13 +52,16 @@ size_t jv_overrides_apply(json_t *records, const json_t *overrides, const struct
         json_t *award = json_object_get(ov, "award");
         if (!json_is_integer(score) && !json_is_string(award))
             continue;
+        /* An edit off the scale (the page knows 0-20 only) is brought onto it. */
+        int s = !json_is_integer(score) ? 0
+                : c ? jv_competition_snap_score(c, (double)json_integer_value(score))
+                    : (int)CLAMP(json_integer_value(score), 0, JV_SCALE_MAX_DEFAULT);
         if (json_is_integer(score))
-            jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, json_integer_value(score));
+            jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, s);
         if (json_is_string(award))
             jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD, json_string_value(award));
         else if (c)
-            jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD,
-                              jv_competition_award_for(c, (int)json_integer_value(score)));
+            jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD, jv_competition_award_for(c, s));
         changed++;
     }
     return changed;

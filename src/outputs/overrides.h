@@ -4,7 +4,8 @@
  * holds {"schema_version": 1, "overrides": {IMAGE: {"score"?: int,
  * "award"?: string, "updated": ts}}}.
  *
- * Applying an edit: a score replaces critique_total; the award is the one
+ * Applying an edit: a score replaces critique_total (brought onto the
+ * competition's scale: clamped and rounded to its step); the award is the one
  * set on the page when it was set, else, when the score changed, the
  * competition's band for the new score (none when no band holds it). The
  * placings are not touched here: re-rank afterwards (playoff/placing.h).
