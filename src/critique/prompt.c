@@ -493,7 +493,10 @@ void jv_prompt_apply_scale(struct jv_prompt *p, int min, int max, int step)
                            min, max, step);
     for (size_t i = 0; i < JV_ARRAY_LEN(bands); i++) {
         int lo = jv_prompt_scale_point(bands[i][0], min, max, step);
-        int hi = jv_prompt_scale_point(bands[i][1], min, max, step);
+        /* up to the next band's first score, so the restated bands do not overlap */
+        int hi = i == 0 ? jv_prompt_scale_point(bands[i][1], min, max, step)
+                        : jv_prompt_scale_point(bands[i - 1][0], min, max, step) - step;
+        hi = MAX(hi, lo);
         g_string_append_printf(g, "%s %d", i ? ";" : "", bands[i][0]);
         if (bands[i][1] != bands[i][0])
             g_string_append_printf(g, "-%d", bands[i][1]);
