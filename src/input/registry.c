@@ -78,7 +78,7 @@ static bool get_strv(json_t *obj, const char *key, char ***out, const char *path
         return true;
     if (!json_is_array(v))
         return type_error(err, path, id, key, "expected an array of strings");
-    GPtrArray *a = g_ptr_array_new();
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free); /* a refused list frees its strings */
     size_t i;
     json_t *s;
     json_array_foreach(v, i, s)
@@ -93,6 +93,7 @@ static bool get_strv(json_t *obj, const char *key, char ***out, const char *path
     }
     g_ptr_array_add(a, NULL);
     g_strfreev(*out);
+    g_ptr_array_set_free_func(a, NULL);
     *out = (char **)g_ptr_array_free(a, FALSE);
     return true;
 }
