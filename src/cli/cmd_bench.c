@@ -1,7 +1,7 @@
 /*
  * judge-vision bench [--bench-dir DIR] [--skip-baseline] [run options]
  *
- * Runs the same photos against the same server twice (doc/SPEC.md 6):
+ * Runs the same photos against the same server twice (doc/SPEC.md 4.3):
  *   A, baseline: the Python implementation's settings - prompt profile
  *      club_judge_v1, --max-new-tokens 512, --concurrency 1, --no-pipeline,
  *      --flush-every 1, no encoding cache (baseline_io);

@@ -1,5 +1,5 @@
 /*
- * bench.h - the comparison step of `judge-vision bench` (doc/SPEC.md 6): two run
+ * bench.h - the comparison step of `judge-vision bench` (doc/SPEC.md 4.3): two run
  * manifests (the Python baseline settings and ours) side by side, and the
  * record of it, bench/compare.json.
  */
