@@ -317,7 +317,7 @@ static int cmd_serve(int argc, char **argv)
         fail_first_status = cfg.fail_first_status;
     char *host = NULL, *model = NULL, *truth = NULL, *mode = NULL;
     gint64 max_queue = -1;
-    gboolean version = FALSE, verbose = FALSE;
+    gboolean version = FALSE, verbose = FALSE, log_prompts = FALSE;
     double *r = cfg.fault_rate;
     GOptionEntry entries[] = {
         {"host", 0, 0, G_OPTION_ARG_STRING, &host, "IPv4 address to bind (default 127.0.0.1)",
@@ -374,6 +374,8 @@ static int cmd_serve(int argc, char **argv)
         {"fail-first-status", 0, 0, G_OPTION_ARG_INT, &fail_first_status,
          "HTTP status of --fail-first failures (default 503)", "CODE"},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log each request on stderr", NULL},
+        {"log-prompts", 0, 0, G_OPTION_ARG_NONE, &log_prompts,
+         "Log the text of each chat request on stderr (tests: what the judge was told)", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -415,6 +417,7 @@ static int cmd_serve(int argc, char **argv)
     cfg.fail_first = (long)fail_first;
     cfg.fail_first_status = fail_first_status;
     cfg.verbose = verbose;
+    cfg.log_prompts = log_prompts;
 
     rc = serve_until_stopped(&cfg, &err);
 out:

@@ -653,6 +653,34 @@ int jv_sim_check_request(const char *body, size_t len, unsigned *status, GError 
     return 0;
 }
 
+/*
+ * A prompt that names another scale (critique/prompt.h jv_prompt_apply_scale:
+ * "SCORING SCALE: scores run from MIN to MAX in steps of STEP") gets its
+ * 0-20 score mapped onto it, as a model that follows the prompt would.
+ */
+static void rescale_score(struct chat *c)
+{
+    const char *at = strstr(c->text->str, "SCORING SCALE: scores run from ");
+    int lo, hi, step;
+    if (!at ||
+        sscanf(at, "SCORING SCALE: scores run from %d to %d in steps of %d", &lo, &hi, &step) !=
+            3 ||
+        lo >= hi || step < 1)
+        return;
+    json_t *j = json_loads(c->content, 0, NULL);
+    json_t *score = json_object_get(j, "score");
+    if (json_is_integer(score)) {
+        double x = lo + (double)json_integer_value(score) / 20.0 * (hi - lo);
+        int k = (int)floor((x - lo) / step + 0.5);
+        json_object_set_new(j, "score", json_integer(CLAMP(lo + k * step, lo, hi)));
+        char *dump = json_dumps(j, JSON_PRESERVE_ORDER);
+        g_free(c->content);
+        c->content = g_strdup(dump);
+        free(dump);
+    }
+    json_decref(j);
+}
+
 /* Builds the reply text and its output tokens, applying content faults. */
 static void chat_prepare_reply(struct jv_sim_server *s, struct chat *c)
 {
@@ -668,6 +696,7 @@ static void chat_prepare_reply(struct jv_sim_server *s, struct chat *c)
     } else {
         const char *h = c->images->len > 0 ? imgs[0].hash : text_hash;
         c->content = jv_sim_critique(o, h, jv_sim_quality(&s->truth, h), c->title, NULL);
+        rescale_score(c);
     }
     c->finish = "stop";
     if (fault_fires(s, JV_SIM_FAULT_PROSE, c->reqno)) {
@@ -1016,6 +1045,8 @@ static enum MHD_Result handle_chat(struct jv_sim_server *s, struct MHD_Connectio
         goto done;
     }
     chat_prepare_reply(s, c);
+    if (cfg->log_prompts)
+        g_printerr("judge-vision-sim: prompt %ld: %s\n", c->reqno, c->text->str);
     if (cfg->verbose)
         g_printerr("judge-vision-sim: request %ld: %ld prompt tokens, %u images, %s, %s\n",
                    c->reqno, jv_sim_prompt_tokens(&c->prompt), c->images->len,

@@ -57,6 +57,7 @@ struct jv_sim_config {
     long fail_first;                       /* the first N chat requests fail */
     int fail_first_status;
     bool verbose;
+    bool log_prompts; /* --log-prompts: each chat request's text parts on stderr */
 };
 
 /* Fills the defaults. */

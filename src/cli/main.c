@@ -13,6 +13,8 @@ static const struct jv_command commands[] = {
     {"serve", cmd_serve, "the local web page: set up, run, review, performance"},
     {"bench", cmd_bench, "baseline settings against ours on the same photos and server"},
     {"report", cmd_report, "summary of a run's manifest, or two side by side"},
+    {"summary", cmd_summary, "rewrite a round's summary and exports with the page's edits"},
+    {"export", cmd_export, "a round's results sheet, entrants' feedback or CSV"},
 };
 
 /* libvips warns on stderr about damaged files; the run reports those itself. */

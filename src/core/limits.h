@@ -38,6 +38,8 @@
 #define JV_LIMIT_SETTINGS (1 * JV_MIB)
 /* A competition registry (TOML). */
 #define JV_LIMIT_REGISTRY (4 * JV_MIB)
+/* An entry list (--entries): a club's CSV of entries, a few thousand rows at most. */
+#define JV_LIMIT_ENTRIES (16 * JV_MIB)
 /* A prompt file (--prompt-file). */
 #define JV_LIMIT_PROMPT_FILE (1 * JV_MIB)
 /* A photo read whole to be sent to a server (VLM request, playoff match, IQA

@@ -1,6 +1,8 @@
 /* prompt.c - prompt profiles: the built-in ones, profile files, rendering the user text. */
 #include "core/jv.h"
 
+#include <math.h>
+
 #include "core/limits.h"
 
 #include <gio/gio.h>
@@ -458,4 +460,57 @@ json_t *jv_prompt_to_json(const struct jv_prompt *p)
     return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "profile", p->id, "version", p->version,
                      "sha256", p->sha256, "max_tokens", p->max_tokens, "technical_analysis",
                      p->verbose_analysis ? "verbose" : "compact", "origin", p->origin);
+}
+
+int jv_prompt_scale_point(double v, int min, int max, int step)
+{
+    if (step < 1)
+        step = 1;
+    double x = min + v / 20.0 * (max - min);
+    int k = (int)floor((x - min) / step + 0.5);
+    return CLAMP(min + k * step, min, max);
+}
+
+static void append_range(GString *g, int lo, int hi)
+{
+    if (lo == hi)
+        g_string_append_printf(g, "%d", lo);
+    else
+        g_string_append_printf(g, "%d-%d", lo, hi);
+}
+
+void jv_prompt_apply_scale(struct jv_prompt *p, int min, int max, int step)
+{
+    if (min == 0 && max == 20 && step == 1)
+        return;
+    /* The bands of the built-in rubrics, best first. */
+    static const int bands[][2] = {{20, 20}, {18, 19}, {16, 17}, {14, 15}, {10, 13}, {0, 9}};
+    GString *g = g_string_new(p->system);
+    g_string_append_printf(g,
+                           "\n\nSCORING SCALE: scores run from %d to %d in steps of %d in this "
+                           "competition, not from 0 to 20. Read the 0-20 rubric above on this "
+                           "scale:",
+                           min, max, step);
+    for (size_t i = 0; i < JV_ARRAY_LEN(bands); i++) {
+        int lo = jv_prompt_scale_point(bands[i][0], min, max, step);
+        /* up to the next band's first score, so the restated bands do not overlap */
+        int hi = i == 0 ? jv_prompt_scale_point(bands[i][1], min, max, step)
+                        : jv_prompt_scale_point(bands[i - 1][0], min, max, step) - step;
+        hi = MAX(hi, lo);
+        g_string_append_printf(g, "%s %d", i ? ";" : "", bands[i][0]);
+        if (bands[i][1] != bands[i][0])
+            g_string_append_printf(g, "-%d", bands[i][1]);
+        g_string_append(g, " -> ");
+        append_range(g, lo, hi);
+    }
+    g_string_append_printf(g,
+                           ". Give \"score\" as a number from %d to %d on this scale (a multiple "
+                           "of %d above %d).",
+                           min, max, step, min);
+    g_free(p->system);
+    p->system = g_string_free(g, FALSE);
+    g_free(p->sha256);
+    char *canon = canonical_text(p);
+    p->sha256 = jv_sha256_hex(canon, strlen(canon));
+    g_free(canon);
 }

@@ -61,6 +61,20 @@ void jv_prompt_free(struct jv_prompt *p);
  */
 char *jv_prompt_render_user(const struct jv_prompt *p, GHashTable *values);
 
+/*
+ * Puts the competition's scoring scheme into the profile (doc/SPEC.md 2.6):
+ * when the scale is not the rubric's own 0-20, a SCORING SCALE paragraph is
+ * appended to the system text, restating each band of the 0-20 rubric on
+ * the scale [min, max] in steps of `step` and asking for the score on it;
+ * the hash is recomputed (the wording changed). On [0, 20] step 1 nothing
+ * changes. The line the model reads starts
+ * "SCORING SCALE: scores run from MIN to MAX in steps of STEP".
+ */
+void jv_prompt_apply_scale(struct jv_prompt *p, int min, int max, int step);
+
+/* The score `v` of the 0-20 rubric on the scale [min, max] step `step`. */
+int jv_prompt_scale_point(double v, int min, int max, int step);
+
 /* Ids of the built-in profiles, sorted (owned, g_strfreev). */
 char **jv_prompt_list_ids(void);
 

@@ -3,9 +3,12 @@
  */
 #include "core/jv.h"
 
+#include <math.h>
+
 #include "core/limits.h"
 
 #include "core/fsutil.h"
+#include "input/entries.h"
 #include "input/registry.h"
 #include "input/toml.h"
 
@@ -75,7 +78,7 @@ static bool get_strv(json_t *obj, const char *key, char ***out, const char *path
         return true;
     if (!json_is_array(v))
         return type_error(err, path, id, key, "expected an array of strings");
-    GPtrArray *a = g_ptr_array_new();
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free); /* a refused list frees its strings */
     size_t i;
     json_t *s;
     json_array_foreach(v, i, s)
@@ -90,6 +93,7 @@ static bool get_strv(json_t *obj, const char *key, char ***out, const char *path
     }
     g_ptr_array_add(a, NULL);
     g_strfreev(*out);
+    g_ptr_array_set_free_func(a, NULL);
     *out = (char **)g_ptr_array_free(a, FALSE);
     return true;
 }
@@ -158,8 +162,62 @@ static char **default_awards(const struct jv_competition *c)
 }
 
 static const char *const known_keys[] = {
-    "name", "categories", "score_bands", "awards", "pairwise_rounds", "notes", "anchors", "rules",
+    "name",
+    "categories",
+    "score_bands",
+    "awards",
+    "pairwise_rounds",
+    "notes",
+    "anchors",
+    "rules",
+    "scale",
+    "step",
+    "placings",
+    "max_entries_per_author",
+    "filename_pattern",
 };
+
+/*
+ * The scheme (doc/SPEC.md 2.3): scale = [min, max] (integers, min < max),
+ * step a positive integer dividing max - min; every band score must be a
+ * score of the scale, so a registry cannot give an award no entry can get.
+ */
+static bool get_scheme(struct jv_competition *c, json_t *t, const char *path, GError **err)
+{
+    c->scale_min = JV_SCALE_MIN_DEFAULT;
+    c->scale_max = JV_SCALE_MAX_DEFAULT;
+    c->scale_step = 1;
+    json_t *v = json_object_get(t, "scale");
+    if (v) {
+        json_t *lo = json_array_get(v, 0), *hi = json_array_get(v, 1);
+        if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_integer(lo) ||
+            !json_is_integer(hi) || json_integer_value(lo) < 0 || json_integer_value(hi) > 1000 ||
+            json_integer_value(lo) >= json_integer_value(hi))
+            return type_error(err, path, c->id, "scale",
+                              "expected [min, max], two integers 0 <= min < max <= 1000");
+        c->scale_min = (int)json_integer_value(lo);
+        c->scale_max = (int)json_integer_value(hi);
+    }
+    if (!get_int(t, "step", &c->scale_step, path, c->id, err))
+        return false;
+    if (c->scale_step < 1 || (c->scale_max - c->scale_min) % c->scale_step != 0)
+        return type_error(err, path, c->id, "step",
+                          "expected a positive integer that divides max - min of the scale");
+    for (size_t i = 0; i < c->n_bands; i++)
+        for (size_t j = 0; j < c->bands[i].n_scores; j++) {
+            int s = c->bands[i].scores[j];
+            if (s < c->scale_min || s > c->scale_max || (s - c->scale_min) % c->scale_step) {
+                char *what =
+                    g_strdup_printf("band \"%s\" holds %d, which is not a score of "
+                                    "the scale [%d, %d] step %d",
+                                    c->bands[i].name, s, c->scale_min, c->scale_max, c->scale_step);
+                type_error(err, path, c->id, "score_bands", what);
+                g_free(what);
+                return false;
+            }
+        }
+    return true;
+}
 
 /*
  * Fills competition `c` from its registry table `t` (borrowed): name,
@@ -175,8 +233,21 @@ static bool fill(struct jv_competition *c, json_t *t, const char *path, GError *
         !get_strv(t, "categories", &c->categories, path, c->id, err) ||
         !get_bands(c, t, path, err) || !get_strv(t, "awards", &c->awards, path, c->id, err) ||
         !get_int(t, "pairwise_rounds", &c->playoff_rounds, path, c->id, err) ||
-        !get_string(t, "notes", &c->notes, path, c->id, err))
+        !get_string(t, "notes", &c->notes, path, c->id, err) || !get_scheme(c, t, path, err) ||
+        !get_strv(t, "placings", &c->placings, path, c->id, err) ||
+        !get_int(t, "max_entries_per_author", &c->max_entries_per_author, path, c->id, err) ||
+        !get_string(t, "filename_pattern", &c->filename_pattern, path, c->id, err))
         return false;
+    char *bad = c->filename_pattern ? jv_filename_pattern_check(c->filename_pattern) : NULL;
+    if (bad) {
+        type_error(err, path, c->id, "filename_pattern", bad);
+        g_free(bad);
+        return false;
+    }
+    if (!c->placings) {
+        const char *def[] = {"1st", "2nd", "3rd", NULL};
+        c->placings = g_strdupv((char **)def);
+    }
     if (!c->name)
         c->name = g_strdup(c->id);
     if (!c->categories) {
@@ -284,7 +355,22 @@ void jv_competition_free(struct jv_competition *c)
     g_free(c->borders);
     g_free(c->manipulation);
     g_free(c->source_path);
+    g_strfreev(c->placings);
+    g_free(c->filename_pattern);
     g_free(c);
+}
+
+int jv_competition_snap_score(const struct jv_competition *c, double score)
+{
+    int lo = c ? c->scale_min : JV_SCALE_MIN_DEFAULT;
+    int hi = c ? c->scale_max : JV_SCALE_MAX_DEFAULT;
+    int step = c && c->scale_step > 0 ? c->scale_step : 1;
+    if (!(score > lo)) /* also NaN */
+        return lo;
+    if (score >= hi)
+        return hi;
+    int k = (int)floor((score - lo) / step + 0.5);
+    return MIN(hi, lo + k * step);
 }
 
 const char *jv_competition_award_for(const struct jv_competition *c, int score)
@@ -318,7 +404,7 @@ json_t *jv_competition_to_json(const struct jv_competition *c)
             json_array_append_new(scores, json_integer(c->bands[i].scores[j]));
         json_object_set_new(bands, c->bands[i].name, scores);
     }
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:O, s:O, s:{s:o, s:o, s:o, s:o, "
         "s:o, s:o, s:o}, s:O}",
         "id", c->id, "name", c->name, "categories", strv_json(c->categories), "score_bands", bands,
@@ -330,6 +416,13 @@ json_t *jv_competition_to_json(const struct jv_competition *c)
         c->manipulation ? json_string(c->manipulation) : json_null(), "watermark_allowed",
         c->has_watermark_rule ? json_boolean(c->watermark_allowed) : json_null(), "extra",
         c->extra);
+    json_object_set_new(j, "scale", json_pack("[i,i]", c->scale_min, c->scale_max));
+    json_object_set_new(j, "step", json_integer(c->scale_step));
+    json_object_set_new(j, "placings", strv_json(c->placings));
+    json_object_set_new(j, "max_entries_per_author", int_or_null(c->max_entries_per_author));
+    json_object_set_new(j, "filename_pattern",
+                        c->filename_pattern ? json_string(c->filename_pattern) : json_null());
+    return j;
 }
 
 json_t *jv_registry_list(const char *path, GError **err)

@@ -10,6 +10,10 @@
  *   awards          -> the band names, highest scores first
  *   pairwise_rounds -> 0
  *   notes           -> NULL
+ *   scale           -> [0, 20], step 1 (every score from min to max)
+ *   placings        -> ["1st", "2nd", "3rd"]
+ *   max_entries_per_author -> 0 (no limit)
+ *   filename_pattern -> NULL (titles and authors not read from file names)
  *   rules.*         -> sizes 0 (no limit), policies NULL (not stated),
  *                      watermark_allowed true with has_watermark_rule false
  * Every key of the rules table (known or not) is kept in `rules` so that
@@ -44,8 +48,16 @@ struct jv_competition {
     char *manipulation;                               /* NULL when the rules do not say */
     bool watermark_allowed;
     bool has_watermark_rule;
-    char *source_path; /* the registry file it came from */
+    char *source_path;                    /* the registry file it came from */
+    int scale_min, scale_max, scale_step; /* the scheme's scores: min, min+step, ..., max */
+    char **placings;            /* NULL-terminated: given to ranks 1, 2, ... per category */
+    int max_entries_per_author; /* 0 = no limit */
+    char *filename_pattern;     /* e.g. "{title} - {author}"; NULL when absent */
 };
+
+/* The default scale when a registry names none (and when there is no registry). */
+#define JV_SCALE_MIN_DEFAULT 0
+#define JV_SCALE_MAX_DEFAULT 20
 
 /*
  * Loads competition `id` from the registry at `path`. Returns an owned struct
@@ -57,6 +69,12 @@ struct jv_competition {
 struct jv_competition *jv_competition_load(const char *path, const char *id, GError **err);
 
 void jv_competition_free(struct jv_competition *c);
+
+/*
+ * `score` brought onto the competition's scale: clamped to [min, max] and
+ * rounded to the nearest step (halves up). With `c` NULL, the default 0-20.
+ */
+int jv_competition_snap_score(const struct jv_competition *c, double score);
 
 /* Name of the first band holding `score` (borrowed), or NULL if none does. */
 const char *jv_competition_award_for(const struct jv_competition *c, int score);

@@ -132,9 +132,9 @@ static guint32 be(const unsigned char *p, size_t n)
     return v;
 }
 
-/* Finds dataset 2:05 in IIM records. Record 1:90 says whether text is UTF-8;
- * without it text is ISO-8859-1 by the standard's default. */
-static char *iim_object_name(const unsigned char *d, size_t len)
+/* Finds dataset 2:`want` in IIM records (2:05 ObjectName, 2:80 By-line). Record 1:90 says
+ * whether text is UTF-8; without it text is ISO-8859-1 by the standard's default. */
+static char *iim_dataset(const unsigned char *d, size_t len, unsigned want)
 {
     bool utf8 = false;
     const unsigned char *name = NULL;
@@ -159,7 +159,7 @@ static char *iim_object_name(const unsigned char *d, size_t len)
             break;
         if (rec == 1 && ds == 90 && n >= 3 && memcmp(d + i, "\x1B%G", 3) == 0)
             utf8 = true;
-        if (rec == 2 && ds == 5 && !name) {
+        if (rec == 2 && ds == want && !name) {
             name = d + i;
             name_len = n;
         }
@@ -179,7 +179,7 @@ static char *iim_object_name(const unsigned char *d, size_t len)
     return clean((const char *)name, (gssize)name_len);
 }
 
-char *jv_iptc_object_name(const unsigned char *data, size_t len)
+static char *iptc_dataset(const unsigned char *data, size_t len, unsigned want)
 {
     if (!data || len > G_MAXSSIZE)
         return NULL;
@@ -188,7 +188,7 @@ char *jv_iptc_object_name(const unsigned char *data, size_t len)
     if (len >= sizeof ps && memcmp(data, ps, sizeof ps) == 0)
         pos = sizeof ps; /* includes the NUL after the signature */
     if (pos == 0 && (len < 4 || memcmp(data, "8BIM", 4) != 0))
-        return iim_object_name(data, len);
+        return iim_dataset(data, len, want);
 
     /* Photoshop image resources: "8BIM", id, padded Pascal name, size, data
      * padded to even length. IPTC-IIM is resource 0x0404. */
@@ -204,10 +204,20 @@ char *jv_iptc_object_name(const unsigned char *data, size_t len)
         if (size > len - pos)
             break;
         if (id == 0x0404)
-            return iim_object_name(data + pos, size);
+            return iim_dataset(data + pos, size, want);
         pos += size + (size & 1);
     }
     return NULL;
+}
+
+char *jv_iptc_object_name(const unsigned char *data, size_t len)
+{
+    return iptc_dataset(data, len, 5);
+}
+
+char *jv_iptc_byline(const unsigned char *data, size_t len)
+{
+    return iptc_dataset(data, len, 80);
 }
 
 /* ---- EXIF --------------------------------------------------------------- */
@@ -248,4 +258,22 @@ char *jv_image_title(VipsImage *img)
         vips_image_get_string(img, "exif-ifd0-ImageDescription", &desc) == 0 && desc)
         t = exif_text(desc);
     return t;
+}
+
+char *jv_image_author(VipsImage *img)
+{
+    const void *blob = NULL;
+    size_t len = 0;
+    char *a = NULL;
+    if (vips_image_get_typeof(img, "xmp-data") &&
+        vips_image_get_blob(img, "xmp-data", &blob, &len) == 0)
+        a = jv_xmp_property(blob, len, "creator");
+    if (!a && vips_image_get_typeof(img, "iptc-data") &&
+        vips_image_get_blob(img, "iptc-data", &blob, &len) == 0)
+        a = jv_iptc_byline(blob, len);
+    const char *artist = NULL;
+    if (!a && vips_image_get_typeof(img, "exif-ifd0-Artist") &&
+        vips_image_get_string(img, "exif-ifd0-Artist", &artist) == 0 && artist)
+        a = exif_text(artist);
+    return a;
 }

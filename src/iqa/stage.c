@@ -31,6 +31,7 @@ void jv_iqa_item_release(struct jv_iqa_item *it)
     g_free(it->path);
     g_free(it->path_utf8);
     g_free(it->title);
+    g_free(it->author);
     g_free(it->category);
     json_decref(it->compliance);
     json_decref(it->signals);
@@ -159,6 +160,7 @@ static void measure(struct jv_iqa_stage *st, struct jv_iqa_item *job)
     job->height = im.height;
     job->mime = im.mime;
     job->title = jv_image_title(im.img);
+    job->author = jv_image_author(im.img);
 
     json_t *entry = jv_iqa_cache_lookup(st->cache, job->path_utf8, job->size, job->mtime_ns,
                                         job->content_hash, st->groups);

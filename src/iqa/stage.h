@@ -53,6 +53,7 @@ struct jv_iqa_item {
     int width, height; /* -1 when unknown */
     const char *mime;  /* static string */
     char *title;       /* embedded title, nullable */
+    char *author;      /* embedded author (XMP/IPTC/EXIF), nullable; never sent to the VLM */
     char *category;
     json_t *compliance; /* Stage 0 */
     json_t *signals;    /* technical_signals {metrics, notes, tonal_summary} */

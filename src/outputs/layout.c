@@ -83,16 +83,32 @@ char *jv_layout_progress_in(const char *outputs_dir)
     return g_build_filename(outputs_dir, JV_LAYOUT_PROGRESS_REL, NULL);
 }
 
-char *jv_layout_bench_dir(const char *results)
+/* <outputs dir>/sub, the outputs dir being the results file's folder or its parent "results". */
+static char *beside_results(const char *results, const char *sub)
 {
     char *dir = g_path_get_dirname(results);
     char *base = g_path_get_basename(dir);
     char *root = strcmp(base, JV_LAYOUT_RESULTS_DIR) == 0 ? g_path_get_dirname(dir) : g_strdup(dir);
-    char *bench = g_build_filename(root, JV_LAYOUT_BENCH_DIR, NULL);
+    char *out = g_build_filename(root, sub, NULL);
     g_free(root);
     g_free(base);
     g_free(dir);
-    return bench;
+    return out;
+}
+
+char *jv_layout_bench_dir(const char *results)
+{
+    return beside_results(results, JV_LAYOUT_BENCH_DIR);
+}
+
+char *jv_layout_exports_dir(const char *results)
+{
+    return beside_results(results, "exports");
+}
+
+char *jv_layout_thumbs_dir(const char *results)
+{
+    return beside_results(results, JV_LAYOUT_CACHE_DIR "/thumbs");
 }
 
 char *jv_layout_file(const char *dir, const char *name, enum jv_layout_file f)

@@ -18,6 +18,10 @@
  *   DIR/cache/judge_vision_iqa.jsonl      IQA cache, shared by every round
  *                                         (keyed by content, so sharing is safe)
  *   DIR/bench/                            `judge-vision bench`
+ *   DIR/exports/ROUND_results.html        `judge-vision export` / `summary`: the results
+ *   DIR/exports/ROUND_entrants.html       sheet, the entrants' feedback and the CSV
+ *   DIR/exports/ROUND.csv                 (outputs/export.h names them)
+ *   DIR/cache/thumbs/                     thumbnails the exports embed
  * A path given explicitly (--output-jsonl, ...) wins over the derived one.
  *
  * Paths in the struct are owned by whoever fills it (the run config releases
@@ -97,6 +101,14 @@ char *jv_layout_progress_in(const char *outputs_dir);
  * is called "results" (outputs/results/x.jsonl -> outputs/bench).
  */
 char *jv_layout_bench_dir(const char *results);
+
+/*
+ * The exports folder for a results path, found like the bench folder:
+ * <outputs dir>/exports; and the thumbnail cache the exports use,
+ * <outputs dir>/cache/thumbs.
+ */
+char *jv_layout_exports_dir(const char *results);
+char *jv_layout_thumbs_dir(const char *results);
 
 /* The files of a run named NAME kept together under one folder DIR. */
 enum jv_layout_file {

@@ -23,7 +23,16 @@
 
 #define JV_RESULTS_SCHEMA_VERSION 1
 
-/* X(NAME, "key", type) with type one of INT, NUM, STR, BOOL, OBJ. */
+/*
+ * X(NAME, "key", type) with type one of INT, NUM, STR, BOOL, OBJ, ARR.
+ * The entrant and placing fields (doc/SPEC.md 3): author and where it came
+ * from ("entry_list", "metadata", "filename"); rank (1 = best in its
+ * category, ok records only), placing (the competition's placing name or
+ * null), rank_basis (what separated the entry from the next one:
+ * "score", "strength", "head_to_head", "decider", "decider_split",
+ * "initial_score", "content_hash"); warnings: the rule breaches and
+ * checks that concern the entry, as sentences.
+ */
 #define JV_RECORD_FIELDS(X)                                                                        \
     X(SCHEMA_VERSION, "schema_version", INT)                                                       \
     X(RUN_ID, "run_id", STR)                                                                       \
@@ -62,7 +71,13 @@
     X(PAIRWISE_WINS, "pairwise_wins", INT)                                                         \
     X(PAIRWISE_COMPARISONS, "pairwise_comparisons", INT)                                           \
     X(PAIRWISE_WIN_RATIO, "pairwise_win_ratio", NUM)                                               \
-    X(PAIRWISE_STRENGTH, "pairwise_strength", NUM)
+    X(PAIRWISE_STRENGTH, "pairwise_strength", NUM)                                                 \
+    X(AUTHOR, "author", STR)                                                                       \
+    X(AUTHOR_SOURCE, "author_source", STR)                                                         \
+    X(RANK, "rank", INT)                                                                           \
+    X(PLACING, "placing", STR)                                                                     \
+    X(RANK_BASIS, "rank_basis", STR)                                                               \
+    X(WARNINGS, "warnings", ARR)
 
 enum jv_rec {
 #define JV_REC_ENUM(name, key, type) JV_REC_##name,

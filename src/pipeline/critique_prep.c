@@ -60,12 +60,21 @@ void jv_critique_prep_job(struct jv_job *job, const char *notes, const char *rul
     };
 }
 
+int jv_critique_prep_total(const struct jv_competition *c, const struct jv_critique_result *res)
+{
+    if (!res->has_total)
+        return -1;
+    bool default_scale = !c || (c->scale_min == JV_SCALE_MIN_DEFAULT &&
+                                c->scale_max == JV_SCALE_MAX_DEFAULT && c->scale_step == 1);
+    return default_scale ? res->total : jv_competition_snap_score(c, res->score_raw);
+}
+
 const char *jv_critique_prep_award(const struct jv_competition *c,
                                    const struct jv_critique_result *res)
 {
     if (!c || !res->has_total)
         return NULL;
-    return jv_competition_award_for(c, res->total);
+    return jv_competition_award_for(c, jv_critique_prep_total(c, res));
 }
 
 json_t *jv_critique_prep_stats(const struct jv_critique_engine *e, const struct jv_http_pool *pool)

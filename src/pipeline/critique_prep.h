@@ -28,6 +28,13 @@ char *jv_critique_prep_notes(const struct jv_competition *c, const char *critiqu
 void jv_critique_prep_job(struct jv_job *job, const char *notes, const char *rules,
                           jv_critique_done_fn done, void *user);
 
+/*
+ * A result's total on the competition's scale (registry scale/step): the
+ * model's raw score snapped to the scale; on the default 0-20 scale the
+ * verdict's own total (critique/critique.h). -1 when the result has none.
+ */
+int jv_critique_prep_total(const struct jv_competition *c, const struct jv_critique_result *res);
+
 /* The award for a result's total from the competition's bands (static; NULL: none). */
 const char *jv_critique_prep_award(const struct jv_competition *c,
                                    const struct jv_critique_result *res);

@@ -19,6 +19,7 @@ struct jv_job {
     struct jv_iqa_item iqa;          /* Stage 0-1 */
     struct jv_critique_job critique; /* Stage 2; filled by jv_critique_prep_job() */
     char *compliance_text;           /* what critique.compliance points at (owned) */
+    const char *author_source;       /* where iqa.author came from (static), NULL if none */
 };
 
 /* A new job for `path` (copied). */

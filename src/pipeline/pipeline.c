@@ -10,6 +10,7 @@
 #include "critique/engine.h"
 #include "critique/prompt.h"
 #include "input/discover.h"
+#include "input/entries.h"
 #include "input/registry.h"
 #include "iqa/cache.h"
 #include "iqa/service.h"
@@ -24,9 +25,11 @@
 #include "pipeline/checks.h"
 #include "pipeline/concurrency.h"
 #include "pipeline/critique_prep.h"
+#include "pipeline/entrant.h"
 #include "pipeline/failures.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/playoff_step.h"
+#include "pipeline/ranking_step.h"
 #include "pipeline/record.h"
 #include "telemetry/telemetry.h"
 
@@ -35,8 +38,9 @@ struct run {
     const struct jv_run_config *o;
     struct jv_pipeline_outcome *out;
     struct jv_competition *competition;
-    GPtrArray *paths; /* discovered (not with --stage pairwise) */
-    json_t *records;  /* --stage pairwise: the results being ranked */
+    struct jv_entry_list *entries; /* --entries, nullable */
+    GPtrArray *paths;              /* discovered (not with --stage pairwise) */
+    json_t *records;               /* --stage pairwise: the results being ranked */
     struct jv_manifest manifest;
     struct jv_progress progress;
     struct jv_iqa_cache *cache;
@@ -241,6 +245,7 @@ static void iqa_complete(struct run *r, struct jv_job *job)
         g_free(base);
         return;
     }
+    jv_entrant_resolve(job, r->entries, r->competition, r->o->iqa.category_override);
     jv_stats_add(&r->iqa_s, it->stage1_s);
     jv_log_event(it->error ? JV_LOG_WARN : JV_LOG_INFO, "iqa_image",
                  json_pack("{s:s,s:f,s:b,s:s?}", "image", it->path_utf8, "seconds", it->stage1_s,
@@ -464,10 +469,39 @@ static void record_stages(struct run *r)
 }
 
 /*
+ * The final ranking, placings and checks over the finished results file
+ * (ranking_step.h; decider matches only when this run talks to the VLM and
+ * judges a competition),
+ * the file rewritten with them, and the summary.
+ */
+static int rank_and_summarise(struct run *r, const json_t *playoff, GError **err)
+{
+    const char *path = r->o->outputs.results;
+    json_t *records = jv_results_load(path, err);
+    if (!records)
+        return -1;
+    /* Decider matches are a club night's: only with a competition, never re-asked on a rerun. */
+    bool vlm = r->competition && (r->critique || r->playoff_only || r->o->playoff.enabled);
+    int rc = 0;
+    if (!r->stopping)
+        rc = jv_ranking_step_run(records, r->o, r->competition, r->sched, vlm, &r->manifest, err);
+    if (rc == 0 && !r->stopping)
+        rc = jv_results_rewrite(path, records, err);
+    struct jv_summary_opts so = {
+        .playoff = playoff,
+        .run_id = jv_manifest_run_id(&r->manifest),
+        .competition = r->competition,
+    };
+    if (rc == 0)
+        rc = jv_summary_write(r->o->outputs.summary, records, &so, err);
+    json_decref(records);
+    return rc;
+}
+
+/*
  * The playoff if asked for (always with --stage pairwise), then the final
- * results file (one record per discovered image, sorted) and the summary.
- * Without a playoff every step streams the file, so memory stays flat in
- * the number of images; the playoff holds the records it ranks.
+ * results file (one record per discovered image, sorted), the ranking and
+ * the summary. The playoff, the ranking and the summary hold the records.
  */
 static int finish_outputs(struct run *r, GError **err)
 {
@@ -495,9 +529,7 @@ static int finish_outputs(struct run *r, GError **err)
         g_hash_table_destroy(keep);
     }
     if (rc == 0)
-        rc =
-            jv_summary_write(r->o->outputs.summary, path, playoff, jv_manifest_run_id(&r->manifest),
-                             r->competition ? r->competition->name : NULL, err);
+        rc = rank_and_summarise(r, playoff, err);
     json_decref(playoff);
     return rc;
 }
@@ -609,6 +641,9 @@ static int open_critique(struct run *r, GError **err)
     r->prompt = jv_prompt_load(o->critique.prompt_profile, o->critique.prompt_file, err);
     if (!r->prompt)
         return -1;
+    if (r->competition)
+        jv_prompt_apply_scale(r->prompt, r->competition->scale_min, r->competition->scale_max,
+                              r->competition->scale_step);
     r->pool = jv_http_pool_new((const char *const *)o->vlm.base_urls);
     r->engine = jv_critique_engine_new(&o->vlm, &o->critique, r->prompt, r->sched, r->pool);
     jv_run_concurrency_start(&r->conc, o, r->sched, r->pool);
@@ -653,6 +688,7 @@ static void start_manifest(struct run *r)
     r->rctx.prompt_profile =
         o->critique.prompt_file ? o->critique.prompt_file : o->critique.prompt_profile;
     r->rctx.prompt_sha256 = r->prompt ? r->prompt->sha256 : NULL;
+    r->rctx.competition = r->competition;
     r->telemetry = jv_telemetry_new(&o->telemetry, r->critique ? o->vlm.base_urls[0] : NULL);
     record_stages(r);
     jv_manifest_write(&r->manifest);
@@ -820,6 +856,7 @@ static void run_release(struct run *r)
         g_ptr_array_unref(r->paths);
     if (r->competition)
         jv_competition_free(r->competition);
+    jv_entry_list_free(r->entries);
     jv_stats_release(&r->iqa_s);
     jv_stats_release(&r->crit_s);
     jv_failures_release(&r->failures);
@@ -969,6 +1006,14 @@ int jv_pipeline_run(const struct jv_pipeline_ctx *ctx, struct jv_pipeline_outcom
             g_clear_error(&err);
             goto out;
         }
+    }
+    if (o->entries && !(r.entries = jv_entry_list_load(o->entries, &err))) {
+        char *msg = g_strdup_printf("the entry list (--entries) cannot be used: %s", err->message);
+        jv_error("%s", msg);
+        set_status(&r, JV_PIPELINE_USAGE, msg);
+        g_free(msg);
+        g_clear_error(&err);
+        goto out;
     }
     if (o->stage == JV_STAGE_PLAYOFF)
         run_playoff_only(&r);

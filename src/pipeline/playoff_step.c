@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "critique/prompt.h"
 #include "input/registry.h"
 #include "outputs/record.h"
 #include "pipeline/concurrency.h"
@@ -101,6 +102,32 @@ static void record_manifest(struct jv_manifest *manifest, const json_t *records,
     jv_manifest_write(manifest);
 }
 
+static bool other_scale(const struct jv_competition *c)
+{
+    return c && (c->scale_min != JV_SCALE_MIN_DEFAULT || c->scale_max != JV_SCALE_MAX_DEFAULT ||
+                 c->scale_step != 1);
+}
+
+/*
+ * On a scale other than 0-20 (doc/SPEC.md 2.3) the adjustment's 0-20 rule is
+ * brought back onto the scale: the adjusted totals are clamped and snapped to
+ * it and their awards taken again from the bands.
+ */
+static void onto_scale(json_t *records, const struct jv_competition *c)
+{
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        double v;
+        if (!jv_record_num(rec, JV_REC_CRITIQUE_TOTAL, &v))
+            continue;
+        int s = jv_competition_snap_score(c, v);
+        jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, s);
+        jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD, jv_competition_award_for(c, s));
+    }
+}
+
 /*
  * Runs the playoff over `records` with the run's settings: an HTTP match
  * judge on `sched` (or a scheduler of its own), progress per category, the
@@ -138,7 +165,11 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     char *log_path = jv_layout_matches_path(o->outputs.results);
     char *prompt_sha = jv_match_prompt_sha256();
     struct jv_playoff_params p = {
-        .threshold = o->playoff.threshold,
+        /* the default threshold (17 of 20) read on the competition's scale */
+        .threshold = other_scale(c) && o->playoff.threshold == JV_PLAYOFF_THRESHOLD_DEFAULT
+                         ? jv_prompt_scale_point(o->playoff.threshold, c->scale_min, c->scale_max,
+                                                 c->scale_step)
+                         : o->playoff.threshold,
         .rounds = o->playoff.rounds,
         .competition_rounds = c ? c->playoff_rounds : 0,
         .seed = o->playoff.seed,
@@ -162,6 +193,8 @@ int jv_playoff_step_run(json_t *records, const struct jv_run_config *o,
     double t0 = jv_clock_wall();
     json_t *stats = NULL;
     int rc = jv_playoff_run(records, &p, &stats, err);
+    if (other_scale(c))
+        onto_scale(records, c);
     double t1 = jv_clock_wall();
     jv_log_event(JV_LOG_INFO, "stage_end",
                  json_pack("{s:s,s:O?}", "stage", "pairwise", "figures", stats));

@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "outputs/record.h"
+#include "pipeline/critique_prep.h"
 #include "pipeline/record.h"
 
 /* The model's score as written: an integer when whole, else a real. */
@@ -39,7 +40,8 @@ static const char *status_name(enum jv_critique_status s)
     return JV_STATUS_ERROR;
 }
 
-static void set_critique(json_t *r, const struct jv_critique_result *res, const char *award)
+static void set_critique(json_t *r, const struct jv_critique_result *res, const char *award,
+                         const struct jv_competition *c)
 {
     char started[JV_ISO8601_LEN], finished[JV_ISO8601_LEN];
     jv_record_set_str(r, JV_REC_CRITIQUE_TITLE, res->title);
@@ -49,7 +51,8 @@ static void set_critique(json_t *r, const struct jv_critique_result *res, const 
                   res->subscores ? json_incref((json_t *)res->subscores) : NULL);
     jv_record_set(r, JV_REC_CRITIQUE_TOTAL_INITIAL,
                   res->has_total ? number_json(res->score_raw) : NULL);
-    jv_record_set(r, JV_REC_CRITIQUE_TOTAL, res->has_total ? json_integer(res->total) : NULL);
+    jv_record_set(r, JV_REC_CRITIQUE_TOTAL,
+                  res->has_total ? json_integer(jv_critique_prep_total(c, res)) : NULL);
     jv_record_set_str(r, JV_REC_CRITIQUE_AWARD, award);
     jv_record_set_str(r, JV_REC_STATUS, status_name(res->status));
     jv_record_set_str(r, JV_REC_ERROR, res->error);
@@ -81,6 +84,8 @@ json_t *jv_record_build(const struct jv_job *job, const struct jv_critique_resul
     jv_record_set(r, JV_REC_IMAGE_RAW, raw_json(it->path, it->path_utf8));
     jv_record_set_str(r, JV_REC_CONTENT_HASH, it->content_hash[0] ? it->content_hash : NULL);
     jv_record_set_str(r, JV_REC_IMAGE_TITLE, it->title);
+    jv_record_set_str(r, JV_REC_AUTHOR, it->author);
+    jv_record_set_str(r, JV_REC_AUTHOR_SOURCE, job->author_source);
     jv_record_set_str(r, JV_REC_COMPETITION_CATEGORY, it->category);
     jv_record_set_str(r, JV_REC_CRITIQUE_CATEGORY, it->category);
     jv_record_set(r, JV_REC_TECHNICAL_SIGNALS,
@@ -95,7 +100,7 @@ json_t *jv_record_build(const struct jv_job *job, const struct jv_critique_resul
     jv_record_set_str(r, JV_REC_PROMPT_SHA256, ctx->prompt_sha256);
     jv_record_set_num(r, JV_REC_STAGE1_DURATION_SECONDS, it->stage1_s);
     if (res)
-        set_critique(r, res, award);
+        set_critique(r, res, award, ctx->competition);
     if (it->error) {
         jv_record_set_str(r, JV_REC_STATUS, JV_STATUS_ERROR);
         jv_record_set_str(r, JV_REC_ERROR, it->error);

@@ -11,12 +11,15 @@
 #include "critique/engine.h"
 #include "pipeline/job.h"
 
+struct jv_competition;
+
 struct jv_record_context {
     const char *run_id;
     const char *backend;
     const char *model;
     const char *prompt_profile;
     const char *prompt_sha256;
+    const struct jv_competition *competition; /* nullable: its scale sets critique_total */
 };
 
 /*

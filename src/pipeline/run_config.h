@@ -29,6 +29,9 @@ enum jv_stage_mode {
     JV_STAGE_TWO_PASS, /* IQA for all, then critique */
 };
 
+/* --pairwise-threshold's default, on the 0-20 scale (read on another scale: playoff_step.h). */
+#define JV_PLAYOFF_THRESHOLD_DEFAULT 17.0
+
 /* Every setting of a judging run: each stage's own, composed. */
 struct jv_run_config {
     /* input */
@@ -38,6 +41,7 @@ struct jv_run_config {
     enum jv_stage_mode stage;
     char *competition_config;
     char *competition_id;
+    char *entries; /* --entries: the entry list CSV (input/entries.h), nullable */
 
     struct jv_iqa_config iqa;
     struct jv_vlm_config vlm;

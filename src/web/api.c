@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "input/registry.h"
 #include "outputs/record.h"
+#include "pipeline/papers.h"
 #include "web/api.h"
 #include "web/guard.h"
 
@@ -640,6 +641,68 @@ static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
+/* The page's downloads embed only photos inside the run's input folders (web/guard.h). */
+struct guarded {
+    struct jv_web_ctx *ctx;
+    const struct jv_web_run *run;
+};
+
+static char *guarded_image(const json_t *rec, void *user)
+{
+    const struct guarded *g = user;
+    char *image = jv_record_image_path(rec);
+    char *real = NULL;
+    int fd = image ? jv_web_runs_open_photo(g->ctx->runs, g->run, image, &real, NULL) : -1;
+    if (fd >= 0)
+        close(fd);
+    g_free(image);
+    return fd >= 0 ? real : (g_free(real), NULL);
+}
+
+/*
+ * GET /api/summary?run=ID and GET /api/export?run=ID&format=results|entrants|csv:
+ * the round's summary (Markdown) and papers (pipeline/papers.h) with the
+ * page's edits applied, as downloads.
+ */
+static void h_papers(struct jv_web_ctx *ctx, struct MHD_Connection *conn, bool summary,
+                     struct jv_web_reply *out)
+{
+    const char *fmt_name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+    int f = summary ? 0 : jv_export_format_parse(fmt_name ? fmt_name : "results");
+    if (f < 0) {
+        jv_web_reply_error(out, MHD_HTTP_BAD_REQUEST, "format must be results, entrants or csv");
+        return;
+    }
+    struct jv_web_run *run = find_run(ctx, conn, out);
+    if (!run)
+        return;
+    GError *e = NULL;
+    struct jv_papers p;
+    if (jv_papers_open(&p, run->results, NULL, NULL, &e) < 0) {
+        jv_web_run_free(run);
+        reply_gerror(out, e);
+        return;
+    }
+    struct guarded g = {ctx, run};
+    size_t len = 0;
+    char *text = summary ? jv_papers_summary_text(&p)
+                         : jv_papers_export(&p, (enum jv_export_format)f, guarded_image, &g, &len);
+    if (summary)
+        len = strlen(text);
+    char *name = summary ? g_strdup_printf("%s_summary.md", p.round)
+                         : jv_export_file_name(p.round, (enum jv_export_format)f);
+    jv_web_reply_bytes(out, MHD_HTTP_OK, text, len,
+                       summary ? "text/markdown; charset=utf-8"
+                               : jv_export_mime((enum jv_export_format)f));
+    char *cd = g_strdup_printf("attachment; filename=\"%s\"", name);
+    MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd);
+    MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    g_free(cd);
+    g_free(name);
+    jv_papers_release(&p);
+    jv_web_run_free(run);
+}
+
 /*
  * GET /api/metrics.jsonl: one line per record of the run with its timings,
  * tokens and scores (a fixed subset of the record's fields, in that order)
@@ -838,6 +901,8 @@ enum {
     R_METRICS,
     R_IMAGE,
     R_THUMB,
+    R_SUMMARY,
+    R_PAPERS,
 };
 
 static const struct route routes[] = {
@@ -859,6 +924,8 @@ static const struct route routes[] = {
     {"GET", "/api/metrics.jsonl", R_METRICS},
     {"GET", "/api/image", R_IMAGE},
     {"GET", "/api/thumb", R_THUMB},
+    {"GET", "/api/summary", R_SUMMARY},
+    {"GET", "/api/export", R_PAPERS},
 };
 
 void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, const char *method,
@@ -939,6 +1006,12 @@ void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, cons
         break;
     case R_THUMB:
         h_thumb(ctx, conn, out);
+        break;
+    case R_SUMMARY:
+        h_papers(ctx, conn, true, out);
+        break;
+    case R_PAPERS:
+        h_papers(ctx, conn, false, out);
         break;
     default:
         jv_web_reply_error(out, MHD_HTTP_NOT_FOUND, "no such API route");

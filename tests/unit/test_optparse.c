@@ -293,6 +293,7 @@ static const struct {
     {"stage", JSON_STRING},
     {"competition_config", JSON_NULL},
     {"competition", JSON_NULL},
+    {"entries", JSON_NULL},
     {"critique_category", JSON_NULL},
     {"critique_notes", JSON_NULL},
     {"output_dir", JSON_STRING},

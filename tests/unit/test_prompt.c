@@ -440,16 +440,49 @@ static void test_image_data_url(void **state)
     g_free(dir);
 }
 
+/* The competition's scale in the prompt (doc/SPEC.md 2.6): the rubric restated, the hash changed.
+ */
+static void test_scale(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    struct jv_prompt *p = jv_prompt_load("club_judge_compact", NULL, &err);
+    assert_non_null(p);
+    char *sha = g_strdup(p->sha256);
+    char *sys = g_strdup(p->system);
+    jv_prompt_apply_scale(p, 0, 20, 1); /* the rubric's own: nothing changes */
+    assert_string_equal(p->sha256, sha);
+    assert_string_equal(p->system, sys);
+    jv_prompt_apply_scale(p, 1, 10, 1);
+    assert_string_not_equal(p->sha256, sha);
+    assert_true(g_str_has_prefix(p->system, sys));
+    assert_non_null(strstr(p->system, "SCORING SCALE: scores run from 1 to 10 in steps of 1"));
+    assert_non_null(strstr(p->system, "20 -> 10; 18-19 -> 9; 16-17 -> 8; 14-15 -> 7"));
+    assert_non_null(strstr(p->system, "Give \"score\" as a number from 1 to 10"));
+    assert_int_equal(jv_prompt_scale_point(17, 1, 10, 1), 9);
+    assert_int_equal(jv_prompt_scale_point(0, 1, 10, 1), 1);
+    assert_int_equal(jv_prompt_scale_point(20, 2, 15, 1), 15);
+    assert_int_equal(jv_prompt_scale_point(11, 0, 10, 2), 6);
+    g_free(sha);
+    g_free(sys);
+    jv_prompt_free(p);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     if (VIPS_INIT(argv[0]))
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin_profiles), cmocka_unit_test(test_unknown_id),
-        cmocka_unit_test(test_parse_and_render), cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_prompt_file),      cmocka_unit_test(test_techblock),
-        cmocka_unit_test(test_request_body),     cmocka_unit_test(test_image_data_url),
+        cmocka_unit_test(test_builtin_profiles),
+        cmocka_unit_test(test_unknown_id),
+        cmocka_unit_test(test_parse_and_render),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_prompt_file),
+        cmocka_unit_test(test_techblock),
+        cmocka_unit_test(test_request_body),
+        cmocka_unit_test(test_image_data_url),
+        cmocka_unit_test(test_scale),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();

@@ -148,13 +148,13 @@ static void test_unknown_id(void **state)
     assert_non_null(err);
     assert_int_equal(err->code, JV_ERR_NOT_FOUND);
     assert_non_null(strstr(err->message, "'nope'"));
-    assert_non_null(strstr(err->message, "club_dpi_2025, club_print_2025"));
+    assert_non_null(strstr(err->message, "club_dpi_2025, club_print_2025, club_dpi_round"));
     assert_non_null(strstr(err->message, path));
     g_clear_error(&err);
 
     json_t *list = jv_registry_list(path, &err);
     assert_non_null(list);
-    assert_int_equal(json_array_size(list), 2);
+    assert_int_equal(json_array_size(list), 5); /* 2 + the three club-night examples */
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "id")),
                         "club_print_2025");
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "name")),
@@ -225,13 +225,82 @@ static void test_broken_files(void **state)
     g_free(path);
 }
 
+/* The scoring scheme (doc/SPEC.md 2.3): scale, step, placings, entries per author, pattern. */
+static void test_scheme(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    const char *src = g_getenv("JV_SOURCE_DIR");
+    char *ex = g_build_filename(src ? src : ".", "examples", "competitions.toml", NULL);
+    /* Today's registries keep the 0-20 scale and get 1st-3rd. */
+    struct jv_competition *c = jv_competition_load(ex, "club_dpi_2025", &err);
+    assert_non_null(c);
+    assert_int_equal(c->scale_min, 0);
+    assert_int_equal(c->scale_max, 20);
+    assert_int_equal(c->scale_step, 1);
+    assert_string_equal(c->placings[0], "1st");
+    assert_string_equal(c->placings[2], "3rd");
+    assert_null(c->placings[3]);
+    assert_int_equal(c->max_entries_per_author, 0);
+    assert_null(c->filename_pattern);
+    jv_competition_free(c);
+    c = jv_competition_load(ex, "club_print_round", &err);
+    assert_non_null(c);
+    assert_int_equal(c->scale_min, 1);
+    assert_int_equal(c->scale_max, 10);
+    assert_string_equal(jv_competition_award_for(c, 9), "Highly Commended");
+    assert_int_equal(jv_competition_snap_score(c, 17.0), 10);
+    assert_int_equal(jv_competition_snap_score(c, 0.2), 1);
+    assert_int_equal(jv_competition_snap_score(c, 6.5), 7);
+    jv_competition_free(c);
+    c = jv_competition_load(ex, "club_placings_round", &err);
+    assert_non_null(c);
+    assert_int_equal(c->n_bands, 0);
+    assert_null(c->awards[0]);
+    assert_string_equal(c->placings[8], "C");
+    json_t *j = jv_competition_to_json(c);
+    assert_int_equal(json_array_size(json_object_get(j, "placings")), 9);
+    assert_int_equal(json_integer_value(json_object_get(j, "max_entries_per_author")), 2);
+    json_decref(j);
+    jv_competition_free(c);
+    c = jv_competition_load(ex, "club_dpi_round", &err);
+    assert_non_null(c);
+    assert_string_equal(c->filename_pattern, "{title} - {author}");
+    jv_competition_free(c);
+    g_free(ex);
+
+    /* Bad schemes are named by key. */
+    static const struct {
+        const char *text, *key;
+    } bad[] = {
+        {"scale = [10, 5]", "competition.x.scale"},
+        {"scale = [0]", "competition.x.scale"},
+        {"scale = [0, 10]\nstep = 3", "competition.x.step"},
+        {"scale = [0, 10]\nscore_bands = { A = [12] }", "band \"A\" holds 12"},
+        {"scale = [0, 10]\nstep = 2\nscore_bands = { A = [5] }", "not a score of the scale"},
+        {"placings = [1]", "competition.x.placings"},
+        {"max_entries_per_author = -1", "competition.x.max_entries_per_author"},
+        {"filename_pattern = \"{title} - {who}\"", "unknown placeholder {who}"},
+        {"filename_pattern = \"plain\"", "names no placeholder"},
+    };
+    for (size_t i = 0; i < JV_ARRAY_LEN(bad); i++) {
+        char *text = g_strdup_printf("[competition.x]\n%s\n", bad[i].text);
+        char *path = write_registry("scheme.toml", text);
+        assert_null(jv_competition_load(path, "x", &err));
+        if (!strstr(err->message, bad[i].key))
+            fail_msg("%s: %s", bad[i].text, err->message);
+        g_clear_error(&err);
+        g_free(path);
+        g_free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec_example),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_unknown_id),
-        cmocka_unit_test(test_broken_files),
+        cmocka_unit_test(test_spec_example), cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_unknown_id),   cmocka_unit_test(test_broken_files),
+        cmocka_unit_test(test_scheme),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -63,7 +63,7 @@ static char *xmp_packet(const char *title, const char *title_fr, const char *des
 
 /* Photoshop APP13 block holding IPTC-IIM with ObjectName; `utf8` adds the
  * 1:90 coded-character-set record. */
-static GByteArray *iptc_block(const char *name, size_t name_len, bool utf8)
+static GByteArray *iptc_block_ds(const char *name, size_t name_len, bool utf8, guint8 ds)
 {
     GByteArray *iim = g_byte_array_new();
     if (utf8) {
@@ -72,7 +72,7 @@ static GByteArray *iptc_block(const char *name, size_t name_len, bool utf8)
     }
     static const guint8 version[] = {0x1C, 2, 0, 0, 2, 0, 4}; /* 2:00 record version */
     g_byte_array_append(iim, version, sizeof version);
-    guint8 hdr[] = {0x1C, 2, 5, (guint8)(name_len >> 8), (guint8)name_len};
+    guint8 hdr[] = {0x1C, 2, ds, (guint8)(name_len >> 8), (guint8)name_len};
     g_byte_array_append(iim, hdr, sizeof hdr);
     g_byte_array_append(iim, (const guint8 *)name, (guint)name_len);
 
@@ -89,6 +89,11 @@ static GByteArray *iptc_block(const char *name, size_t name_len, bool utf8)
         g_byte_array_append(b, (const guint8 *)"", 1);
     g_byte_array_free(iim, TRUE);
     return b;
+}
+
+static GByteArray *iptc_block(const char *name, size_t name_len, bool utf8)
+{
+    return iptc_block_ds(name, name_len, utf8, 5);
 }
 
 /*
@@ -211,12 +216,61 @@ static void test_xmp_forms(void **state)
     expect(jv_xmp_property("", 0, "title"), NULL);
 }
 
+/* A real JPEG with the given XMP, IPTC and EXIF Artist, read back: its author. */
+static char *author_of(const char *xmp, const GByteArray *iptc, const char *artist)
+{
+    VipsImage *black = NULL, *img = NULL;
+    assert_int_equal(vips_black(&black, 16, 16, "bands", 3, NULL), 0);
+    assert_int_equal(vips_copy(black, &img, NULL), 0);
+    g_object_unref(black);
+    if (xmp)
+        vips_image_set_blob_copy(img, "xmp-data", xmp, strlen(xmp));
+    if (iptc)
+        vips_image_set_blob_copy(img, "iptc-data", iptc->data, iptc->len);
+    if (artist)
+        vips_image_set_string(img, "exif-ifd0-Artist", artist);
+    static int serial;
+    char *name = g_strdup_printf("a%d.jpg", serial++);
+    char *path = g_build_filename(tmpdir, name, NULL);
+    g_free(name);
+    assert_int_equal(vips_jpegsave(img, path, NULL), 0);
+    g_object_unref(img);
+    VipsImage *back = vips_image_new_from_file(path, NULL);
+    assert_non_null(back);
+    char *a = jv_image_author(back);
+    g_object_unref(back);
+    g_unlink(path);
+    g_free(path);
+    return a;
+}
+
+/* The author: XMP dc:creator > IPTC By-line (2:80) > EXIF Artist (doc/SPEC.md 2.2). */
+static void test_author(void **state)
+{
+    (void)state;
+    const char *xmp = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF "
+                      "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+                      "<rdf:Description xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+                      "<dc:creator><rdf:Seq><rdf:li>Jane Smith</rdf:li><rdf:li>Second</rdf:li>"
+                      "</rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>";
+    static const guint8 byline[] = {0x1C, 2, 80, 0, 8, 'P', 'a', 't', ' ', 'L', 'e', 'e', '!'};
+    GByteArray *iptc = iptc_block_ds("Pat Lee!", 8, false, 80); /* Photoshop-wrapped */
+    expect(jv_iptc_byline(byline, sizeof byline), "Pat Lee!");
+    expect(jv_iptc_object_name(byline, sizeof byline), NULL);
+    expect(author_of(xmp, iptc, "Exif Artist"), "Jane Smith");
+    expect(author_of(NULL, iptc, "Exif Artist"), "Pat Lee!");
+    expect(author_of(NULL, NULL, "Exif Artist"), "Exif Artist");
+    expect(author_of(NULL, NULL, NULL), NULL);
+    g_byte_array_free(iptc, TRUE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_iptc_charsets),
         cmocka_unit_test(test_xmp_forms),
+        cmocka_unit_test(test_author),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
