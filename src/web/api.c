@@ -265,6 +265,46 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     g_free(base);
 }
 
+/*
+ * The competition a run was judged under, as its manifest names it
+ * (parameters.competition_config and .competition), looked up only in the
+ * registry files this server offers: the same file first, else the first
+ * offered file that holds that id. NULL when the run names none or no
+ * offered file has it.
+ */
+static json_t *run_competition(struct jv_web_ctx *ctx, const struct jv_web_run *run)
+{
+    char *text = jv_web_read_beneath(run->root, run->manifest, JV_LIMIT_MANIFEST, NULL, NULL);
+    json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+    g_free(text);
+    json_t *params = json_object_get(m, "parameters");
+    const char *id = json_string_value(json_object_get(params, "competition"));
+    const char *file = json_string_value(json_object_get(params, "competition_config"));
+    char *want = file ? jv_abspath(file) : NULL;
+    struct jv_competition *c = NULL;
+    for (int pass = 0; id && !c && pass < 2; pass++)
+        for (int i = 0; ctx->registries[i] && !c; i++)
+            if (pass == 1 || g_strcmp0(want, ctx->registries[i]) == 0)
+                c = jv_competition_load(ctx->registries[i], id, NULL);
+    json_t *j = c ? jv_competition_to_json(c) : NULL;
+    if (c)
+        jv_competition_free(c);
+    g_free(want);
+    json_decref(m);
+    return j;
+}
+
+static void h_competition(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
+                          struct jv_web_reply *out)
+{
+    struct jv_web_run *run = find_run(ctx, conn, out);
+    if (!run)
+        return;
+    json_t *c = run_competition(ctx, run);
+    jv_web_run_free(run);
+    jv_web_reply_json(out, MHD_HTTP_OK, json_pack("{s:o}", "competition", c ? c : json_null()));
+}
+
 static json_t *load_settings(struct jv_web_ctx *ctx)
 {
     char *text =
@@ -823,6 +863,7 @@ enum {
     R_SESSION,
     R_REGISTRIES,
     R_COMPETITIONS,
+    R_COMPETITION,
     R_SETTINGS_GET,
     R_SETTINGS_PUT,
     R_RUN_GET,
@@ -844,6 +885,7 @@ static const struct route routes[] = {
     {"GET", "/api/session", R_SESSION},
     {"GET", "/api/registries", R_REGISTRIES},
     {"GET", "/api/competitions", R_COMPETITIONS},
+    {"GET", "/api/competition", R_COMPETITION},
     {"GET", "/api/settings", R_SETTINGS_GET},
     {"PUT", "/api/settings", R_SETTINGS_PUT},
     {"GET", "/api/run", R_RUN_GET},
@@ -894,6 +936,9 @@ void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, cons
         break;
     case R_COMPETITIONS:
         h_competitions(ctx, conn, out);
+        break;
+    case R_COMPETITION:
+        h_competition(ctx, conn, out);
         break;
     case R_SETTINGS_GET:
         h_settings_get(ctx, out);

@@ -8,6 +8,7 @@
  *   GET  /api/session                    {token, version, outputs, registry}
  *   GET  /api/registries                 [{id, name}] registry files offered
  *   GET  /api/competitions [registry=ID] {registry, competitions: [...]}
+ *   GET  /api/competition [run=ID]       {competition}: the one the run was judged under
  *   GET  /api/settings   PUT /api/settings   the page's form, kept on disk
  *   GET  /api/run        POST /api/run   POST /api/run/cancel
  *   GET  /api/events                     server-sent events: run, progress, log

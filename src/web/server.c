@@ -106,6 +106,11 @@ static void serve_asset(struct jv_web_server *s, const char *url, struct jv_web_
         {"/index.html", "index.html", "text/html; charset=utf-8"},
         {"/app.js", "app.js", "text/javascript; charset=utf-8"},
         {"/style.css", "style.css", "text/css; charset=utf-8"},
+        {"/club.js", "club.js", "text/javascript; charset=utf-8"},
+        /* Presentation mode (SPEC 6): GET /present?run=ID. */
+        {"/present", "present.html", "text/html; charset=utf-8"},
+        {"/present.js", "present.js", "text/javascript; charset=utf-8"},
+        {"/present.css", "present.css", "text/css; charset=utf-8"},
     };
     for (size_t i = 0; i < JV_ARRAY_LEN(assets); i++) {
         if (strcmp(url, assets[i].url) != 0)

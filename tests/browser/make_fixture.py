@@ -5,7 +5,11 @@ for 5,000 photos): small JPEGs, a results JSONL, its manifest
 (<stem>.metadata.json) and playoff log (<stem>.matches.jsonl).
 
     make_fixture.py --outputs DIR --name NAME --count N [--images DIR]
-                    [--seed S] [--profile baseline|optimised]
+                    [--seed S] [--profile baseline|optimised] [--failed N]
+
+Records carry the club fields (SPEC 3): `author` (absent for some entries),
+`rank` (1 = best in its category) and `placing` (1st, 2nd, 3rd, HC, C).
+With --failed N the last N photos failed (status "failed", an error text).
 
 Deterministic for a given seed. Prints the results path.
 """
@@ -22,6 +26,9 @@ from PIL import Image
 STYLES = ["Open", "Nature", "Portrait", "Creative", "Documentary", "Abstract", "Street",
           "Landscape", "Other"]
 BANDS = [("Distinction", 18), ("Credit", 16), ("Merit", 14)]
+AUTHORS = ["Jane Smith", "Ravi Patel", "Ona Byrne", "Tomasz Nowak", "Aiko Tanaka",
+           "Grace O'Neill", "Luis Ortega"]
+PLACINGS = ["1st", "2nd", "3rd", "HC", "HC", "C", "C", "C"]
 
 
 def award(score):
@@ -73,6 +80,9 @@ def main():
     ap.add_argument("--images", help="where the JPEGs go (default OUTPUTS/../fixture_images/NAME)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", choices=["baseline", "optimised"], default="optimised")
+    ap.add_argument("--failed", type=int, default=0, help="the last N photos failed")
+    ap.add_argument("--competition", help="the competition id the manifest names")
+    ap.add_argument("--registry", help="the registry file the manifest names")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -119,7 +129,8 @@ def main():
         title = None if i % 7 == 0 else f"Entry {i} <b>&amp;</b> light"
         records.append({
             "schema_version": 1, "run_id": run_id, "image": path, "content_hash": chash,
-            "image_title": title, "competition_category": cat, "critique_category": cat,
+            "image_title": title, "competition_category": cat,
+            **({} if i % 11 == 5 else {"author": AUTHORS[i % len(AUTHORS)]}), "critique_category": cat,
             "style_inference": rng.choice(STYLES), "critique_title": title or f"Untitled {i}",
             "critique": ("A considered image with a clear subject. The composition leads the eye "
                          "well, though the right edge is busy. Tonal control is good. ") * 2,
@@ -146,12 +157,18 @@ def main():
             "pairwise_comparisons": None, "pairwise_win_ratio": None, "pairwise_strength": None,
         })
     stage12_end = t
+    for r in records[len(records) - args.failed:] if args.failed else []:
+        r.update({"status": "failed", "critique_total": None, "critique_award": None,
+                  "critique": None, "critique_total_initial": None, "finish_reason": None,
+                  "error": "HTTP 503 from http://127.0.0.1:8000/v1: model overloaded "
+                           "(gave up after 3 retries)"})
 
     # Playoff: round robin inside each category among scores >= 17, winner by quality.
     matches = []
     per_cat = {}
     for cat in ("Colour", "Mono"):
-        el = [r for r in records if r["competition_category"] == cat and r["critique_total"] >= 17]
+        el = [r for r in records if r["competition_category"] == cat and r["status"] == "ok"
+              and r["critique_total"] >= 17]
         el = el[:12]
         per_cat[cat] = {"eligible": len(el), "matches": 0, "mean_seconds": None}
         if len(el) < 2:
@@ -189,6 +206,14 @@ def main():
         ranked[0]["critique_total"] = 20
         for r in el:
             r["critique_award"] = award(r["critique_total"])
+    for cat in ("Colour", "Mono"):
+        ok = [r for r in records if r["competition_category"] == cat and r["status"] == "ok"]
+        ok.sort(key=lambda r: (-r["critique_total"], -(r["pairwise_strength"] or 0),
+                               -r["critique_total_initial"]))
+        for k, r in enumerate(ok):
+            r["rank"] = k + 1
+            if k < len(PLACINGS):
+                r["placing"] = PLACINGS[k]
     t_end = stage12_end + sum(m["latency"] for m in matches) / 2 + 1
 
     stem = os.path.join(resdir, args.name)
@@ -226,7 +251,10 @@ def main():
                        "max_new_tokens": 512 if slow else 320, "temperature": 0.2, "top_p": 0.9,
                        "concurrency": 1 if slow else 8, "pipeline": not slow,
                        "prompt_profile": "club_judge_v1" if slow else "club_judge_compact",
-                       "stage": "full", "pairwise": True, "pairwise_threshold": 17},
+                       "stage": "full", "pairwise": True, "pairwise_threshold": 17,
+                       **({"competition": args.competition,
+                           "competition_config": os.path.abspath(args.registry)}
+                          if args.competition and args.registry else {})},
         "prompt": {"profile": "club_judge_v1" if slow else "club_judge_compact", "version": 1,
                    "sha256": prompt_sha},
         "stages": [
@@ -238,7 +266,7 @@ def main():
                  duration_seconds=t_end - stage12_end, **stats([m["latency"] for m in matches])),
         ],
         "started": iso(t0), "finished": iso(t_end), "wall_seconds": t_end - t0,
-        "images": {"discovered": n, "processed": n, "resumed": 0, "failed": 0},
+        "images": {"discovered": n, "processed": n, "resumed": 0, "failed": args.failed},
         "iqa_cache": {"hits": 0 if slow else n // 2, "misses": n if slow else n - n // 2,
                       "hit_ratio": 0.0 if slow else (n // 2) / max(1, n)},
         "critique": {"requests": n, "retries": 2, "errors": 0, "prompt_tokens": tok(pt),

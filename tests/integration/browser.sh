@@ -1,6 +1,7 @@
 #!/bin/sh
 # The web page in headless Chromium (playwright-core): settings, live run
-# progress, results editing, performance charts, downloads. Skips (77) only
+# progress, results editing, performance charts, downloads (gui.mjs); the
+# presentation mode driven by its keys (present.mjs). Skips (77) only
 # when Chromium or node_modules are missing (scripts/install-browser-deps.sh).
 set -eu
 JV=${JUDGE_VISION:?}
@@ -47,6 +48,9 @@ max_width = 1600
 max_height = 1200
 borders = "disallowed"
 TOML
+# A club round: authors, ranks, placings, two failed photos, judged under club_dpi_2025.
+"$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --name club --count 30 --failed 2 \
+    --seed 5 --competition club_dpi_2025 --registry "$WORK/competitions.toml" >/dev/null
 
 # A live run needs the simulator and the pipeline; photos come from the fixture.
 LIVE=0
@@ -79,6 +83,9 @@ rc=0
 JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots JV_LIVE=$LIVE \
     JV_SIM_API=$SIM_API JV_RUN_INPUT=$OUT/../fixture_images/fixture \
     node "$SRC/tests/browser/gui.mjs" || rc=$?
+for t in present; do
+    JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots node "$SRC/tests/browser/$t.mjs" || rc=1
+done
 if [ $rc -ne 0 ]; then
     echo "--- serve stderr"; tail -n 30 "$WORK/serve.err"
 fi
