@@ -543,11 +543,11 @@ function playoffHtml(recs, matches, cat, figs) {
   const f = figs || {};
   const sure = typeof f.p_first === 'number' && f.first
     ? `<p class="p-first">1st place: ${esc(basename(f.first))} — first in ${Math.round(100 * f.p_first)} % of posterior draws</p>` : '';
-  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3>${sure}<table class="playoff"><thead><tr><th>File</th><th>Before</th>
+  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3>${sure}<div class="scroll-x"><table class="playoff"><thead><tr><th>File</th><th>Before</th>
     <th>Wins</th><th>Comparisons</th><th>Win ratio</th><th>Strength</th><th>After</th></tr></thead><tbody>` +
     ent.map((r) => `<tr data-idx="${r._idx}"><td><a href="#" class="open">${esc(basename(r.image))}</a></td><td>${esc(baseline(r))}</td>
       <td>${esc(r.pairwise_wins)}</td><td>${esc(r.pairwise_comparisons)}</td><td>${num(r.pairwise_win_ratio, 2)}</td>
-      <td>${num(r.pairwise_strength, 2)}</td><td>${esc(r.critique_total)}</td></tr>`).join('') + '</tbody></table>';
+      <td>${num(r.pairwise_strength, 2)}</td><td>${esc(r.critique_total)}</td></tr>`).join('') + '</tbody></table></div>';
 }
 
 /*
@@ -824,7 +824,7 @@ function perfPanel(run, manifest, records) {
     </div>
     <h3>Playoff</h3><div class="figs">
       ${figure('Matches', `${int(pw.completed)} of ${int(pw.scheduled)}`, 'pairwise_completed', pw.completed)}</div>
-      ${perCat ? `<table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th><th>P(1st)</th></tr>${perCat}</table>` : ''}
+      ${perCat ? `<div class="scroll-x"><table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th><th>P(1st)</th></tr>${perCat}</table></div>` : ''}
     <h3>GPU</h3><p class="muted">${esc(gpuLine(gpu.snapshot || {}))}</p>
     ${sparkline(samples, { label: 'GPU utilisation', id: 'gpu-util' })}
     <p class="toolbar"><a class="button" data-download="manifest" href="/api/manifest?run=${run.id}&amp;download=1">Download manifest</a>
@@ -841,10 +841,10 @@ function compareTable(a, b, ma, mb) {
     const db = ((mb.stages || []).find((s) => s.name === n) || {}).duration_seconds;
     rows.push(['Stage ' + n, da, db]);
   }
-  return `<table class="compare" data-chart="compare"><thead><tr><th></th><th>${esc(a.name)}</th><th>${esc(b.name)}</th><th>Ratio</th></tr></thead><tbody>` +
+  return `<div class="scroll-x"><table class="compare" data-chart="compare"><thead><tr><th></th><th>${esc(a.name)}</th><th>${esc(b.name)}</th><th>Ratio</th></tr></thead><tbody>` +
     rows.map(([k, x, y]) => `<tr><th>${esc(k)}</th><td>${duration(x)}</td><td>${duration(y)}</td>
       <td data-ratio="${typeof x === 'number' && y ? (x / y).toFixed(3) : ''}">${typeof x === 'number' && y ? (x / y).toFixed(2) + '×' : 'n/a'}</td></tr>`).join('') +
-    '</tbody></table>';
+    '</tbody></table></div>';
 }
 
 async function showPerf() {

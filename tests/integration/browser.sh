@@ -83,7 +83,7 @@ rc=0
 JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots JV_LIVE=$LIVE \
     JV_SIM_API=$SIM_API JV_RUN_INPUT=$OUT/../fixture_images/fixture \
     node "$SRC/tests/browser/gui.mjs" || rc=$?
-for t in present page; do
+for t in present page layout; do
     JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots node "$SRC/tests/browser/$t.mjs" || rc=1
 done
 if [ $rc -ne 0 ]; then
