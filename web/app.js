@@ -154,6 +154,22 @@ async function loadRegistries() {
   await loadCompetitions();
 }
 
+// The registry picker: a file named by its path joins the list and is chosen.
+async function addRegistry() {
+  const path = $('#f-registry-path').value.trim();
+  if (!path) return;
+  try {
+    const reg = await api('POST', '/api/registries', { path });
+    settings.registry = String(reg.id);
+    settings.competition = '';
+    await loadRegistries();
+    $('#f-registry').value = String(reg.id);
+    saveSettings();
+  } catch (e) {
+    showRegistryError(e.message);
+  }
+}
+
 // A registry that does not load shows its error (file, line, what is wrong), not "(none)".
 function showRegistryError(msg) {
   const box = $('#registry-error');
@@ -895,6 +911,10 @@ async function init() {
     if (e.target.tagName === 'INPUT' || e.target.tagName === 'TEXTAREA') saveSettings();
   });
   $('#go-run').addEventListener('click', () => showTab('run'));
+  $('#registry-add').addEventListener('click', addRegistry);
+  $('#f-registry-path').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') addRegistry();
+  });
   $('#run-start').addEventListener('click', startRun);
   $('#run-cancel').addEventListener('click', cancelRun);
   $('#results-run').addEventListener('change', () => showResults());

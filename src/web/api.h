@@ -6,7 +6,8 @@
  *
  * Routes (query parameters in brackets):
  *   GET  /api/session                    {token, version, outputs, registry}
- *   GET  /api/registries                 [{id, name}] registry files offered
+ *   GET  /api/registries                 [{id, name, path}] registry files offered
+ *   POST /api/registries {path}          offer one more (an absolute *.toml path)
  *   GET  /api/competitions [registry=ID] {registry, competitions: [...]}
  *   GET  /api/competition [run=ID]       {competition}: the one the run was judged under
  *   GET  /api/settings   PUT /api/settings   the page's form, kept on disk
@@ -32,11 +33,16 @@
 #include "web/runs.h"
 #include "image/thumbnail.h"
 
+/* Slots of jv_web_ctx.registries, the closing NULL included. */
+#define JV_WEB_REGISTRIES_MAX 64
+
 /* Everything the handlers share; owned by the server. */
 struct jv_web_ctx {
     char *session_token;
-    char *outputs;     /* absolute */
-    char **registries; /* absolute paths offered to the page (NULL-terminated) */
+    char *outputs; /* absolute */
+    /* Absolute paths offered to the page, NULL-terminated, with room for
+     * JV_WEB_REGISTRIES_MAX - 1 (api.c fills free slots; never shrinks). */
+    char **registries;
     char *self_exe;
     char *settings_path; /* <outputs>/gui/settings.json */
     GMutex settings_lock;

@@ -381,12 +381,18 @@ static char **registries_offered(const char *registry)
         if (d)
             g_dir_close(d);
         g_ptr_array_sort(more, (GCompareFunc)g_strcmp0);
-        for (guint i = 0; i < more->len; i++)
-            g_ptr_array_add(a, g_ptr_array_index(more, i));
+        for (guint i = 0; i < more->len; i++) {
+            if (a->len < JV_WEB_REGISTRIES_MAX / 2)
+                g_ptr_array_add(a, g_ptr_array_index(more, i));
+            else
+                g_free(g_ptr_array_index(more, i));
+        }
         g_ptr_array_free(more, TRUE);
         g_free(dir);
     }
-    g_ptr_array_add(a, NULL);
+    /* Free slots for the page's picks (POST /api/registries), NULL-terminated. */
+    while (a->len < JV_WEB_REGISTRIES_MAX)
+        g_ptr_array_add(a, NULL);
     return (char **)g_ptr_array_free(a, FALSE);
 }
 

@@ -83,7 +83,10 @@ rc=0
 JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots JV_LIVE=$LIVE \
     JV_SIM_API=$SIM_API JV_RUN_INPUT=$OUT/../fixture_images/fixture \
     node "$SRC/tests/browser/gui.mjs" || rc=$?
+mkdir -p "$WORK/picked"
+printf '[competition.bad]\nname = "unterminated\n' >"$WORK/picked/broken.toml"
 for t in present page layout; do
+    JV_REGISTRY_OTHER=$SRC/examples/competitions.toml JV_REGISTRY_BROKEN=$WORK/picked/broken.toml \
     JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots node "$SRC/tests/browser/$t.mjs" || rc=1
 done
 if [ $rc -ne 0 ]; then
