@@ -41,7 +41,7 @@
   function partsOf(r) {
     const has = {
       title: !!title(r),
-      score: typeof r.critique_total === 'number' || !!C.award(r, data.comp) || !!r._placing,
+      score: typeof r.critique_total === 'number' || !!C.award(r, data.comp),
       critique: !!r.critique,
       author: !!r.author,
     };
@@ -79,8 +79,8 @@
   function resultHtml(r) {
     const award = C.award(r, data.comp);
     const score = typeof r.critique_total === 'number' ? `<span id="p-score">${esc(r.critique_total)}</span>` : '';
-    return `<p id="p-result">${score}${award ? `<span id="p-award">${esc(award)}</span>` : ''}` +
-      `${r._placing ? `<span id="p-placing">${esc(r._placing)}</span>` : ''}</p>`;
+    // The placing waits for the category's placings screen.
+    return `<p id="p-result">${score}${award ? `<span id="p-award">${esc(award)}</span>` : ''}</p>`;
   }
 
   function entryHtml(s) {

@@ -51,6 +51,35 @@ def stats(values):
             "p50": pick(0.5), "p95": pick(0.95)}
 
 
+SCENIC_TITLES = ["Morning on the Fells", "Harbour Lights", "The Old Mill", "Heron at Dusk",
+                 "Winter Birches", "Low Tide", "The Red Door", "Evening Market", "Storm Coming",
+                 "First Frost", "Quiet Lane", "Summer Haze"]
+
+
+def make_scenic(path, rng, mono):
+    """A simple landscape (sky, sun, two hills), 960x640, for screenshots."""
+    from PIL import ImageDraw
+    w, h = 960, 640
+    img = Image.new("RGB", (w, h))
+    d = ImageDraw.Draw(img)
+    top = [rng.randrange(40, 120), rng.randrange(60, 140), rng.randrange(120, 220)]
+    low = [rng.randrange(200, 255), rng.randrange(120, 200), rng.randrange(60, 140)]
+    for y in range(h):
+        t = y / h
+        d.line([(0, y), (w, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, low)))
+    sx, sy = rng.randrange(150, 800), rng.randrange(100, 300)
+    d.ellipse([sx - 50, sy - 50, sx + 50, sy + 50], fill=(255, 236, 180))
+    for k, col in enumerate([(70, 90, 60), (35, 50, 35)]):
+        pts = [(0, h)] + [(x, int(h * (0.55 + 0.12 * k) + 40 * math.sin(x / (90 + 40 * k) + rng.random())))
+                          for x in range(0, w + 40, 40)] + [(w, h)]
+        d.polygon(pts, fill=col)
+    if mono:
+        img = img.convert("L").convert("RGB")
+    img.save(path, "JPEG", quality=80)
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:32], (w, h)
+
+
 def make_image(path, rng, mono):
     w, h = rng.choice([(96, 64), (64, 96), (96, 72)])
     c1 = tuple(rng.randrange(256) for _ in range(3))
@@ -81,6 +110,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", choices=["baseline", "optimised"], default="optimised")
     ap.add_argument("--failed", type=int, default=0, help="the last N photos failed")
+    ap.add_argument("--scenic", action="store_true",
+                    help="960x640 landscapes and plain titles (the README's screenshot)")
     ap.add_argument("--competition", help="the competition id the manifest names")
     ap.add_argument("--registry", help="the registry file the manifest names")
     args = ap.parse_args()
@@ -104,7 +135,7 @@ def main():
         sub = os.path.join(imgdir, cat)
         os.makedirs(sub, exist_ok=True)
         path = os.path.join(sub, f"{'01_' if mono else ''}entry_{i:05d}.jpg")
-        chash, (w, h) = make_image(path, rng, mono)
+        chash, (w, h) = (make_scenic if args.scenic else make_image)(path, rng, mono)
         quality = rng.gauss(15.5, 2.2)
         score = max(8, min(20, int(round(quality))))
         s1 = rng.uniform(0.05, 0.15) * (60 if slow else 1)
@@ -127,6 +158,8 @@ def main():
         }
         passed = rng.random() > 0.05
         title = None if i % 7 == 0 else f"Entry {i} <b>&amp;</b> light"
+        if args.scenic:
+            title = SCENIC_TITLES[i % len(SCENIC_TITLES)]
         records.append({
             "schema_version": 1, "run_id": run_id, "image": path, "content_hash": chash,
             "image_title": title, "competition_category": cat,
