@@ -1,9 +1,10 @@
 #!/bin/sh
 # The web page in headless Chromium (playwright-core). `browser.sh` (the
 # browser test): settings, live run progress, results editing, performance
-# charts, downloads (gui.mjs). `browser.sh club` (browser_club): a club round
-# in presentation mode driven by its keys (present.mjs), the Results and Run
-# tabs' club features (page.mjs), the layout at two sizes (layout.mjs).
+# charts, downloads (gui.mjs). `browser.sh present` (browser_present): a club
+# round in presentation mode driven by its keys (present.mjs). `browser.sh
+# club` (browser_club): the Results and Run tabs' club features (page.mjs),
+# the layout at two sizes (layout.mjs).
 # Skips (77) only
 # when Chromium or node_modules are missing (scripts/install-browser-deps.sh).
 set -eu
@@ -91,7 +92,9 @@ if [ "$MODE" = gui ]; then
 else
     mkdir -p "$WORK/picked"
     printf '[competition.bad]\nname = "unterminated\n' >"$WORK/picked/broken.toml"
-    for t in present page layout; do
+    tests="page layout"
+    [ "$MODE" = present ] && tests=present
+    for t in $tests; do
         JV_REGISTRY_OTHER=$SRC/examples/competitions.toml JV_REGISTRY_BROKEN=$WORK/picked/broken.toml \
             JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots \
             node "$SRC/tests/browser/$t.mjs" || rc=1
