@@ -3,13 +3,12 @@
 'use strict';
 
 (function () {
-  // The club defaults when a run names no competition (doc/SPEC.md 2.3).
-  const DEFAULT_BANDS = { Distinction: [18, 19, 20], Credit: [16, 17], Merit: [14, 15] };
   const DEFAULT_PLACINGS = ['1st', '2nd', '3rd'];
 
+  // The competition's award bands; none without one (as the pipeline gives no award then).
   function bands(comp) {
     const b = comp && comp.score_bands;
-    return b && typeof b === 'object' && Object.keys(b).length ? b : comp ? {} : DEFAULT_BANDS;
+    return b && typeof b === 'object' ? b : {};
   }
 
   // The band holding `score`, or null (no award).
@@ -112,5 +111,5 @@
     return out;
   }
 
-  window.jvClub = { awardFor, awardList, award, scale, rankCategory, placed, runningOrder, category, byCategory, DEFAULT_BANDS };
+  window.jvClub = { awardFor, awardList, award, scale, rankCategory, placed, runningOrder, category, byCategory };
 })();

@@ -323,10 +323,10 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
  * The competition a run was judged under, as its manifest names it
  * (parameters.competition_config and .competition), looked up only in the
  * registry files this server offers: the same file first, else the first
- * offered file that holds that id. NULL when the run names none or no
- * offered file has it.
+ * offered file that holds that id. Returns an owned struct, or NULL when the
+ * run names none or no offered file has it.
  */
-static json_t *run_competition(struct jv_web_ctx *ctx, const struct jv_web_run *run)
+static struct jv_competition *run_competition(struct jv_web_ctx *ctx, const struct jv_web_run *run)
 {
     char *text = jv_web_read_beneath(run->root, run->manifest, JV_LIMIT_MANIFEST, NULL, NULL);
     json_t *m = text ? json_loads(text, 0, NULL) : NULL;
@@ -341,12 +341,9 @@ static json_t *run_competition(struct jv_web_ctx *ctx, const struct jv_web_run *
         for (int i = 0; !c && (reg = registry_at(ctx, i)); i++)
             if (pass == 1 || g_strcmp0(want, reg) == 0)
                 c = jv_competition_load(reg, id, NULL);
-    json_t *j = c ? jv_competition_to_json(c) : NULL;
-    if (c)
-        jv_competition_free(c);
     g_free(want);
     json_decref(m);
-    return j;
+    return c;
 }
 
 static void h_competition(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
@@ -355,9 +352,12 @@ static void h_competition(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     struct jv_web_run *run = find_run(ctx, conn, out);
     if (!run)
         return;
-    json_t *c = run_competition(ctx, run);
+    struct jv_competition *c = run_competition(ctx, run);
     jv_web_run_free(run);
-    jv_web_reply_json(out, MHD_HTTP_OK, json_pack("{s:o}", "competition", c ? c : json_null()));
+    json_t *j = c ? jv_competition_to_json(c) : json_null();
+    if (c)
+        jv_competition_free(c);
+    jv_web_reply_json(out, MHD_HTTP_OK, json_pack("{s:o}", "competition", j));
 }
 
 static json_t *load_settings(struct jv_web_ctx *ctx)
@@ -724,6 +724,10 @@ static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
         reply_gerror(out, e);
         return;
     }
+    struct jv_competition *comp = run_competition(ctx, run);
+    jv_web_apply_band_awards(records, comp);
+    if (comp)
+        jv_competition_free(comp);
     char *csv = jv_web_export_csv(records);
     json_decref(records);
     jv_web_reply_bytes(out, MHD_HTTP_OK, csv, strlen(csv), "text/csv; charset=utf-8");

@@ -118,6 +118,9 @@ try {
   check((await page.textContent(`tr[data-idx="${low}"] td.award`)).trim() === 'Distinction', 'award from the bands in the table');
   check((await place(low)) === '2nd' && (await place(second)) === '3rd', 'placings re-ranked');
   check((await place(byRank(1))) === '1st', 'the judged winner keeps 1st (rank breaks the tie)');
+  const csv = await (await page.request.get(new URL(await page.getAttribute('#export-csv', 'href'), URL_).href)).text();
+  const line = csv.split('\r\n').find((l) => l.endsWith(records[low].image));
+  check(line && line.includes(',20,') && line.includes('Distinction,yes'), 'the table CSV has the band award: ' + line);
   // An award set by hand stays when the score changes.
   await page.click(`tr[data-idx="${low}"] a.open`);
   await page.waitForSelector('#viewer[open] #edit-form');
