@@ -18,7 +18,8 @@
  *   POST /api/overrides [run=ID]         score/award edits
  *   GET  /api/manifest [run=ID, download=1]
  *   GET  /api/matches [run=ID]           the playoff log as a JSON array
- *   GET  /api/export.csv [run=ID]        final table, overrides applied
+ *   GET  /api/export.csv [run=ID]        final table, overrides applied (an edited score
+ *                                        without an award takes its band's)
  *   GET  /api/metrics.jsonl [run=ID]     per-image timings and tokens
  *   GET  /api/image [run=ID, idx=N]      a record's photo
  *   GET  /api/thumb [run=ID, idx=N, size=S]
