@@ -64,8 +64,8 @@ window.jv = {
 };
 
 /* ---------- tabs ---------- */
-const state = { tab: 'brief', runs: [], resultsShown: null, perfShown: null, competitions: [] };
-const cache = { results: new Map(), manifests: new Map(), matches: new Map() };
+const state = { tab: 'brief', runs: [], resultsShown: null, perfShown: null, competitions: [], sort: {}, comp: null, shownCats: new Map() };
+const cache = { results: new Map(), manifests: new Map(), matches: new Map(), comps: new Map() };
 
 function showTab(tab) {
   state.tab = tab;
@@ -78,7 +78,7 @@ function showTab(tab) {
 
 /* ---------- settings (Brief & Rules) ---------- */
 const DEFAULTS = {
-  registry: '0', competition: '', inputs: '', run_name: '', stages: { iqa: true, critique: true, playoff: false },
+  registry: '', competition: '', inputs: '', run_name: '', stages: { iqa: true, critique: true, playoff: false },
   fast: false, iqa_service_url: '', threshold: 17, rounds: 0, base_url: '', model: '', concurrency: null, pipeline: true,
 };
 let settings = structuredClone(DEFAULTS);
@@ -107,8 +107,8 @@ function settingsToForm() {
     if (v === undefined || v === null) continue;
     if (el.type === 'checkbox') el.checked = !!v;
     else if (el.tagName === 'SELECT') {
-      if (![...el.options].some((o) => o.value === String(v))) el.add(new Option(String(v), String(v)));
-      el.value = String(v);
+      // Only a value the server offers (no stray "0" when it offers no registry).
+      if ([...el.options].some((o) => o.value === String(v))) el.value = String(v);
     } else el.value = Array.isArray(v) ? v.join('\n') : String(v);
   }
 }
@@ -142,16 +142,39 @@ async function loadSettings() {
 
 async function loadRegistries() {
   const sel = $('#f-registry');
+  const none = '<option value="">(none: start serve with --registry FILE, or add one below)</option>';
   try {
     const regs = await api('GET', '/api/registries');
-    sel.innerHTML = regs.map((r) => `<option value="${r.id}">${esc(r.name)}</option>`).join('') ||
-      '<option value="">(no registry file)</option>';
+    sel.innerHTML = regs.map((r) => `<option value="${r.id}" title="${esc(r.path)}">${esc(r.name)}</option>`).join('') || none;
   } catch (e) {
-    sel.innerHTML = '<option value="">(no registry file)</option>';
+    sel.innerHTML = none;
   }
   if (settings.registry !== undefined && [...sel.options].some((o) => o.value === String(settings.registry)))
     sel.value = String(settings.registry);
   await loadCompetitions();
+}
+
+// The registry picker: a file named by its path joins the list and is chosen.
+async function addRegistry() {
+  const path = $('#f-registry-path').value.trim();
+  if (!path) return;
+  try {
+    const reg = await api('POST', '/api/registries', { path });
+    settings.registry = String(reg.id);
+    settings.competition = '';
+    await loadRegistries();
+    $('#f-registry').value = String(reg.id);
+    saveSettings();
+  } catch (e) {
+    showRegistryError(e.message);
+  }
+}
+
+// A registry that does not load shows its error (file, line, what is wrong), not "(none)".
+function showRegistryError(msg) {
+  const box = $('#registry-error');
+  box.textContent = msg || '';
+  box.hidden = !msg;
 }
 
 async function loadCompetitions() {
@@ -167,19 +190,20 @@ async function loadCompetitions() {
       msg = e.message;
     }
   }
-  sel.innerHTML = '<option value="">(none: club defaults)</option>' +
+  showRegistryError(msg);
+  sel.innerHTML = (msg ? '<option value="">(the registry did not load)</option>' : '<option value="">(none: club defaults)</option>') +
     state.competitions.map((c) => `<option value="${esc(c.id)}">${esc(c.name || c.id)}</option>`).join('');
   if (settings.competition && state.competitions.some((c) => c.id === settings.competition))
     sel.value = settings.competition;
-  showCompetition(msg);
+  showCompetition();
 }
 
-function showCompetition(msg) {
+function showCompetition() {
   const id = $('#f-competition').value;
   const c = state.competitions.find((x) => x.id === id);
   const box = $('#comp-details');
   if (!c) {
-    box.innerHTML = msg ? `<p class="error">${esc(msg)}</p>` : '<p class="muted">No competition chosen.</p>';
+    box.innerHTML = '<p class="muted">No competition chosen.</p>';
     return;
   }
   const bands = c.score_bands || c.bands || {};
@@ -199,8 +223,33 @@ function showCompetition(msg) {
 }
 
 /* ---------- Run Pipeline ---------- */
-const STAGES = [['iqa', 'IQA'], ['critique', 'Critique'], ['pairwise', 'Playoff']];
+// Each stage counts in its own unit: photos measured, photos judged, matches played.
+const STAGES = [['iqa', 'IQA', 'photos'], ['critique', 'Critique', 'photos'], ['pairwise', 'Playoff', 'matches']];
+// Which stages a phase of the progress file's history covers.
+const PHASE_STAGES = { iqa: ['iqa'], judging: ['iqa', 'critique'], critique: ['critique'], pairwise: ['pairwise'] };
+const PHASE_DONE = { iqa: 'measured', critique: 'judged', pairwise: 'played' };
+const FINAL_PHASES = ['complete', 'error', 'interrupted'];
 let runState = null;
+let lastProgress = null;
+
+// Local wall-clock time (the page's time zone) of an ISO 8601 timestamp.
+function localTime(iso, withDate = false) {
+  const t = Date.parse(iso || '');
+  if (!isFinite(t)) return '';
+  const d = new Date(t);
+  return withDate ? d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+    : d.toLocaleTimeString(undefined, { timeStyle: 'medium' });
+}
+
+// Photos whose records a stopped run keeps (a rerun resumes after them).
+function keptCount(p) {
+  const st = (p || {}).stages || {};
+  return (st.critique && st.critique.total ? st.critique.done : (st.iqa || {}).done) || 0;
+}
+
+function wasCancelled(st) {
+  return !!st.cancelled || st.exit_status === 130 || st.exit_status === 143;
+}
 
 function showRunState(st) {
   runState = st;
@@ -210,47 +259,85 @@ function showRunState(st) {
   if (st.running) {
     pill.textContent = 'running';
     pill.className = 'pill running';
-    $('#run-state').textContent = 'Running since ' + (st.started || '') + (st.pid ? ' (pid ' + st.pid + ')' : '');
+    $('#run-state').textContent = 'Running since ' + (localTime(st.started, true) || 'n/a') + (st.pid ? ' (pid ' + st.pid + ')' : '');
   } else if (st.exit_status !== null && st.exit_status !== undefined) {
     const ok = st.exit_status === 0;
-    pill.textContent = st.cancelled ? 'cancelled' : ok ? 'finished' : 'failed';
-    pill.className = 'pill ' + (ok ? 'ok' : 'bad');
-    $('#run-state').textContent = (st.cancelled ? 'Cancelled' : 'Finished') + ' at ' + (st.finished || '') +
-      ', exit status ' + st.exit_status + (st.cancelled ? ' (rerun to resume)' : '');
-    if (!ok && !st.cancelled) addError('The run ended with exit status ' + st.exit_status + '.');
+    const cancelled = wasCancelled(st);
+    pill.textContent = cancelled ? 'cancelled' : ok ? 'finished' : st.exit_status === 3 ? 'finished, some failed' : 'failed';
+    pill.className = 'pill ' + (cancelled ? 'cancelled' : ok ? 'ok' : 'bad');
+    const when = localTime(st.finished, true);
+    $('#run-state').textContent = cancelled
+      ? `Cancelled — ${keptCount(lastProgress)} kept (${when}; start the run again to resume)`
+      : (st.exit_status === 3 ? 'Finished with failed photos' : ok ? 'Finished' : 'Failed') + ` at ${when}, exit status ${st.exit_status}`;
+    if (!ok && !cancelled) addError(st.exit_status === 3 ? 'Some photos failed: their errors are in the Results tab (Status column).'
+      : 'The run ended with exit status ' + st.exit_status + '.');
+    if (lastProgress) showProgress(lastProgress);
     refreshRuns();
   }
 }
 
 function addError(text) {
+  if ($$('#run-errors .error').some((d) => d.textContent === text)) return;
   const div = document.createElement('div');
   div.className = 'error';
   div.textContent = text;
   $('#run-errors').append(div);
 }
 
-function showProgress(p) {
-  const pct = (d, t) => (t > 0 ? Math.min(100, (100 * d) / t) : 0);
-  const eta = typeof p.eta_seconds === 'number' ? duration(p.eta_seconds) : 'n/a';
-  $('#run-summary').innerHTML = `
-    <div><span class="label">Status</span> <span id="progress-status">${esc(p.status)}</span></div>
-    <div><span class="label">Phase</span> ${esc(p.phase)}</div>
-    <div><span class="label">Processed</span> <span id="progress-count">${int(p.processed)} / ${int(p.total)}</span></div>
-    <div><span class="label">Current image</span> <span id="progress-current">${esc(basename(p.current_image))}</span></div>
-    <div><span class="label">ETA</span> <span id="progress-eta">${esc(eta)}</span></div>
-    <div class="wide"><span class="label">Message</span> ${esc(p.message)}</div>`;
+// One line per phase of the history, with what it did by its end (not at its start).
+function historyHtml(p) {
+  const hist = p.history || [];
   const st = p.stages || {};
-  $('#stage-bars').innerHTML = STAGES.map(([k, label]) => {
+  const ended = FINAL_PHASES.includes(p.phase);
+  return hist.map((h, i) => {
+    const next = hist[i + 1];
+    const from = localTime(h.timestamp);
+    if (FINAL_PHASES.includes(h.phase)) {
+      const label = h.phase === 'interrupted' ? `Cancelled — ${keptCount(p)} kept` : h.phase === 'complete' ? 'Complete' : 'Stopped';
+      return `<li data-phase="${esc(h.phase)}"><strong>${esc(label)}</strong> at ${esc(from)} <span class="muted">${esc(h.message)}</span></li>`;
+    }
+    const endIso = next ? next.timestamp : ended ? p.updated : null;
+    const secs = endIso ? (Date.parse(endIso) - Date.parse(h.timestamp)) / 1000 : null;
+    const counts = (PHASE_STAGES[h.phase] || []).filter((k) => st[k] && st[k].total).map((k) => {
+      const [, , unit] = STAGES.find(([key]) => key === k);
+      return `${int(st[k].done)} of ${int(st[k].total)} ${unit} ${PHASE_DONE[k]}`;
+    });
+    const running = !next && !ended;
+    return `<li data-phase="${esc(h.phase)}"><strong>${esc(h.phase)}</strong> ${running ? 'running' : 'done'}` +
+      `${counts.length ? ' — ' + esc(counts.join(', ')) : ''}` +
+      ` <span class="muted">${esc(from)}${secs !== null && isFinite(secs) ? ', ' + esc(duration(secs)) : ''}</span></li>`;
+  }).join('');
+}
+
+function showProgress(p) {
+  lastProgress = p;
+  const pct = (d, t) => (t > 0 ? Math.min(100, (100 * d) / t) : 0);
+  const ended = FINAL_PHASES.includes(p.phase) || ['complete', 'error', 'interrupted'].includes(p.status);
+  const cancelled = p.phase === 'interrupted' || (ended && runState && wasCancelled(runState));
+  const eta = !ended && typeof p.eta_seconds === 'number' ? duration(p.eta_seconds) : ended ? '—' : 'n/a';
+  const st = p.stages || {};
+  const main = st.critique && st.critique.total ? st.critique : st.iqa || { done: 0, total: 0 };
+  // The playoff works on a category at a time: that is what current_image names then.
+  const inPlayoff = p.phase === 'pairwise';
+  const status = cancelled ? `Cancelled — ${keptCount(p)} kept` : p.status;
+  $('#run-summary').innerHTML = `
+    <div><span class="label">Status</span> <span id="progress-status">${esc(status)}</span></div>
+    <div><span class="label">Phase</span> ${esc(p.phase)}</div>
+    <div><span class="label">Photos</span> <span id="progress-count">${int(main.done)} / ${int(main.total)}</span></div>
+    <div><span class="label">${inPlayoff ? 'Current category' : 'Current image'}</span>
+      <span id="progress-current">${ended ? '—' : esc(inPlayoff ? p.current_image : basename(p.current_image))}</span></div>
+    <div><span class="label">ETA</span> <span id="progress-eta">${esc(eta)}</span></div>
+    <div><span class="label">${ended ? 'Ended' : 'Updated'}</span> <span id="progress-updated">${esc(localTime(p.updated))}</span></div>
+    <div class="wide"><span class="label">Message</span> ${esc(p.message)}</div>`;
+  $('#stage-bars').innerHTML = STAGES.map(([k, label, unit]) => {
     const s = st[k] || { done: 0, total: 0 };
     const w = pct(s.done, s.total);
     return `<div class="stage" data-stage="${k}"><span class="label">${label}</span>
       <div class="bar"><div style="width:${w.toFixed(1)}%"></div></div>
-      <span class="count">${int(s.done)} / ${int(s.total)}</span></div>`;
+      <span class="count">${s.total ? `${int(s.done)} / ${int(s.total)} ${unit}` : 'not run'}</span></div>`;
   }).join('');
-  $('#run-history').innerHTML = (p.history || []).map((h) =>
-    `<li><strong>${esc(h.phase)}</strong> ${esc(h.status)} — ${int(h.processed)} / ${int(h.total)}
-      <span class="muted">${esc(h.timestamp)}</span> ${esc(h.message)}</li>`).join('');
-  if (p.status === 'error') addError(p.message || 'The run reported an error.');
+  $('#run-history').innerHTML = historyHtml(p);
+  if (p.status === 'error' && !cancelled) addError(p.message || 'The run reported an error.');
 }
 
 function appendLog(line) {
@@ -299,7 +386,7 @@ async function refreshRuns() {
   }
   const opts = state.runs.map((r) => {
     const m = r.manifest || {};
-    const when = m.started ? ' — ' + m.started.slice(0, 16).replace('T', ' ') : '';
+    const when = m.started ? ' — ' + localTime(m.started, true) : '';
     return `<option value="${r.id}">${esc(r.name)}${esc(when)}</option>`;
   }).join('');
   for (const id of ['#results-run', '#perf-run']) {
@@ -408,33 +495,50 @@ function timeline(manifest, opts = {}) {
 }
 
 /* ---------- Results ---------- */
-function category(r) {
-  return r.competition_category || r.critique_category || 'Uncategorised';
-}
 function baseline(r) {
   if (typeof r.pairwise_score_initial === 'number') return r.pairwise_score_initial;
   if (typeof r.original_critique_total === 'number') return r.original_critique_total;
   return null;
 }
 
-function resultsRow(r) {
-  const comp = r.compliance || {};
-  const ts = r.technical_signals || {};
-  const issues = (comp.issues || []).join('; ');
-  const passed = comp.passed === true ? '<span class="ok" title="passed">✓</span>'
-    : comp.passed === false ? `<span class="bad" title="${esc(issues)}">✗ ${esc(issues)}</span>` : '';
-  const title = r.image_title || r.critique_title || '';
-  const edited = r.override ? ' edited' : '';
-  return `<tr data-idx="${r._idx}"><td class="file"><a href="#" class="open">${esc(basename(r.image))}</a></td>
-    <td>${esc(title)}</td><td>${esc(category(r))}</td><td>${esc(r.style_inference)}</td>
-    <td class="score${edited}" data-score="${esc(r.critique_total)}">${esc(r.critique_total)}</td>
-    <td class="num">${esc(baseline(r) ?? '')}</td><td class="award${edited}">${esc(r.critique_award)}</td>
-    <td class="iqa">${esc(ts.notes)}</td><td>${passed}</td></tr>`;
+/*
+ * The Results table's columns: header, width (the same <colgroup> in the
+ * header table and every chunk, so header and body line up), cell class,
+ * the sort key and the cell.
+ */
+const COLUMNS = [
+  ['File', 13, 'file', (r) => basename(r.image), (r) => `<a href="#" class="open">${esc(basename(r.image))}</a>`],
+  ['Title', 15, 'title', (r) => r.image_title || r.critique_title || '', (r) => esc(r.image_title || r.critique_title || '')],
+  ['Author', 10, 'author', (r) => r.author || '', (r) => esc(r.author)],
+  ['Style', 7, 'style', (r) => r.style_inference || '', (r) => esc(r.style_inference)],
+  ['Score', 5, 'score', (r) => r.critique_total ?? -Infinity, (r) => esc(r.critique_total)],
+  ['Before', 5, 'num', (r) => baseline(r) ?? -Infinity, (r) => esc(baseline(r) ?? '')],
+  ['Award', 9, 'award', (r) => award(r) || '', (r) => esc(award(r))],
+  ['Place', 5, 'place', (r) => r._rank ?? Infinity, (r) => esc(r._placing || '')],
+  ['Status', 6, 'status', (r) => r.status || '', (r) => r.status && r.status !== 'ok'
+    ? `<span class="bad" title="${esc(r.error)}">${esc(r.status)}</span>` : esc(r.status)],
+  ['IQA summary', 12, 'iqa', (r) => (r.technical_signals || {}).notes || '', (r) => esc((r.technical_signals || {}).notes)],
+  ['Compliance', 13, 'compliance', (r) => ((r.compliance || {}).passed === false ? 0 : 1), (r) => {
+    const comp = r.compliance || {};
+    const issues = (comp.issues || []).join('; ');
+    return comp.passed === true ? '<span class="ok" title="passed">✓</span>'
+      : comp.passed === false ? `<span class="bad" title="${esc(issues)}">✗ ${esc(issues)}</span>` : '';
+  }],
+];
+
+function award(r) {
+  return window.jvClub.award(r, state.comp);
 }
 
-function bucketHtml(run, recs) {
+function resultsRow(r) {
+  const edited = r.override ? ' edited' : '';
+  return `<tr data-idx="${r._idx}"${r.status && r.status !== 'ok' ? ' class="failed"' : ''}>` + COLUMNS.map(([, , cls, , cell]) =>
+    `<td class="${cls}${cls === 'score' || cls === 'award' ? edited : ''}"${cls === 'score' ? ` data-score="${esc(r.critique_total)}"` : ''}>${cell(r)}</td>`).join('') + '</tr>';
+}
+
+function bucketHtml(run, recs, top = 20) {
   let html = '';
-  for (const score of [20, 19, 18]) {
+  for (const score of [top, top - 1, top - 2]) {
     const inB = recs.filter((r) => r.critique_total === score);
     if (!inB.length) continue;
     const shown = inB.slice(0, 48);
@@ -443,7 +547,7 @@ function bucketHtml(run, recs) {
         width="128" height="96" alt="${esc(r.image_title || basename(r.image))}" src="/api/thumb?run=${run}&amp;idx=${r._idx}&amp;size=128"></a>`).join('') +
       (inB.length > shown.length ? `<span class="muted">+${inB.length - shown.length} more</span>` : '') + '</div></div>';
   }
-  return html || '<p class="muted">No entries scored 18 or more.</p>';
+  return html || `<p class="muted">No entries scored ${top - 2} or more.</p>`;
 }
 
 /* The playoff table in its final order (the posterior strength), and how sure it is of 1st place. */
@@ -455,11 +559,11 @@ function playoffHtml(recs, matches, cat, figs) {
   const f = figs || {};
   const sure = typeof f.p_first === 'number' && f.first
     ? `<p class="p-first">1st place: ${esc(basename(f.first))} — first in ${Math.round(100 * f.p_first)} % of posterior draws</p>` : '';
-  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3>${sure}<table class="playoff"><thead><tr><th>File</th><th>Before</th>
+  return `<h3>Playoff <span class="muted">(${nm} matches)</span></h3>${sure}<div class="scroll-x"><table class="playoff"><thead><tr><th>File</th><th>Before</th>
     <th>Wins</th><th>Comparisons</th><th>Win ratio</th><th>Strength</th><th>After</th></tr></thead><tbody>` +
     ent.map((r) => `<tr data-idx="${r._idx}"><td><a href="#" class="open">${esc(basename(r.image))}</a></td><td>${esc(baseline(r))}</td>
       <td>${esc(r.pairwise_wins)}</td><td>${esc(r.pairwise_comparisons)}</td><td>${num(r.pairwise_win_ratio, 2)}</td>
-      <td>${num(r.pairwise_strength, 2)}</td><td>${esc(r.critique_total)}</td></tr>`).join('') + '</tbody></table>';
+      <td>${num(r.pairwise_strength, 2)}</td><td>${esc(r.critique_total)}</td></tr>`).join('') + '</tbody></table></div>';
 }
 
 /*
@@ -469,21 +573,66 @@ function playoffHtml(recs, matches, cat, figs) {
  */
 const CHUNK = 200;
 const ROW_PX = 27;
-function resultsTable(rows) {
-  const head = `<thead><tr><th>File</th><th>Title</th><th>Category</th><th>Style</th><th>Score</th>
-    <th>Baseline</th><th>Award</th><th>IQA summary</th><th>Compliance</th></tr></thead>`;
-  let html = `<table class="results">${head}</table>`;
+function resultsTable(rows, sort) {
+  const cols = '<colgroup>' + COLUMNS.map(([, w, cls]) => `<col class="c-${cls}" style="width:${w}%">`).join('') + '</colgroup>';
+  const head = '<thead><tr>' + COLUMNS.map(([name, , cls], i) => {
+    const dir = sort && sort.col === i ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none';
+    return `<th class="${cls}" aria-sort="${dir}"><button type="button" class="sort" data-col="${i}">${esc(name)}</button></th>`;
+  }).join('') + '</tr></thead>';
+  let html = `<table class="results">${cols}${head}</table>`;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const part = rows.slice(i, i + CHUNK);
-    html += `<div class="chunk" style="contain-intrinsic-size: auto ${part.length * ROW_PX}px"><table class="results">` +
+    html += `<div class="chunk" style="contain-intrinsic-size: auto ${part.length * ROW_PX}px"><table class="results">${cols}` +
       `<tbody>${part.map(resultsRow).join('')}</tbody></table></div>`;
   }
-  return html;
+  return `<div class="table-wrap">${html}</div>`;
+}
+
+// A category's rows: by score (best first) unless a header was clicked.
+function sortRows(list, sort) {
+  const byScore = (a, b) => (b.critique_total ?? -1) - (a.critique_total ?? -1) || (a._rank ?? Infinity) - (b._rank ?? Infinity) ||
+    String(a.image).localeCompare(String(b.image));
+  if (!sort) return list.slice().sort(byScore);
+  const key = COLUMNS[sort.col][3];
+  return list.slice().sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+    return sort.dir * c || byScore(a, b);
+  });
+}
+
+function sortTable(th) {
+  const sec = th.closest('section.category');
+  const cat = sec.dataset.category;
+  const col = Number(th.querySelector('button').dataset.col);
+  const old = state.sort[cat];
+  const numeric = ['score', 'num'].includes(COLUMNS[col][2]);
+  state.sort[cat] = { col, dir: old && old.col === col ? -old.dir : numeric ? -1 : 1 };
+  const list = state.shownCats.get(cat);
+  sec.querySelector('.table-wrap').outerHTML = resultsTable(sortRows(list, state.sort[cat]), state.sort[cat]);
+}
+
+// The competition a run was judged under (its bands, awards and placings), or null.
+async function getCompetition(id) {
+  if (!cache.comps.has(id)) cache.comps.set(id, api('GET', '/api/competition?run=' + id).then((j) => j.competition).catch(() => null));
+  return cache.comps.get(id);
+}
+
+function setDownloads(id) {
+  const q = 'run=' + encodeURIComponent(id);
+  $('#export-csv').href = '/api/export.csv?' + q;
+  $('#present').href = '/present?' + q;
+  $('#dl-results').href = `/api/export?${q}&format=results`;
+  $('#dl-entrants').href = `/api/export?${q}&format=entrants`;
+  $('#dl-csv').href = `/api/export?${q}&format=csv`;
+  $('#dl-summary').href = '/api/summary?' + q;
 }
 
 async function showResults() {
   const id = $('#results-run').value;
   const body = $('#results-body');
+  $('#results-links').hidden = !id;
   if (!id) {
     body.innerHTML = '<p class="muted">No results yet: start a run, or point --outputs at a results folder.</p>';
     rendered('results');
@@ -493,37 +642,36 @@ async function showResults() {
     rendered('results', id);
     return;
   }
-  $('#export-csv').href = '/api/export.csv?run=' + id;
-  let data, matches, manifest;
+  setDownloads(id);
+  let data, matches, manifest, comp;
   try {
-    [data, matches, manifest] = await Promise.all([getResults(id), getMatches(id), getManifest(id)]);
+    [data, matches, manifest, comp] = await Promise.all([getResults(id), getMatches(id), getManifest(id), getCompetition(id)]);
   } catch (e) {
     body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
     rendered('results', id);
     return;
   }
   if ($('#results-run').value !== id) return;
+  if (state.sortRun !== id) state.sort = {};
+  state.sortRun = id;
+  state.comp = comp;
   const recs = data.records;
-  recs.forEach((r, i) => (r._idx = i));
-  const cats = new Map();
-  for (const r of recs) {
-    const c = category(r);
-    if (!cats.has(c)) cats.set(c, []);
-    cats.get(c).push(r);
-  }
+  const cats = window.jvClub.byCategory(recs, comp);
+  state.shownCats = new Map(cats);
+  const [lo, hi] = window.jvClub.scale(comp);
   const parts = [];
-  for (const [cat, list] of [...cats.entries()].sort()) {
-    const sorted = list.slice().sort((a, b) => (b.critique_total ?? -1) - (a.critique_total ?? -1) ||
-      String(a.image).localeCompare(String(b.image)));
+  for (const [cat, list] of cats) {
+    const sorted = sortRows(list, state.sort[cat]);
     const before = list.map((r) => baseline(r) ?? r.critique_total);
     const after = list.map((r) => r.critique_total);
-    const hopt = { bins: 21, min: -0.5, max: 20.5, ticks: [0, 5, 10, 15, 20] };
-    parts.push(`<section class="category" data-category="${esc(cat)}"><h2>${esc(cat)} <span class="muted">(${list.length} entries)</span></h2>
+    const hopt = { bins: hi - lo + 1, min: lo - 0.5, max: hi + 0.5, ticks: [lo, lo + (hi - lo) / 4, lo + (hi - lo) / 2, lo + (3 * (hi - lo)) / 4, hi] };
+    const failed = list.filter((r) => r.status && r.status !== 'ok').length;
+    parts.push(`<section class="category" data-category="${esc(cat)}"><h2>${esc(cat)} <span class="muted">(${list.length} entries${failed ? `, ${failed} failed` : ''})</span></h2>
       <div class="charts">${histogram(before, { ...hopt, label: 'Scores before the playoff', id: 'hist-before' })}
       ${histogram(after, { ...hopt, label: 'Scores after the playoff', id: 'hist-after' })}</div>
-      <div class="buckets">${bucketHtml(id, sorted)}</div>
+      <div class="buckets">${bucketHtml(id, sortRows(list, null), hi)}</div>
       ${playoffHtml(list, matches, cat, ((manifest || {}).pairwise || {}).per_category?.[cat])}
-      ${resultsTable(sorted)}</section>`);
+      ${resultsTable(sorted, state.sort[cat])}</section>`);
   }
   body.innerHTML = parts.join('') || '<p class="muted">This run has no records.</p>';
   $('#results-count').textContent = recs.length + ' records';
@@ -536,28 +684,60 @@ function metricsTable(m) {
     `<tr><th>${esc(k.replace(/_/g, ' '))}</th><td>${typeof v === 'number' ? num(v, 3) : esc(v)}</td></tr>`).join('');
 }
 
+// The rows in the order the Results tab shows them (the viewer's previous/next).
+function shownOrder() {
+  return $$('#results-body table.results tbody tr').map((tr) => Number(tr.dataset.idx));
+}
+
+function viewerNav(step) {
+  const order = shownOrder();
+  const at = order.indexOf(state.viewing);
+  const to = order[at + step];
+  if (at >= 0 && to !== undefined) openViewer(to);
+}
+
+function editForm(r) {
+  const C = window.jvClub;
+  const [lo, hi] = C.scale(state.comp);
+  const opts = C.awardList(state.comp).map((a) => `<option value="${esc(a)}"></option>`).join('');
+  const handSet = r.override && typeof r.override.award === 'string';
+  return `<form id="edit-form" class="edit">
+    <label>Score <input type="number" min="${lo}" max="${hi}" step="1" name="score" value="${esc(r.critique_total)}"></label>
+    <label>Award <input name="award" value="${esc(award(r))}" list="award-list" data-hand="${handSet ? '1' : ''}"
+      placeholder="${esc(award(r) ? '' : 'none')}"></label>
+    <datalist id="award-list">${opts}</datalist>
+    <button type="submit" class="primary">Save</button>
+    <button type="button" id="edit-reset">Revert to judged</button>
+    <span id="edit-status" class="muted">${r.override ? 'Edited (judged ' + esc(r.original_critique_total ?? '') + ' ' + esc(r.original_critique_award ?? '') + ')' : ''}</span>
+  </form>`;
+}
+
 async function openViewer(idx) {
   const id = $('#results-run').value;
   const data = await getResults(id);
   const r = data.records[idx];
   if (!r) return;
+  state.viewing = idx;
+  $('#viewer-body').dataset.idx = String(idx);
   const comp = r.compliance || {};
   const ts = r.technical_signals || {};
+  const order = shownOrder();
+  const at = order.indexOf(idx);
+  const place = r._placing ? ` · <span id="viewer-placing">${esc(r._placing)}</span>` : '';
   $('#viewer-body').innerHTML = `
-    <header><h2>${esc(r.image_title || r.critique_title || basename(r.image))}</h2><button class="close" aria-label="Close">×</button></header>
+    <header><button type="button" id="viewer-prev" aria-label="Previous photo" title="Previous (←)"${at > 0 ? '' : ' disabled'}>‹</button>
+      <h2>${esc(r.image_title || r.critique_title || basename(r.image))}</h2>
+      <span class="muted" id="viewer-pos">${at >= 0 ? `${at + 1} / ${order.length}` : ''}</span>
+      <button type="button" id="viewer-next" aria-label="Next photo" title="Next (→)"${at >= 0 && at < order.length - 1 ? '' : ' disabled'}>›</button>
+      <button class="close" aria-label="Close">×</button></header>
     <div class="viewer-grid">
       <img src="/api/image?run=${id}&amp;idx=${idx}" alt="${esc(basename(r.image))}">
       <div>
-        <p class="muted">${esc(r.image)}</p>
-        <p><strong>${esc(category(r))}</strong> · ${esc(r.style_inference)} · status ${esc(r.status)}</p>
-        <form id="edit-form" class="edit">
-          <label>Score <input type="number" min="0" max="20" step="1" name="score" value="${esc(r.critique_total)}"></label>
-          <label>Award <input name="award" value="${esc(r.critique_award)}" list="award-list"></label>
-          <datalist id="award-list"><option>Distinction</option><option>Credit</option><option>Merit</option><option>Highly Commended</option><option>Commended</option></datalist>
-          <button type="submit" class="primary">Save</button>
-          <button type="button" id="edit-reset">Revert to judged</button>
-          <span id="edit-status" class="muted">${r.override ? 'Edited (judged ' + esc(r.original_critique_total ?? '') + ' ' + esc(r.original_critique_award ?? '') + ')' : ''}</span>
-        </form>
+        <p class="muted path">${esc(r.image)}</p>
+        <p><strong>${esc(window.jvClub.category(r))}</strong> · ${esc(r.style_inference)} · status <span id="viewer-status">${esc(r.status)}</span>${place}
+          ${r.author ? ` · by <span id="viewer-author">${esc(r.author)}</span>` : ''}</p>
+        ${r.error ? `<p class="error" id="viewer-error">${esc(r.error)}</p>` : ''}
+        ${editForm(r)}
         <h3>Critique</h3><p class="critique">${esc(r.critique)}</p>
         <h3>Compliance</h3><p>${comp.passed ? 'Passed' : 'Failed'}${(comp.issues || []).length ? ': ' + esc(comp.issues.join('; ')) : ''}</p>
         ${(comp.warnings || []).length ? `<ul>${comp.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
@@ -566,12 +746,21 @@ async function openViewer(idx) {
       </div></div>`;
   const dlg = $('#viewer');
   $('.close', dlg).onclick = () => dlg.close();
-  $('#edit-form').onsubmit = async (ev) => {
+  $('#viewer-prev').onclick = () => viewerNav(-1);
+  $('#viewer-next').onclick = () => viewerNav(1);
+  const f = $('#edit-form');
+  // A new score brings its band's award, unless the award was set by hand.
+  f.award.addEventListener('input', () => (f.award.dataset.hand = '1'));
+  f.score.addEventListener('input', () => {
+    if (f.award.dataset.hand) return;
+    const v = f.score.value === '' ? null : Number(f.score.value);
+    f.award.value = window.jvClub.awardFor(v, state.comp) || '';
+  });
+  f.onsubmit = async (ev) => {
     ev.preventDefault();
-    const f = ev.target;
     const score = f.score.value === '' ? null : Number(f.score.value);
-    const award = f.award.value.trim() || null;
-    await saveEdit(id, idx, score, award);
+    const hand = f.award.dataset.hand ? f.award.value.trim() : '';
+    await saveEdit(id, idx, score, hand || null);
   };
   $('#edit-reset').onclick = () => saveEdit(id, idx, null, null);
   if (!dlg.open) dlg.showModal();
@@ -581,11 +770,12 @@ async function saveEdit(id, idx, score, award) {
   const status = $('#edit-status');
   try {
     await api('POST', '/api/overrides?run=' + id, { idx, score, award });
-    status.textContent = 'Saved.';
     cache.results.delete(id);
     state.resultsShown = null;
     state.perfShown = null;
     await showResults();
+    if ($('#viewer').open) await openViewer(idx);
+    $('#edit-status').textContent = 'Saved.';
   } catch (e) {
     status.textContent = 'Not saved: ' + e.message;
   }
@@ -628,7 +818,7 @@ function perfPanel(run, manifest, records) {
       ${figure('Images', `${int(imgs.processed)} of ${int(imgs.discovered)} (${int(imgs.failed)} failed, ${int(imgs.resumed)} resumed)`, 'images_processed', imgs.processed)}
       ${figure('Prompt', `${prompt.profile || 'n/a'} ${(prompt.sha256 || '').slice(0, 12)}`, 'prompt_sha256', prompt.sha256)}
       ${figure('Commit', commit, 'git_commit', m.git_commit)}
-      ${figure('Started', (m.started || 'n/a').replace('T', ' ').slice(0, 19), 'started', m.started)}
+      ${figure('Started', localTime(m.started, true) || 'n/a', 'started', m.started)}
       ${figure('Model', (m.parameters || {}).model || 'n/a', 'model', (m.parameters || {}).model)}
     </div>
     <h3>Stages</h3>${timeline(m)}
@@ -650,7 +840,7 @@ function perfPanel(run, manifest, records) {
     </div>
     <h3>Playoff</h3><div class="figs">
       ${figure('Matches', `${int(pw.completed)} of ${int(pw.scheduled)}`, 'pairwise_completed', pw.completed)}</div>
-      ${perCat ? `<table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th><th>P(1st)</th></tr>${perCat}</table>` : ''}
+      ${perCat ? `<div class="scroll-x"><table class="kv"><tr><th>Category</th><th>Eligible</th><th>Matches</th><th>Mean s</th><th>P(1st)</th></tr>${perCat}</table></div>` : ''}
     <h3>GPU</h3><p class="muted">${esc(gpuLine(gpu.snapshot || {}))}</p>
     ${sparkline(samples, { label: 'GPU utilisation', id: 'gpu-util' })}
     <p class="toolbar"><a class="button" data-download="manifest" href="/api/manifest?run=${run.id}&amp;download=1">Download manifest</a>
@@ -667,10 +857,10 @@ function compareTable(a, b, ma, mb) {
     const db = ((mb.stages || []).find((s) => s.name === n) || {}).duration_seconds;
     rows.push(['Stage ' + n, da, db]);
   }
-  return `<table class="compare" data-chart="compare"><thead><tr><th></th><th>${esc(a.name)}</th><th>${esc(b.name)}</th><th>Ratio</th></tr></thead><tbody>` +
+  return `<div class="scroll-x"><table class="compare" data-chart="compare"><thead><tr><th></th><th>${esc(a.name)}</th><th>${esc(b.name)}</th><th>Ratio</th></tr></thead><tbody>` +
     rows.map(([k, x, y]) => `<tr><th>${esc(k)}</th><td>${duration(x)}</td><td>${duration(y)}</td>
       <td data-ratio="${typeof x === 'number' && y ? (x / y).toFixed(3) : ''}">${typeof x === 'number' && y ? (x / y).toFixed(2) + '×' : 'n/a'}</td></tr>`).join('') +
-    '</tbody></table>';
+    '</tbody></table></div>';
 }
 
 async function showPerf() {
@@ -721,17 +911,33 @@ async function init() {
     if (e.target.tagName === 'INPUT' || e.target.tagName === 'TEXTAREA') saveSettings();
   });
   $('#go-run').addEventListener('click', () => showTab('run'));
+  $('#registry-add').addEventListener('click', addRegistry);
+  $('#f-registry-path').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') addRegistry();
+  });
   $('#run-start').addEventListener('click', startRun);
   $('#run-cancel').addEventListener('click', cancelRun);
   $('#results-run').addEventListener('change', () => showResults());
   $('#perf-run').addEventListener('change', () => showPerf());
   $('#perf-compare').addEventListener('change', () => showPerf());
   $('#results-body').addEventListener('click', (e) => {
+    const th = e.target.closest('th button.sort');
+    if (th) {
+      sortTable(th.closest('th'));
+      return;
+    }
     const a = e.target.closest('a.open');
     if (!a) return;
     e.preventDefault();
     const idx = Number(a.dataset.idx ?? a.closest('[data-idx]').dataset.idx);
     openViewer(idx);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (!$('#viewer').open || e.target.closest('input, textarea, select') || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      e.preventDefault();
+      viewerNav(e.key === 'ArrowLeft' ? -1 : 1);
+    }
   });
   await loadSettings();
   settingsToForm();

@@ -185,25 +185,82 @@ static json_t *records_with_overrides(const struct jv_web_run *run, json_t **ove
 
 /* ---- handlers ---- */
 
+/*
+ * ctx->registries grows while handlers read it (POST /api/registries): it has
+ * room for JV_WEB_REGISTRIES_MAX paths from the start, a slot is filled once
+ * (atomically, under registries_add_lock) and never changed, so a reader sees
+ * each path whole or the NULL that ends the list.
+ */
+static GMutex registries_add_lock;
+
+static const char *registry_at(struct jv_web_ctx *ctx, int i)
+{
+    return i < JV_WEB_REGISTRIES_MAX ? g_atomic_pointer_get(&ctx->registries[i]) : NULL;
+}
+
 static void h_session(struct jv_web_ctx *ctx, struct jv_web_reply *out)
 {
     json_t *j = json_pack("{s:s, s:s, s:s}", "token", ctx->session_token, "version", JV_VERSION,
                           "outputs", ctx->outputs);
-    json_object_set_new(j, "registry",
-                        ctx->registries[0] ? json_string(ctx->registries[0]) : json_null());
+    const char *first = registry_at(ctx, 0);
+    json_object_set_new(j, "registry", first ? json_string(first) : json_null());
     jv_web_reply_json(out, MHD_HTTP_OK, j);
+}
+
+static json_t *registry_json(int id, const char *path)
+{
+    char *base = g_path_get_basename(path);
+    json_t *j = json_pack("{s:i, s:s, s:s}", "id", id, "name", base, "path", path);
+    g_free(base);
+    return j;
 }
 
 static void h_registries(struct jv_web_ctx *ctx, struct jv_web_reply *out)
 {
     json_t *a = json_array();
-    for (int i = 0; ctx->registries[i]; i++) {
-        char *base = g_path_get_basename(ctx->registries[i]);
-        json_array_append_new(
-            a, json_pack("{s:i, s:s, s:s}", "id", i, "name", base, "path", ctx->registries[i]));
-        g_free(base);
-    }
+    const char *p;
+    for (int i = 0; (p = registry_at(ctx, i)); i++)
+        json_array_append_new(a, registry_json(i, p));
     jv_web_reply_json(out, MHD_HTTP_OK, a);
+}
+
+/*
+ * POST /api/registries {path}: offers one more registry file, picked on the
+ * page. It must be an absolute path to a regular file named *.toml; whether
+ * it parses is what GET /api/competitions then says. Answers {id, name, path}.
+ */
+static void h_registry_add(struct jv_web_ctx *ctx, const char *body, size_t len,
+                           struct jv_web_reply *out)
+{
+    json_t *j = parse_body(body, len, out);
+    if (!j)
+        return;
+    const char *path = json_string_value(json_object_get(j, "path"));
+    if (!path || !g_path_is_absolute(path) || !g_str_has_suffix(path, ".toml") ||
+        !g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        jv_web_reply_error(out, MHD_HTTP_BAD_REQUEST,
+                           "%s: not a registry file (an absolute path to an existing *.toml)",
+                           path ? path : "(no \"path\")");
+        json_decref(j);
+        return;
+    }
+    char *abs = jv_abspath(path);
+    json_decref(j);
+    g_mutex_lock(&registries_add_lock);
+    int i = 0;
+    const char *p;
+    while ((p = registry_at(ctx, i)) && strcmp(p, abs) != 0)
+        i++;
+    if (!p && i < JV_WEB_REGISTRIES_MAX - 1)
+        g_atomic_pointer_set(&ctx->registries[i], g_strdup(abs));
+    p = registry_at(ctx, i);
+    g_mutex_unlock(&registries_add_lock);
+    if (p)
+        jv_web_reply_json(out, MHD_HTTP_OK, registry_json(i, p));
+    else
+        jv_web_reply_error(out, MHD_HTTP_CONFLICT, "at most %d registry files can be offered",
+                           JV_WEB_REGISTRIES_MAX - 1);
+    g_free(abs);
 }
 
 /* The registry file chosen by id (an index into ctx->registries), or NULL. */
@@ -221,10 +278,7 @@ static const char *registry_by_id(struct jv_web_ctx *ctx, json_t *id_json, const
                 return NULL;
         n = g_ascii_strtoll(s, NULL, 10);
     }
-    for (long long i = 0; ctx->registries[i]; i++)
-        if (i == n)
-            return ctx->registries[i];
-    return NULL;
+    return n >= 0 && n < JV_WEB_REGISTRIES_MAX ? registry_at(ctx, (int)n) : NULL;
 }
 
 static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
@@ -264,6 +318,47 @@ static void h_competitions(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
                       json_pack("{s:{s:s, s:s}, s:o}", "registry", "id", rid ? rid : "0", "name",
                                 base, "competitions", comps));
     g_free(base);
+}
+
+/*
+ * The competition a run was judged under, as its manifest names it
+ * (parameters.competition_config and .competition), looked up only in the
+ * registry files this server offers: the same file first, else the first
+ * offered file that holds that id. Returns an owned struct, or NULL when the
+ * run names none or no offered file has it.
+ */
+static struct jv_competition *run_competition(struct jv_web_ctx *ctx, const struct jv_web_run *run)
+{
+    char *text = jv_web_read_beneath(run->root, run->manifest, JV_LIMIT_MANIFEST, NULL, NULL);
+    json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+    g_free(text);
+    json_t *params = json_object_get(m, "parameters");
+    const char *id = json_string_value(json_object_get(params, "competition"));
+    const char *file = json_string_value(json_object_get(params, "competition_config"));
+    char *want = file ? jv_abspath(file) : NULL;
+    struct jv_competition *c = NULL;
+    const char *reg;
+    for (int pass = 0; id && !c && pass < 2; pass++)
+        for (int i = 0; !c && (reg = registry_at(ctx, i)); i++)
+            if (pass == 1 || g_strcmp0(want, reg) == 0)
+                c = jv_competition_load(reg, id, NULL);
+    g_free(want);
+    json_decref(m);
+    return c;
+}
+
+static void h_competition(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
+                          struct jv_web_reply *out)
+{
+    struct jv_web_run *run = find_run(ctx, conn, out);
+    if (!run)
+        return;
+    struct jv_competition *c = run_competition(ctx, run);
+    jv_web_run_free(run);
+    json_t *j = c ? jv_competition_to_json(c) : json_null();
+    if (c)
+        jv_competition_free(c);
+    jv_web_reply_json(out, MHD_HTTP_OK, json_pack("{s:o}", "competition", j));
 }
 
 static json_t *load_settings(struct jv_web_ctx *ctx)
@@ -630,6 +725,10 @@ static void h_export_csv(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
         reply_gerror(out, e);
         return;
     }
+    struct jv_competition *comp = run_competition(ctx, run);
+    jv_web_apply_band_awards(records, comp);
+    if (comp)
+        jv_competition_free(comp);
     char *csv = jv_web_export_csv(records);
     json_decref(records);
     jv_web_reply_bytes(out, MHD_HTTP_OK, csv, strlen(csv), "text/csv; charset=utf-8");
@@ -885,7 +984,9 @@ struct route {
 enum {
     R_SESSION,
     R_REGISTRIES,
+    R_REGISTRY_ADD,
     R_COMPETITIONS,
+    R_COMPETITION,
     R_SETTINGS_GET,
     R_SETTINGS_PUT,
     R_RUN_GET,
@@ -908,7 +1009,9 @@ enum {
 static const struct route routes[] = {
     {"GET", "/api/session", R_SESSION},
     {"GET", "/api/registries", R_REGISTRIES},
+    {"POST", "/api/registries", R_REGISTRY_ADD},
     {"GET", "/api/competitions", R_COMPETITIONS},
+    {"GET", "/api/competition", R_COMPETITION},
     {"GET", "/api/settings", R_SETTINGS_GET},
     {"PUT", "/api/settings", R_SETTINGS_PUT},
     {"GET", "/api/run", R_RUN_GET},
@@ -959,8 +1062,14 @@ void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, cons
     case R_REGISTRIES:
         h_registries(ctx, out);
         break;
+    case R_REGISTRY_ADD:
+        h_registry_add(ctx, body, body_len, out);
+        break;
     case R_COMPETITIONS:
         h_competitions(ctx, conn, out);
+        break;
+    case R_COMPETITION:
+        h_competition(ctx, conn, out);
         break;
     case R_SETTINGS_GET:
         h_settings_get(ctx, out);

@@ -6,8 +6,10 @@
  *
  * Routes (query parameters in brackets):
  *   GET  /api/session                    {token, version, outputs, registry}
- *   GET  /api/registries                 [{id, name}] registry files offered
+ *   GET  /api/registries                 [{id, name, path}] registry files offered
+ *   POST /api/registries {path}          offer one more (an absolute *.toml path)
  *   GET  /api/competitions [registry=ID] {registry, competitions: [...]}
+ *   GET  /api/competition [run=ID]       {competition}: the one the run was judged under
  *   GET  /api/settings   PUT /api/settings   the page's form, kept on disk
  *   GET  /api/run        POST /api/run   POST /api/run/cancel
  *   GET  /api/events                     server-sent events: run, progress, log
@@ -16,7 +18,8 @@
  *   POST /api/overrides [run=ID]         score/award edits
  *   GET  /api/manifest [run=ID, download=1]
  *   GET  /api/matches [run=ID]           the playoff log as a JSON array
- *   GET  /api/export.csv [run=ID]        final table, overrides applied
+ *   GET  /api/export.csv [run=ID]        final table, overrides applied (an edited score
+ *                                        without an award takes its band's)
  *   GET  /api/metrics.jsonl [run=ID]     per-image timings and tokens
  *   GET  /api/image [run=ID, idx=N]      a record's photo
  *   GET  /api/thumb [run=ID, idx=N, size=S]
@@ -31,11 +34,16 @@
 #include "web/runs.h"
 #include "image/thumbnail.h"
 
+/* Slots of jv_web_ctx.registries, the closing NULL included. */
+#define JV_WEB_REGISTRIES_MAX 64
+
 /* Everything the handlers share; owned by the server. */
 struct jv_web_ctx {
     char *session_token;
-    char *outputs;     /* absolute */
-    char **registries; /* absolute paths offered to the page (NULL-terminated) */
+    char *outputs; /* absolute */
+    /* Absolute paths offered to the page, NULL-terminated, with room for
+     * JV_WEB_REGISTRIES_MAX - 1 (api.c fills free slots; never shrinks). */
+    char **registries;
     char *self_exe;
     char *settings_path; /* <outputs>/gui/settings.json */
     GMutex settings_lock;

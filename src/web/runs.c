@@ -8,6 +8,7 @@
 #include "core/fsutil.h"
 #include "core/jsonl.h"
 #include "core/limits.h"
+#include "input/registry.h"
 #include "outputs/layout.h"
 #include "outputs/record.h"
 #include "web/guard.h"
@@ -481,6 +482,23 @@ void jv_web_apply_overrides(json_t *records, json_t *overrides)
             jv_record_set(rec, JV_REC_CRITIQUE_AWARD, json_incref(award));
         }
         json_object_set(rec, OVERRIDE, ov);
+    }
+}
+
+void jv_web_apply_band_awards(json_t *records, const struct jv_competition *comp)
+{
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        json_t *ov = json_object_get(rec, OVERRIDE);
+        json_t *score = json_object_get(ov, "score");
+        if (!json_is_integer(score) || json_is_string(json_object_get(ov, "award")))
+            continue;
+        json_t *orig = jv_record_get(rec, JV_REC_CRITIQUE_AWARD);
+        json_object_set(rec, ORIGINAL_AWARD, orig ? orig : json_null());
+        jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD,
+                          jv_competition_award_for(comp, (int)json_integer_value(score)));
     }
 }
 

@@ -103,6 +103,15 @@ json_t *jv_web_run_load_overrides(const struct jv_web_run *run, GError **err);
 void jv_web_apply_overrides(json_t *records, json_t *overrides);
 
 /*
+ * After jv_web_apply_overrides: a record whose override changed the score
+ * but set no award takes the award of its new score's band in `comp`
+ * (borrowed; NULL = no bands, so no award), the original kept as above:
+ * what the page shows (SPEC 6).
+ */
+struct jv_competition;
+void jv_web_apply_band_awards(json_t *records, const struct jv_competition *comp);
+
+/*
  * Applies edits to the run's overrides file. `body` (borrowed) is one edit or
  * {"edits": [edit, ...]}; an edit is {"idx": N | "image": path, "score": 0-20
  * integer or null, "award": string or null}; both null removes the image's

@@ -106,6 +106,11 @@ static void serve_asset(struct jv_web_server *s, const char *url, struct jv_web_
         {"/index.html", "index.html", "text/html; charset=utf-8"},
         {"/app.js", "app.js", "text/javascript; charset=utf-8"},
         {"/style.css", "style.css", "text/css; charset=utf-8"},
+        {"/club.js", "club.js", "text/javascript; charset=utf-8"},
+        /* Presentation mode (SPEC 6): GET /present?run=ID. */
+        {"/present", "present.html", "text/html; charset=utf-8"},
+        {"/present.js", "present.js", "text/javascript; charset=utf-8"},
+        {"/present.css", "present.css", "text/css; charset=utf-8"},
     };
     for (size_t i = 0; i < JV_ARRAY_LEN(assets); i++) {
         if (strcmp(url, assets[i].url) != 0)
@@ -376,12 +381,18 @@ static char **registries_offered(const char *registry)
         if (d)
             g_dir_close(d);
         g_ptr_array_sort(more, (GCompareFunc)g_strcmp0);
-        for (guint i = 0; i < more->len; i++)
-            g_ptr_array_add(a, g_ptr_array_index(more, i));
+        for (guint i = 0; i < more->len; i++) {
+            if (a->len < JV_WEB_REGISTRIES_MAX / 2)
+                g_ptr_array_add(a, g_ptr_array_index(more, i));
+            else
+                g_free(g_ptr_array_index(more, i));
+        }
         g_ptr_array_free(more, TRUE);
         g_free(dir);
     }
-    g_ptr_array_add(a, NULL);
+    /* Free slots for the page's picks (POST /api/registries), NULL-terminated. */
+    while (a->len < JV_WEB_REGISTRIES_MAX)
+        g_ptr_array_add(a, NULL);
     return (char **)g_ptr_array_free(a, FALSE);
 }
 

@@ -5,7 +5,11 @@ for 5,000 photos): small JPEGs, a results JSONL, its manifest
 (<stem>.metadata.json) and playoff log (<stem>.matches.jsonl).
 
     make_fixture.py --outputs DIR --name NAME --count N [--images DIR]
-                    [--seed S] [--profile baseline|optimised]
+                    [--seed S] [--profile baseline|optimised] [--failed N]
+
+Records carry the club fields (SPEC 3): `author` (absent for some entries),
+`rank` (1 = best in its category) and `placing` (1st, 2nd, 3rd, HC, C).
+With --failed N the last N photos failed (status "failed", an error text).
 
 Deterministic for a given seed. Prints the results path.
 """
@@ -22,6 +26,9 @@ from PIL import Image
 STYLES = ["Open", "Nature", "Portrait", "Creative", "Documentary", "Abstract", "Street",
           "Landscape", "Other"]
 BANDS = [("Distinction", 18), ("Credit", 16), ("Merit", 14)]
+AUTHORS = ["Jane Smith", "Ravi Patel", "Ona Byrne", "Tomasz Nowak", "Aiko Tanaka",
+           "Grace O'Neill", "Luis Ortega"]
+PLACINGS = ["1st", "2nd", "3rd", "HC", "HC", "C", "C", "C"]
 
 
 def award(score):
@@ -42,6 +49,35 @@ def stats(values):
     pick = lambda q: v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
     return {"count": len(v), "min": v[0], "max": v[-1], "mean": sum(v) / len(v),
             "p50": pick(0.5), "p95": pick(0.95)}
+
+
+SCENIC_TITLES = ["Morning on the Fells", "Harbour Lights", "The Old Mill", "Heron at Dusk",
+                 "Winter Birches", "Low Tide", "The Red Door", "Evening Market", "Storm Coming",
+                 "First Frost", "Quiet Lane", "Summer Haze"]
+
+
+def make_scenic(path, rng, mono):
+    """A simple landscape (sky, sun, two hills), 960x640, for screenshots."""
+    from PIL import ImageDraw
+    w, h = 960, 640
+    img = Image.new("RGB", (w, h))
+    d = ImageDraw.Draw(img)
+    top = [rng.randrange(40, 120), rng.randrange(60, 140), rng.randrange(120, 220)]
+    low = [rng.randrange(200, 255), rng.randrange(120, 200), rng.randrange(60, 140)]
+    for y in range(h):
+        t = y / h
+        d.line([(0, y), (w, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, low)))
+    sx, sy = rng.randrange(150, 800), rng.randrange(100, 300)
+    d.ellipse([sx - 50, sy - 50, sx + 50, sy + 50], fill=(255, 236, 180))
+    for k, col in enumerate([(70, 90, 60), (35, 50, 35)]):
+        pts = [(0, h)] + [(x, int(h * (0.55 + 0.12 * k) + 40 * math.sin(x / (90 + 40 * k) + rng.random())))
+                          for x in range(0, w + 40, 40)] + [(w, h)]
+        d.polygon(pts, fill=col)
+    if mono:
+        img = img.convert("L").convert("RGB")
+    img.save(path, "JPEG", quality=80)
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:32], (w, h)
 
 
 def make_image(path, rng, mono):
@@ -73,6 +109,11 @@ def main():
     ap.add_argument("--images", help="where the JPEGs go (default OUTPUTS/../fixture_images/NAME)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", choices=["baseline", "optimised"], default="optimised")
+    ap.add_argument("--failed", type=int, default=0, help="the last N photos failed")
+    ap.add_argument("--scenic", action="store_true",
+                    help="960x640 landscapes and plain titles (the README's screenshot)")
+    ap.add_argument("--competition", help="the competition id the manifest names")
+    ap.add_argument("--registry", help="the registry file the manifest names")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -94,7 +135,7 @@ def main():
         sub = os.path.join(imgdir, cat)
         os.makedirs(sub, exist_ok=True)
         path = os.path.join(sub, f"{'01_' if mono else ''}entry_{i:05d}.jpg")
-        chash, (w, h) = make_image(path, rng, mono)
+        chash, (w, h) = (make_scenic if args.scenic else make_image)(path, rng, mono)
         quality = rng.gauss(15.5, 2.2)
         score = max(8, min(20, int(round(quality))))
         s1 = rng.uniform(0.05, 0.15) * (60 if slow else 1)
@@ -117,9 +158,12 @@ def main():
         }
         passed = rng.random() > 0.05
         title = None if i % 7 == 0 else f"Entry {i} <b>&amp;</b> light"
+        if args.scenic:
+            title = SCENIC_TITLES[i % len(SCENIC_TITLES)]
         records.append({
             "schema_version": 1, "run_id": run_id, "image": path, "content_hash": chash,
-            "image_title": title, "competition_category": cat, "critique_category": cat,
+            "image_title": title, "competition_category": cat,
+            **({} if i % 11 == 5 else {"author": AUTHORS[i % len(AUTHORS)]}), "critique_category": cat,
             "style_inference": rng.choice(STYLES), "critique_title": title or f"Untitled {i}",
             "critique": ("A considered image with a clear subject. The composition leads the eye "
                          "well, though the right edge is busy. Tonal control is good. ") * 2,
@@ -146,12 +190,18 @@ def main():
             "pairwise_comparisons": None, "pairwise_win_ratio": None, "pairwise_strength": None,
         })
     stage12_end = t
+    for r in records[len(records) - args.failed:] if args.failed else []:
+        r.update({"status": "failed", "critique_total": None, "critique_award": None,
+                  "critique": None, "critique_total_initial": None, "finish_reason": None,
+                  "error": "HTTP 503 from http://127.0.0.1:8000/v1: model overloaded "
+                           "(gave up after 3 retries)"})
 
     # Playoff: round robin inside each category among scores >= 17, winner by quality.
     matches = []
     per_cat = {}
     for cat in ("Colour", "Mono"):
-        el = [r for r in records if r["competition_category"] == cat and r["critique_total"] >= 17]
+        el = [r for r in records if r["competition_category"] == cat and r["status"] == "ok"
+              and r["critique_total"] >= 17]
         el = el[:12]
         per_cat[cat] = {"eligible": len(el), "matches": 0, "mean_seconds": None}
         if len(el) < 2:
@@ -189,6 +239,14 @@ def main():
         ranked[0]["critique_total"] = 20
         for r in el:
             r["critique_award"] = award(r["critique_total"])
+    for cat in ("Colour", "Mono"):
+        ok = [r for r in records if r["competition_category"] == cat and r["status"] == "ok"]
+        ok.sort(key=lambda r: (-r["critique_total"], -(r["pairwise_strength"] or 0),
+                               -r["critique_total_initial"]))
+        for k, r in enumerate(ok):
+            r["rank"] = k + 1
+            if k < len(PLACINGS):
+                r["placing"] = PLACINGS[k]
     t_end = stage12_end + sum(m["latency"] for m in matches) / 2 + 1
 
     stem = os.path.join(resdir, args.name)
@@ -226,7 +284,10 @@ def main():
                        "max_new_tokens": 512 if slow else 320, "temperature": 0.2, "top_p": 0.9,
                        "concurrency": 1 if slow else 8, "pipeline": not slow,
                        "prompt_profile": "club_judge_v1" if slow else "club_judge_compact",
-                       "stage": "full", "pairwise": True, "pairwise_threshold": 17},
+                       "stage": "full", "pairwise": True, "pairwise_threshold": 17,
+                       **({"competition": args.competition,
+                           "competition_config": os.path.abspath(args.registry)}
+                          if args.competition and args.registry else {})},
         "prompt": {"profile": "club_judge_v1" if slow else "club_judge_compact", "version": 1,
                    "sha256": prompt_sha},
         "stages": [
@@ -238,7 +299,7 @@ def main():
                  duration_seconds=t_end - stage12_end, **stats([m["latency"] for m in matches])),
         ],
         "started": iso(t0), "finished": iso(t_end), "wall_seconds": t_end - t0,
-        "images": {"discovered": n, "processed": n, "resumed": 0, "failed": 0},
+        "images": {"discovered": n, "processed": n, "resumed": 0, "failed": args.failed},
         "iqa_cache": {"hits": 0 if slow else n // 2, "misses": n if slow else n - n // 2,
                       "hit_ratio": 0.0 if slow else (n // 2) / max(1, n)},
         "critique": {"requests": n, "retries": 2, "errors": 0, "prompt_tokens": tok(pt),

@@ -1,8 +1,14 @@
 #!/bin/sh
-# The web page in headless Chromium (playwright-core): settings, live run
-# progress, results editing, performance charts, downloads. Skips (77) only
+# The web page in headless Chromium (playwright-core). `browser.sh` (the
+# browser test): settings, live run progress, results editing, performance
+# charts, downloads (gui.mjs). `browser.sh present` (browser_present): a club
+# round in presentation mode driven by its keys (present.mjs). `browser.sh
+# club` (browser_club): the Results and Run tabs' club features (page.mjs),
+# the layout at two sizes (layout.mjs).
+# Skips (77) only
 # when Chromium or node_modules are missing (scripts/install-browser-deps.sh).
 set -eu
+MODE=${1:-gui}
 JV=${JUDGE_VISION:?}
 SRC=${JV_SOURCE_DIR:?}
 BUILD=${JV_BUILD_DIR:?}
@@ -47,11 +53,14 @@ max_width = 1600
 max_height = 1200
 borders = "disallowed"
 TOML
+# A club round: authors, ranks, placings, two failed photos, judged under club_dpi_2025.
+"$PY" "$SRC/tests/browser/make_fixture.py" --outputs "$OUT" --name club --count 30 --failed 2 \
+    --seed 5 --competition club_dpi_2025 --registry "$WORK/competitions.toml" >/dev/null
 
 # A live run needs the simulator and the pipeline; photos come from the fixture.
 LIVE=0
 SIM_API=""
-if [ -x "$BUILD/sim/judge-vision-sim" ] && [ -f "$SRC/tests/integration/lib_sim.sh" ]; then
+if [ "$MODE" = gui ] && [ -x "$BUILD/sim/judge-vision-sim" ] && [ -f "$SRC/tests/integration/lib_sim.sh" ]; then
     SIM_WORK=$WORK/sim
     # shellcheck source=/dev/null
     . "$SRC/tests/integration/lib_sim.sh"
@@ -65,7 +74,7 @@ if [ -x "$BUILD/sim/judge-vision-sim" ] && [ -f "$SRC/tests/integration/lib_sim.
         fi
     fi
 fi
-echo "browser: live run against the simulator: $([ "$LIVE" = 1 ] && echo yes || echo 'no (pipeline not available; progress pushed from a written file)')"
+[ "$MODE" = gui ] && echo "browser: live run against the simulator: $([ "$LIVE" = 1 ] && echo yes || echo 'no (pipeline not available; progress pushed from a written file)')"
 
 "$JV" serve --port 0 --outputs "$OUT" --registry "$WORK/competitions.toml" \
     >"$WORK/serve.out" 2>"$WORK/serve.err" &
@@ -76,9 +85,21 @@ URL=$(head -n 1 "$WORK/serve.out")
 case "$URL" in http://127.0.0.1:*/) ;; *) echo "FAIL: serve printed '$URL'"; cat "$WORK/serve.err"; exit 1 ;; esac
 
 rc=0
-JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots JV_LIVE=$LIVE \
-    JV_SIM_API=$SIM_API JV_RUN_INPUT=$OUT/../fixture_images/fixture \
-    node "$SRC/tests/browser/gui.mjs" || rc=$?
+if [ "$MODE" = gui ]; then
+    JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots JV_LIVE=$LIVE \
+        JV_SIM_API=$SIM_API JV_RUN_INPUT=$OUT/../fixture_images/fixture \
+        node "$SRC/tests/browser/gui.mjs" || rc=$?
+else
+    mkdir -p "$WORK/picked"
+    printf '[competition.bad]\nname = "unterminated\n' >"$WORK/picked/broken.toml"
+    tests="page layout"
+    [ "$MODE" = present ] && tests=present
+    for t in $tests; do
+        JV_REGISTRY_OTHER=$SRC/examples/competitions.toml JV_REGISTRY_BROKEN=$WORK/picked/broken.toml \
+            JV_URL=$URL JV_OUTPUTS=$OUT JV_SCREENSHOTS=$BUILD/screenshots \
+            node "$SRC/tests/browser/$t.mjs" || rc=1
+    done
+fi
 if [ $rc -ne 0 ]; then
     echo "--- serve stderr"; tail -n 30 "$WORK/serve.err"
 fi

@@ -1,8 +1,8 @@
 #!/bin/sh
 # judge-vision serve: the event stream (progress file pushed within ~250 ms),
 # starting `judge-vision run` as a child with the page's settings (its argv,
-# output lines and exit reach the stream), settings kept on disk, and a clean
-# stop on SIGTERM.
+# output lines and exit reach the stream), settings kept on disk, the registry
+# picker (POST /api/registries), and a clean stop on SIGTERM.
 set -eu
 JV=${JUDGE_VISION:?}
 fail() { echo "FAIL: $*" >&2; [ -f "$WORK/serve.err" ] && tail -n 20 "$WORK/serve.err" >&2; exit 1; }
@@ -122,6 +122,26 @@ assert m["status"] == "complete", m["status"]
 assert m["images"]["resumed"] >= 1 and m["images"]["processed"] == 16, m["images"]
 PYEOF
 fi
+
+# Without --registry no registry is offered; the page's picker adds a *.toml
+# named by its absolute path (once), and nothing else.
+[ "$(curl -s "${URL}api/registries")" = '[]' ] || fail "registries offered without --registry: $(curl -s "${URL}api/registries")"
+cp "${JV_SOURCE_DIR:?}/examples/competitions.toml" "$WORK/club.toml"
+for bad in 'club.toml' "$WORK/missing.toml" "$WORK/serve.out"; do
+    code=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" -d "{\"path\":\"$bad\"}" "${URL}api/registries")
+    [ "$code" = 400 ] || fail "POST /api/registries $bad -> $code"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "{\"path\":\"$WORK/club.toml\"}" "${URL}api/registries")
+[ "$code" = 403 ] || fail "POST /api/registries without the session token -> $code"
+for _ in 1 2; do
+    code=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST -H "X-JV-Token: $TOKEN" -d "{\"path\":\"$WORK/club.toml\"}" "${URL}api/registries")
+    [ "$code" = 200 ] && grep -q '"id":0' "$WORK/body" || fail "POST /api/registries -> $code $(cat "$WORK/body")"
+done
+[ "$(curl -s "${URL}api/registries" | grep -o '"id"' | wc -l)" -eq 1 ] || fail "a file added twice: $(curl -s "${URL}api/registries")"
+curl -s "${URL}api/competitions?registry=0" | grep -q '"club_dpi_2025"' || fail "the picked registry's competitions"
+# A run that names no competition has none (GET /api/competition).
+RID=$(curl -s "${URL}api/runs" | sed -n 's/^\[{"id":"\([0-9a-f]*\)".*/\1/p')
+[ "$(curl -s "${URL}api/competition?run=$RID")" = '{"competition":null}' ] || fail "competition of run $RID: $(curl -s "${URL}api/competition?run=$RID")"
 
 kill -TERM "$PID"
 rc=0

@@ -10,6 +10,7 @@
 #include <vips/vips.h>
 
 #include "core/fsutil.h"
+#include "input/registry.h"
 #include "outputs/layout.h"
 #include "web/events.h"
 #include "web/guard.h"
@@ -228,6 +229,41 @@ static void assert_opens(int fd, GError **err)
 }
 
 /* Side files through no link; photos only inside the input folders; salted run ids. */
+/* A score edited without an award takes its band's award; a hand-set award stays. */
+static void test_band_awards(void **state)
+{
+    (void)state;
+    json_t *recs = json_pack("[{s:s, s:i, s:s}, {s:s, s:i, s:s}, {s:s, s:i, s:s}, {s:s, s:i, s:s}]",
+                             "image", "/p/a.jpg", "critique_total", 12, "critique_award", "Old",
+                             "image", "/p/b.jpg", "critique_total", 12, "critique_award", "Old",
+                             "image", "/p/c.jpg", "critique_total", 17, "critique_award", "Credit",
+                             "image", "/p/d.jpg", "critique_total", 15, "critique_award", "Merit");
+    json_t *ov = json_pack("{s:{s:i}, s:{s:i, s:s}, s:{s:i}}", "/p/a.jpg", "score", 18, "/p/b.jpg",
+                           "score", 18, "award", "By hand", "/p/c.jpg", "score", 9);
+    int merit[] = {14, 15}, dist[] = {18, 19, 20};
+    char merit_name[] = "Merit", dist_name[] = "Distinction";
+    struct jv_band bands[] = {{.name = merit_name, .scores = merit, .n_scores = 2},
+                              {.name = dist_name, .scores = dist, .n_scores = 3}};
+    struct jv_competition comp = {.bands = bands, .n_bands = 2};
+    jv_web_apply_overrides(recs, ov);
+    jv_web_apply_band_awards(recs, &comp);
+    const char *aw[4];
+    for (size_t i = 0; i < 4; i++)
+        aw[i] = json_string_value(json_object_get(json_array_get(recs, i), "critique_award"));
+    assert_string_equal(aw[0], "Distinction");
+    assert_string_equal(aw[1], "By hand");
+    assert_null(aw[2]);                  /* 9 is in no band */
+    assert_string_equal(aw[3], "Merit"); /* not edited */
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(recs, 0), "original_critique_award")),
+        "Old");
+    /* No competition: no bands, no award. */
+    jv_web_apply_band_awards(recs, NULL);
+    assert_null(json_string_value(json_object_get(json_array_get(recs, 0), "critique_award")));
+    json_decref(recs);
+    json_decref(ov);
+}
+
 static void test_guard(void **state)
 {
     (void)state;
@@ -487,9 +523,10 @@ int main(int argc, char **argv)
     if (VIPS_INIT(argv[0]) != 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_run_argv), cmocka_unit_test(test_runs),
-        cmocka_unit_test(test_guard),    cmocka_unit_test(test_events),
-        cmocka_unit_test(test_runner),   cmocka_unit_test(test_thumbs),
+        cmocka_unit_test(test_run_argv),    cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_band_awards), cmocka_unit_test(test_guard),
+        cmocka_unit_test(test_events),      cmocka_unit_test(test_runner),
+        cmocka_unit_test(test_thumbs),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     vips_shutdown();
