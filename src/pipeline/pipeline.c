@@ -23,6 +23,7 @@
 #include "outputs/summary.h"
 #include "pipeline/checks.h"
 #include "pipeline/critique_prep.h"
+#include "pipeline/trust.h"
 #include "pipeline/failures.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/playoff_step.h"
@@ -49,7 +50,8 @@ struct run {
     struct jv_prompt *prompt; /* Stage 2 */
     struct jv_http_pool *pool;
     struct jv_critique_engine *engine;
-    char *notes, *rules; /* the prompt's competition notes and rules */
+    struct jv_trust trust; /* the panel and calibration (pipeline/trust.h) */
+    char *notes, *rules;   /* the prompt's competition notes and rules */
     struct jv_telemetry *telemetry;
     struct jv_record_context rctx;
     bool critique;     /* this run has Stage 2 */
@@ -170,6 +172,7 @@ static void on_critique_done(struct jv_critique_job *cj, const struct jv_critiqu
         return;
     }
     json_t *rec = jv_record_build(job, res, jv_critique_prep_award(r->competition, res), &r->rctx);
+    jv_trust_record(&r->trust, rec, r->competition);
     const char *status = jv_record_str(rec, JV_REC_STATUS);
     bool written = write_record(r, job, rec);
     if (written) {
@@ -396,7 +399,7 @@ static double begin_stopping(struct run *r)
     while (!g_queue_is_empty(&r->ready))
         jv_job_free(g_queue_pop_head(&r->ready));
     if (r->engine)
-        jv_critique_engine_cancel_queued(r->engine);
+        jv_trust_cancel_queued(&r->trust, r->engine);
     return jv_clock_mono() + r->o->vlm.timeout_s;
 }
 
@@ -450,6 +453,7 @@ static void record_stages(struct run *r)
                         json_pack("{s:s,s:s,s:s,s:s}", "profile", r->prompt->id, "version",
                                   r->prompt->version, "sha256", r->prompt->sha256, "origin",
                                   r->prompt->origin));
+        jv_trust_to_manifest(&r->trust, r->manifest.root);
     }
     jv_telemetry_to_manifest(r->telemetry, r->manifest.root);
 }
@@ -604,7 +608,9 @@ static int open_critique(struct run *r, GError **err)
     r->engine = jv_critique_engine_new(&o->vlm, &o->critique, r->prompt, r->sched, r->pool);
     r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
     r->rules = jv_critique_prep_rules(r->competition);
-    jv_critique_engine_set_feeder(r->engine, next_ready, r);
+    if (jv_trust_open(&r->trust, &o->trust, r->competition, r->engine, r->sched, r->prompt,
+                      next_ready, r, err) < 0)
+        return -1;
     if (!o->outputs.fresh &&
         jv_results_judged_otherwise(o->outputs.results, r->prompt->sha256, o->vlm.model)) {
         char *bak = jv_backup_numbered(o->outputs.results, false, err);
@@ -786,6 +792,7 @@ static void run_release(struct run *r)
         jv_iqa_stage_release(&r->iqa, drop_item);
     while (!g_queue_is_empty(&r->ready))
         jv_job_free(g_queue_pop_head(&r->ready));
+    jv_trust_release(&r->trust);
     if (r->engine)
         jv_critique_engine_free(r->engine);
     jv_http_pool_free(r->pool);

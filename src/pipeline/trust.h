@@ -1,0 +1,65 @@
+/*
+ * trust.h - what a run adds to tell how far its marks can be trusted
+ * (doc/SPEC.md 2.6, 3.1): the panel of judges (--judges, the registry's
+ * `judges`), the calibration applied to the panel's or judge's score
+ * (--calibration), and their figures in the manifest.
+ *
+ * The pipeline calls jv_trust_open() once Stage 2's engine exists (it then
+ * feeds the engine directly, or through a panel), jv_trust_record() on each
+ * record it built, jv_trust_to_manifest() with the others' figures and
+ * jv_trust_release() at the end.
+ *
+ * Ownership: struct jv_trust owns its panel and calibration; it borrows the
+ * config, engine, scheduler and profile given to jv_trust_open().
+ */
+#ifndef JV_PIPELINE_TRUST_H
+#define JV_PIPELINE_TRUST_H
+
+#include <jansson.h>
+
+#include "critique/engine.h"
+#include "critique/panel.h"
+#include "input/registry.h"
+#include "outputs/calibration.h"
+
+/* The run options of this module (pipeline/run_config.c declares them). */
+struct jv_trust_config {
+    int judges;        /* --judges; 0: the registry's `judges`, else 1 */
+    int combine;       /* --panel-combine: enum jv_panel_combine */
+    char *calibration; /* --calibration FILE (owned) */
+};
+
+struct jv_trust {
+    int judges; /* in effect */
+    enum jv_panel_combine combine;
+    struct jv_critique_panel *panel;    /* NULL for one judge */
+    struct jv_calibration *calibration; /* NULL without --calibration */
+};
+
+/*
+ * Decides the panel (the option, else the competition's `judges`, else 1)
+ * and loads the calibration, then sets the engine's feeder to `feed`
+ * directly or through the panel. Returns -1 with err for a bad `judges` in
+ * the registry, a variant that does not parse or an unreadable calibration
+ * file (the message names it).
+ */
+int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
+                  const struct jv_competition *c, struct jv_critique_engine *e,
+                  struct jv_http_sched *sched, const struct jv_prompt *p, jv_critique_feed_fn feed,
+                  void *user, GError **err);
+
+/* Stops feeding (jv_critique_engine_cancel_queued(), or the panel's). */
+void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e);
+
+/*
+ * Applies the calibration to a record just built: critique_total becomes the
+ * calibrated critique_total_raw and the award follows it (c's bands).
+ */
+void jv_trust_record(const struct jv_trust *t, json_t *rec, const struct jv_competition *c);
+
+/* Sets the manifest's "panel" and "calibration" (absent when not used). */
+void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest);
+
+void jv_trust_release(struct jv_trust *t);
+
+#endif
