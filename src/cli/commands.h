@@ -19,5 +19,7 @@ int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_agree(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static const struct jv_command commands[] = {
     {"serve", cmd_serve, "the local web page: set up, run, review, performance"},
     {"bench", cmd_bench, "baseline settings against ours on the same photos and server"},
     {"report", cmd_report, "summary of a run's manifest, or two side by side"},
+    {"agree", cmd_agree, "a round's marks against the club's own judges' (CSV)"},
+    {"calibrate", cmd_calibrate, "fit the club's calibration from past rounds and its marks"},
 };
 
 /* libvips warns on stderr about damaged files; the run reports those itself. */
