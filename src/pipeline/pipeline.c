@@ -171,6 +171,14 @@ static void on_critique_done(struct jv_critique_job *cj, const struct jv_critiqu
         jv_job_free(job);
         return;
     }
+    if (jv_trust_is_anchor(&r->trust, job->index)) {
+        /* An anchor: checked against its band, never a record of the round. */
+        jv_trust_anchor_result(&r->trust, job->index, job->iqa.category, res, NULL);
+        r->crit_done++;
+        jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
+        jv_job_free(job);
+        return;
+    }
     json_t *rec = jv_record_build(job, res, jv_critique_prep_award(r->competition, res), &r->rctx);
     jv_trust_record(&r->trust, rec, r->competition);
     const char *status = jv_record_str(rec, JV_REC_STATUS);
@@ -252,7 +260,12 @@ static void iqa_complete(struct run *r, struct jv_job *job)
     g_free(msg);
     g_free(base);
 
-    if (!r->critique) {
+    if (it->error && jv_trust_is_anchor(&r->trust, job->index)) {
+        jv_trust_anchor_result(&r->trust, job->index, it->category, NULL, it->error);
+        r->crit_done++;
+        jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
+        jv_job_free(job);
+    } else if (!r->critique) {
         count_outcome(r, !it->error);
         if (it->error)
             note_outcome(r, it->error, false);
@@ -430,9 +443,15 @@ static void main_loop(struct run *r)
     }
 }
 
+/* The round's entries: the discovered photos, without the registry's anchors after them. */
+static size_t entries(const struct run *r)
+{
+    return r->paths ? r->paths->len - jv_trust_n_anchors(&r->trust) : 0;
+}
+
 static json_t *images_json(const struct run *r)
 {
-    return json_pack("{s:I,s:I,s:I,s:I}", "discovered", (json_int_t)r->paths->len, "processed",
+    return json_pack("{s:I,s:I,s:I,s:I}", "discovered", (json_int_t)entries(r), "processed",
                      (json_int_t)r->processed, "resumed", (json_int_t)r->resumed, "failed",
                      (json_int_t)r->failed);
 }
@@ -493,6 +512,8 @@ static int finish_outputs(struct run *r, GError **err)
         rc =
             jv_summary_write(r->o->outputs.summary, path, playoff, jv_manifest_run_id(&r->manifest),
                              r->competition ? r->competition->name : NULL, err);
+    if (rc == 0)
+        rc = jv_trust_summary_append(&r->trust, r->o->outputs.summary, err);
     json_decref(playoff);
     return rc;
 }
@@ -609,7 +630,8 @@ static int open_critique(struct run *r, GError **err)
     r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
     r->rules = jv_critique_prep_rules(r->competition);
     if (jv_trust_open(&r->trust, &o->trust, r->competition, r->engine, r->sched, r->prompt,
-                      next_ready, r, err) < 0)
+                      next_ready, r, err) < 0 ||
+        (r->paths && jv_trust_add_anchors(&r->trust, r->competition, r->paths, err) < 0))
         return -1;
     if (!o->outputs.fresh &&
         jv_results_judged_otherwise(o->outputs.results, r->prompt->sha256, o->vlm.model)) {
@@ -666,9 +688,9 @@ static void say_resuming(const struct run *r)
         g_free(image);
     }
     if (n > 0)
-        jv_info("resuming: %zu of %u already judged (photos changed since are judged again; "
+        jv_info("resuming: %zu of %zu already judged (photos changed since are judged again; "
                 "--fresh starts over)",
-                n, r->paths->len);
+                n, entries(r));
 }
 
 /* Stage 0-1 and Stage 2 over every discovered image, until done or stopped. */
@@ -827,7 +849,7 @@ static void fill_outcome(struct run *r)
     struct jv_pipeline_outcome *out = r->out;
     out->critique = r->critique;
     out->playoff_only = r->playoff_only;
-    out->discovered = r->paths ? r->paths->len : 0;
+    out->discovered = entries(r);
     out->processed = r->processed;
     out->resumed = r->resumed;
     out->failed = r->failed;

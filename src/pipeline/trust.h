@@ -29,11 +29,22 @@ struct jv_trust_config {
     char *calibration; /* --calibration FILE (owned) */
 };
 
+/* A registry anchor: a photo of known standing judged with every round. */
+struct jv_trust_anchor {
+    char *path;  /* absolute (owned) */
+    int lo, hi;  /* its band of marks */
+    bool judged; /* a score came */
+    int total;   /* its mark (calibrated when the run is) */
+    char *error; /* why it has none (owned) */
+};
+
 struct jv_trust {
     int judges; /* in effect */
     enum jv_panel_combine combine;
     struct jv_critique_panel *panel;    /* NULL for one judge */
     struct jv_calibration *calibration; /* NULL without --calibration */
+    GArray *anchors;                    /* struct jv_trust_anchor; NULL: none */
+    size_t first_anchor;                /* the index of the first anchor's job */
 };
 
 /*
@@ -57,8 +68,44 @@ void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e);
  */
 void jv_trust_record(const struct jv_trust *t, json_t *rec, const struct jv_competition *c);
 
-/* Sets the manifest's "panel" and "calibration" (absent when not used). */
+/*
+ * Sets the manifest's "panel", "calibration" and "anchors" ([{path, band,
+ * total, in_band, error}]) with "anchor_warnings" (the count outside their
+ * band or unjudged); each absent when not used.
+ */
 void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest);
+
+/*
+ * Appends the competition's anchors (`anchors = [{path, band = [lo, hi]}]`;
+ * paths relative to the registry file's folder) to `paths` (owned strings)
+ * so that they are measured and judged with the round; their jobs are those
+ * from index paths->len on. An anchor that is also an entry is judged as an
+ * entry only. Returns -1 with err naming the registry for a malformed anchor
+ * or a missing file.
+ */
+int jv_trust_add_anchors(struct jv_trust *t, const struct jv_competition *c, GPtrArray *paths,
+                         GError **err);
+
+/* The anchors added (0 without). */
+size_t jv_trust_n_anchors(const struct jv_trust *t);
+
+/* True when job `index` is an anchor's (never a record of the round). */
+bool jv_trust_is_anchor(const struct jv_trust *t, size_t index);
+
+/*
+ * An anchor's critique came back (res NULL, error set: Stage 1 failed): keeps
+ * its mark (calibrated like the entries') and warns on the terminal when it
+ * lies outside the band, or when it has none.
+ */
+void jv_trust_anchor_result(struct jv_trust *t, size_t index, const char *category,
+                            const struct jv_critique_result *res, const char *error);
+
+/*
+ * Appends an "Anchors" section to the summary at `path` (when the run has
+ * anchors): each anchor, its band and mark, and a warning for each outside.
+ * Returns -1 with err when the file cannot be rewritten.
+ */
+int jv_trust_summary_append(const struct jv_trust *t, const char *path, GError **err);
 
 void jv_trust_release(struct jv_trust *t);
 
