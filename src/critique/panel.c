@@ -238,7 +238,7 @@ static struct photo *photo_new(struct jv_critique_panel *pn, struct jv_critique_
 }
 
 /* The engine's feeder: the current photo's next judge, else the next photo's first. */
-static struct jv_critique_job *panel_feed(void *user)
+struct jv_critique_job *jv_critique_panel_feed(void *user)
 {
     struct jv_critique_panel *pn = user;
     if (!pn->current) {
@@ -280,7 +280,7 @@ struct jv_critique_panel *jv_critique_panel_new(struct jv_critique_engine *e,
             g_ptr_array_add(pn->owned, v);
         pn->prompts[k] = v ? v : p;
     }
-    jv_critique_engine_set_feeder(e, panel_feed, pn);
+    jv_critique_engine_set_feeder(e, jv_critique_panel_feed, pn);
     return pn;
 }
 

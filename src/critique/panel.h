@@ -53,6 +53,13 @@ struct jv_critique_panel *jv_critique_panel_new(struct jv_critique_engine *e,
 /* Frees the panel. Only when no photo is pending (the engine's jobs are all back). */
 void jv_critique_panel_free(struct jv_critique_panel *panel);
 
+/*
+ * The feeder the panel gave the engine (its `user` is the panel): for a
+ * caller that puts a feeder of its own in front of the engine and pulls
+ * the panel's jobs through it.
+ */
+struct jv_critique_job *jv_critique_panel_feed(void *panel);
+
 /* Sets the caller's feeder (as jv_critique_engine_set_feeder does without a panel). */
 void jv_critique_panel_set_feeder(struct jv_critique_panel *panel, jv_critique_feed_fn feed,
                                   void *user);

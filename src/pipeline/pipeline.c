@@ -383,7 +383,7 @@ static bool busy(const struct run *r)
         return r->iqa_out > 0 || r->service_out > 0 ||
                (r->sched && jv_http_sched_pending(r->sched) > 0);
     return r->next < r->paths->len || r->iqa_out > 0 || r->service_out > 0 || r->ready.length > 0 ||
-           r->crit_out > 0;
+           r->crit_out > 0 || (r->engine && jv_critique_engine_pending(r->engine) > 0);
 }
 
 /*
@@ -499,6 +499,9 @@ static int finish_outputs(struct run *r, GError **err)
         if (rc == 0)
             rc = jv_results_rewrite(path, r->records, err);
         g_clear_pointer(&r->records, json_decref);
+        char *log = jv_layout_matches_path(path);
+        jv_trust_playoff_consistency(r->manifest.root, log);
+        g_free(log);
     }
     if (rc == 0 && r->paths) {
         /* Images no longer in the input are dropped from the results. */
@@ -630,7 +633,7 @@ static int open_critique(struct run *r, GError **err)
     r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
     r->rules = jv_critique_prep_rules(r->competition);
     if (jv_trust_open(&r->trust, &o->trust, r->competition, r->engine, r->sched, r->prompt,
-                      next_ready, r, err) < 0 ||
+                      r->paths ? r->paths->len : 0, next_ready, r, err) < 0 ||
         (r->paths && jv_trust_add_anchors(&r->trust, r->competition, r->paths, err) < 0))
         return -1;
     if (!o->outputs.fresh &&

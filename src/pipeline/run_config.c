@@ -214,6 +214,9 @@ static const struct jv_option run_options[] = {
     {.long_name = "calibration", .kind = JV_OPT_STRING, .offset = F(trust.calibration),
      .metavar = "FILE", .help = "map raw scores to the club's marks (judge-vision calibrate)",
      .group = G_CRIT, .key = "calibration"},
+    {.long_name = "consistency-sample", .kind = JV_OPT_INT, .offset = F(trust.consistency_sample),
+     .metavar = "N", .help = "ask N photos' requests twice and report the spread", .group = G_CRIT,
+     .key = "consistency_sample", .imin = 0, .imax = 1000000, .def_text = "0 = off"},
     /* Stage 3 */
     {.long_name = "pairwise", .kind = JV_OPT_TRUE, .offset = F(playoff.enabled),
      .help = "run the head-to-head playoff", .group = G_PLAY, .key = "pairwise"},

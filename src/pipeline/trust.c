@@ -1,14 +1,212 @@
 /* trust.c - the run's panel of judges and calibration, and their manifest figures. */
 #include "core/jv.h"
 
+#include <math.h>
+
 #include "core/fsutil.h"
 #include "core/limits.h"
+#include "core/jsonl.h"
 #include "core/log.h"
+#include "core/stats.h"
 #include "outputs/record.h"
 #include "pipeline/trust.h"
 
 /* The most judges a panel may have (the option's range; the registry's too). */
 #define TRUST_MAX_JUDGES 16
+
+/* ---- consistency: the same request twice ------------------------------ */
+
+/* A repeat of a sampled photo's request: the job with copies of what it borrows. */
+struct twin {
+    struct jv_trust *t;
+    struct jv_critique_job job;
+    char *strings[9];
+    json_t *metrics;
+};
+
+static void sample_free(gpointer p)
+{
+    struct jv_trust_sample *s = p;
+    g_free(s->image);
+    g_free(s);
+}
+
+static void twin_free(struct twin *tw)
+{
+    for (size_t i = 0; i < JV_ARRAY_LEN(tw->strings); i++)
+        g_free(tw->strings[i]);
+    json_decref(tw->metrics);
+    g_free(tw);
+}
+
+static void on_twin_done(struct jv_critique_job *job, const struct jv_critique_result *res,
+                         void *user)
+{
+    struct twin *tw = user;
+    struct jv_trust_sample *s = g_hash_table_lookup(tw->t->samples, job->content_hash);
+    if (s && !res->cancelled && res->has_total && res->status == JV_CRITIQUE_OK) {
+        s->has_second = true;
+        s->second = res->score_raw;
+    }
+    twin_free(tw);
+}
+
+/* A twin of `job` that owns copies of its strings and signals. */
+static struct twin *twin_new(struct jv_trust *t, const struct jv_critique_job *job)
+{
+    struct twin *tw = g_new0(struct twin, 1);
+    tw->t = t;
+    tw->job = *job;
+    const char **fields[] = {
+        &tw->job.image_path,        &tw->job.content_hash, &tw->job.title,
+        &tw->job.category,          &tw->job.caption,      &tw->job.rules,
+        &tw->job.competition_notes, &tw->job.compliance,   &tw->job.tonal_summary};
+    for (size_t i = 0; i < JV_ARRAY_LEN(fields); i++) {
+        tw->strings[i] = g_strdup(*fields[i]);
+        *fields[i] = tw->strings[i];
+    }
+    tw->metrics = job->metrics ? json_deep_copy(job->metrics) : NULL;
+    tw->job.metrics = tw->metrics;
+    tw->job.done = on_twin_done;
+    tw->job.user = tw;
+    return tw;
+}
+
+/* The engine's feeder with a sample: a queued twin first, else the next job (maybe sampled). */
+static struct jv_critique_job *trust_feed(void *user)
+{
+    struct jv_trust *t = user;
+    struct twin *tw = g_queue_pop_head(&t->twins);
+    if (tw)
+        return &tw->job;
+    struct jv_critique_job *job = t->inner(t->inner_user);
+    bool first_judge = job && (!job->has_seed || job->seed == 1);
+    if (!first_judge || !job->content_hash)
+        return job;
+    size_t k = t->seen++;
+    if (k % t->stride == 0 && g_hash_table_size(t->samples) < (guint)t->sample &&
+        !g_hash_table_contains(t->samples, job->content_hash)) {
+        struct jv_trust_sample *s = g_new0(struct jv_trust_sample, 1);
+        s->image = g_strdup(job->image_path);
+        g_hash_table_replace(t->samples, g_strdup(job->content_hash), s);
+        g_queue_push_tail(&t->twins, twin_new(t, job));
+    }
+    return job;
+}
+
+/* The sampled photo's first answer, from its record (the first judge's raw score). */
+static void note_first(const struct jv_trust *t, const json_t *rec)
+{
+    const char *hash = jv_record_str(rec, JV_REC_CONTENT_HASH);
+    struct jv_trust_sample *s = t->samples && hash ? g_hash_table_lookup(t->samples, hash) : NULL;
+    if (!s)
+        return;
+    const json_t *judges = jv_record_get(rec, JV_REC_CRITIQUE_JUDGES);
+    const json_t *first = json_array_get(judges, 0);
+    if (json_is_number(first)) {
+        s->first = json_number_value(first);
+        s->has_first = true;
+    } else if (!judges) {
+        s->has_first = jv_record_num(rec, JV_REC_CRITIQUE_TOTAL_INITIAL, &s->first);
+    }
+}
+
+static json_t *consistency_json(const struct jv_trust *t)
+{
+    struct jv_stats diff;
+    jv_stats_init(&diff);
+    size_t same = 0;
+    json_t *pairs = json_array();
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, t->samples);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const struct jv_trust_sample *s = v;
+        if (!s->has_first || !s->has_second)
+            continue;
+        jv_stats_add(&diff, fabs(s->first - s->second));
+        same += s->first == s->second;
+        json_array_append_new(pairs, json_pack("{s:s, s:f, s:f}", "image", s->image, "first",
+                                               s->first, "second", s->second));
+    }
+    size_t n = jv_stats_count(&diff);
+    json_t *j = json_pack("{s:i, s:I, s:o, s:o, s:o}", "sample", t->sample, "photos", (json_int_t)n,
+                          "identical_share", n ? json_real((double)same / (double)n) : json_null(),
+                          "difference", jv_stats_to_json(&diff), "pairs", pairs);
+    jv_stats_release(&diff);
+    return j;
+}
+
+/* ---- the playoff's swapped sides --------------------------------------- */
+
+struct flips {
+    GHashTable *ways; /* "category\x1fa\x1fb" -> GArray of int: 1 = a won, 0 = b won */
+};
+
+static bool note_match(const struct jv_jsonl_line *line, void *user)
+{
+    struct flips *f = user;
+    const char *cat = json_string_value(json_object_get(line->obj, "category"));
+    const char *a = json_string_value(json_object_get(line->obj, "a"));
+    const char *b = json_string_value(json_object_get(line->obj, "b"));
+    const char *w = json_string_value(json_object_get(line->obj, "winner"));
+    if (!a || !b || !w)
+        return true;
+    char *key = g_strjoin("\x1f", cat ? cat : "", a, b, NULL);
+    GArray *arr = g_hash_table_lookup(f->ways, key);
+    if (!arr) {
+        arr = g_array_new(FALSE, FALSE, sizeof(int));
+        g_hash_table_insert(f->ways, key, arr);
+    } else {
+        g_free(key);
+    }
+    int a_won = strcmp(w, "A") == 0;
+    g_array_append_val(arr, a_won);
+    return true;
+}
+
+void jv_trust_playoff_consistency(json_t *manifest, const char *matches_log)
+{
+    struct flips f = {
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref)};
+    if (jv_jsonl_read(matches_log, JV_LIMIT_MATCHES_LOG, note_match, &f, NULL, NULL) < 0) {
+        g_hash_table_destroy(f.ways);
+        return;
+    }
+    size_t pairs = 0, comparisons = 0, flipped = 0;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, f.ways);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        char **p = g_strsplit(k, "\x1f", 3);
+        if (g_strv_length(p) == 3 && strcmp(p[1], p[2]) < 0) {
+            char *rev = g_strjoin("\x1f", p[0], p[2], p[1], NULL);
+            GArray *other = g_hash_table_lookup(f.ways, rev);
+            g_free(rev);
+            GArray *one = v;
+            pairs += other != NULL;
+            for (guint i = 0; other && i < one->len; i++)
+                for (guint j = 0; j < other->len; j++) {
+                    comparisons++;
+                    /* the winner changes with the sides when the entry shown first wins (or
+                     * loses) both times */
+                    flipped += g_array_index(one, int, i) == g_array_index(other, int, j);
+                }
+        }
+        g_strfreev(p);
+    }
+    g_hash_table_destroy(f.ways);
+    json_t *c = json_object_get(manifest, "consistency");
+    if (!c) {
+        c = json_object();
+        json_object_set_new(manifest, "consistency", c);
+    }
+    json_object_set_new(
+        c, "playoff",
+        json_pack("{s:I, s:I, s:I, s:o}", "swapped_pairs", (json_int_t)pairs, "comparisons",
+                  (json_int_t)comparisons, "flips", (json_int_t)flipped, "flip_share",
+                  comparisons ? json_real((double)flipped / (double)comparisons) : json_null()));
+}
 
 /* The competition's `judges`: 0 when absent, -1 with err when it is not 1..16. */
 static int registry_judges(const struct jv_competition *c, GError **err)
@@ -26,10 +224,12 @@ static int registry_judges(const struct jv_competition *c, GError **err)
     return (int)json_integer_value(v);
 }
 
+static struct jv_critique_job *trust_feed(void *user);
+
 int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
                   const struct jv_competition *c, struct jv_critique_engine *e,
-                  struct jv_http_sched *sched, const struct jv_prompt *p, jv_critique_feed_fn feed,
-                  void *user, GError **err)
+                  struct jv_http_sched *sched, const struct jv_prompt *p, size_t photos,
+                  jv_critique_feed_fn feed, void *user, GError **err)
 {
     memset(t, 0, sizeof *t);
     int from_registry = registry_judges(c, err);
@@ -50,11 +250,23 @@ int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
     } else {
         jv_critique_engine_set_feeder(e, feed, user);
     }
+    if (cfg->consistency_sample > 0) {
+        t->sample = cfg->consistency_sample;
+        t->stride = MAX(photos / (size_t)t->sample, 1);
+        g_queue_init(&t->twins);
+        t->samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, sample_free);
+        t->inner = t->panel ? jv_critique_panel_feed : feed;
+        t->inner_user = t->panel ? (void *)t->panel : user;
+        jv_critique_engine_set_feeder(e, trust_feed, t);
+    }
     return 0;
 }
 
 void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e)
 {
+    struct twin *tw;
+    while (t->samples && (tw = g_queue_pop_head(&t->twins)))
+        twin_free(tw);
     if (t->panel)
         jv_critique_panel_cancel_queued(t->panel);
     else
@@ -63,6 +275,7 @@ void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e)
 
 void jv_trust_record(const struct jv_trust *t, json_t *rec, const struct jv_competition *c)
 {
+    note_first(t, rec);
     double raw;
     if (!t->calibration || !jv_record_num(rec, JV_REC_CRITIQUE_TOTAL_RAW, &raw))
         return;
@@ -84,6 +297,15 @@ void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest)
     }
     if (t->panel)
         json_object_set_new(manifest, "panel", jv_critique_panel_stats(t->panel));
+    if (t->samples) {
+        /* kept: the playoff's part (jv_trust_playoff_consistency) sits beside it */
+        json_t *c = json_object_get(manifest, "consistency");
+        if (!json_is_object(c)) {
+            c = json_object();
+            json_object_set_new(manifest, "consistency", c);
+        }
+        json_object_set_new(c, "critique", consistency_json(t));
+    }
     if (t->calibration)
         json_object_set_new(manifest, "calibration",
                             json_pack("{s:s, s:s?}", "path", t->calibration->origin, "sha256",
@@ -96,6 +318,12 @@ void jv_trust_release(struct jv_trust *t)
     jv_calibration_free(t->calibration);
     if (t->anchors)
         g_array_free(t->anchors, TRUE);
+    if (t->samples) {
+        struct twin *tw;
+        while ((tw = g_queue_pop_head(&t->twins)))
+            twin_free(tw);
+        g_hash_table_destroy(t->samples);
+    }
     memset(t, 0, sizeof *t);
 }
 

@@ -24,9 +24,10 @@
 
 /* The run options of this module (pipeline/run_config.c declares them). */
 struct jv_trust_config {
-    int judges;        /* --judges; 0: the registry's `judges`, else 1 */
-    int combine;       /* --panel-combine: enum jv_panel_combine */
-    char *calibration; /* --calibration FILE (owned) */
+    int judges;             /* --judges; 0: the registry's `judges`, else 1 */
+    int combine;            /* --panel-combine: enum jv_panel_combine */
+    char *calibration;      /* --calibration FILE (owned) */
+    int consistency_sample; /* --consistency-sample N: photos asked twice; 0 = off */
 };
 
 /* A registry anchor: a photo of known standing judged with every round. */
@@ -45,19 +46,45 @@ struct jv_trust {
     struct jv_calibration *calibration; /* NULL without --calibration */
     GArray *anchors;                    /* struct jv_trust_anchor; NULL: none */
     size_t first_anchor;                /* the index of the first anchor's job */
+    /* consistency: a sample of photos whose (first judge's) request is asked twice */
+    int sample;                /* photos to sample */
+    size_t stride, seen;       /* every stride-th photo handed out is sampled */
+    GQueue twins;              /* struct twin *, to hand to the engine next */
+    GHashTable *samples;       /* content hash -> struct jv_trust_sample * */
+    jv_critique_feed_fn inner; /* the feeder behind ours (the panel's or the pipeline's) */
+    void *inner_user;
+};
+
+/* A photo of the consistency sample: the two answers to the same request. */
+struct jv_trust_sample {
+    char *image;
+    bool has_first, has_second;
+    double first, second;
 };
 
 /*
  * Decides the panel (the option, else the competition's `judges`, else 1)
  * and loads the calibration, then sets the engine's feeder to `feed`
- * directly or through the panel. Returns -1 with err for a bad `judges` in
+ * directly or through the panel. With --consistency-sample N, every
+ * (photos / N)-th photo handed out (at most N) has its request (the first
+ * judge's) sent a second time, identical, right after it; the two raw scores
+ * go to the manifest's "consistency" (the repeats count in the critique's
+ * requests but are never a record). Returns -1 with err for a bad `judges` in
  * the registry, a variant that does not parse or an unreadable calibration
  * file (the message names it).
  */
 int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
                   const struct jv_competition *c, struct jv_critique_engine *e,
-                  struct jv_http_sched *sched, const struct jv_prompt *p, jv_critique_feed_fn feed,
-                  void *user, GError **err);
+                  struct jv_http_sched *sched, const struct jv_prompt *p, size_t photos,
+                  jv_critique_feed_fn feed, void *user, GError **err);
+
+/*
+ * Adds to the manifest's "consistency" its "playoff" part from the matches
+ * log at `matches_log`: {swapped_pairs (pairs shown both ways), comparisons
+ * (a match one way against one the other way), flips (those whose winner
+ * changed with the sides), flip_share}. Nothing when the log cannot be read.
+ */
+void jv_trust_playoff_consistency(json_t *manifest, const char *matches_log);
 
 /* Stops feeding (jv_critique_engine_cancel_queued(), or the panel's). */
 void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e);

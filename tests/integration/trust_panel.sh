@@ -82,4 +82,41 @@ grep -q "reg.toml: competition.bad.judges" err.txt || fail "bad judges message: 
 [ "$(head -1 out/one.jsonl | jq -c '[.critique_judges, .critique_spread]')" = "[null,null]" ] \
     || fail "a single judge has panel figures"
 jq -e 'has("panel") | not' out/one.metadata.json >/dev/null || fail "a single judge's manifest has a panel"
+
+# consistency (point 5): 4 of the 8 photos asked twice (the first judge's request, identical),
+# and in the playoff the matches shown both ways
+"$JV" run -i photos --base-url "$SIM_URL/v1" --quiet --concurrency 8 --judges 3 \
+    --consistency-sample 4 --pairwise --pairwise-threshold 0 --output-jsonl out/c.jsonl \
+    --iqa-cache out/iqa.jsonl >/dev/null 2>err.txt || { cat err.txt; fail "consistency run"; }
+/usr/bin/python3 - out/c.jsonl out/c.metadata.json out/c.matches.jsonl <<'PY' || fail "consistency"
+import json, sys
+recs = {r["image"]: r for r in map(json.loads, open(sys.argv[1]))}
+man = json.load(open(sys.argv[2]))
+assert len(recs) == 8
+c = man["consistency"]["critique"]
+assert c["sample"] == 4 and c["photos"] == 4, c
+for p in c["pairs"]:
+    assert p["first"] == recs[p["image"]]["critique_judges"][0], (p, recs[p["image"]])
+    # the simulator answers the same request alike, so the repeat agrees
+    assert p["second"] == p["first"], p
+assert c["identical_share"] == 1.0 and c["difference"]["max"] == 0
+assert man["critique"]["requests"] >= 8 * 3 + 4, man["critique"]["requests"]
+ways = {}
+for m in map(json.loads, open(sys.argv[3])):
+    if m.get("winner"):
+        ways.setdefault((m["category"], m["a"], m["b"]), []).append(m["winner"] == "A")
+pairs = comps = flips = 0
+for (cat, a, b), one in ways.items():
+    other = ways.get((cat, b, a))
+    if a < b and other:
+        pairs += 1
+        for x in one:
+            for y in other:
+                comps += 1
+                flips += x == y
+pl = man["consistency"]["playoff"]
+assert (pl["swapped_pairs"], pl["comparisons"], pl["flips"]) == (pairs, comps, flips), (pl, pairs, comps, flips)
+assert comps > 0, "no pair was shown both ways"
+assert abs(pl["flip_share"] - flips / comps) < 1e-9
+PY
 echo "trust_panel: ok"

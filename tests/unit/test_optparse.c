@@ -330,6 +330,7 @@ static const struct {
     {"judges", JSON_INTEGER},
     {"panel_combine", JSON_STRING},
     {"calibration", JSON_NULL},
+    {"consistency_sample", JSON_INTEGER},
     {"pairwise", JSON_FALSE},
     {"pairwise_rounds", JSON_INTEGER},
     {"pairwise_threshold", JSON_REAL},
