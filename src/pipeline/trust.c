@@ -306,10 +306,16 @@ void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest)
         }
         json_object_set_new(c, "critique", consistency_json(t));
     }
-    if (t->calibration)
+    if (t->calibration) {
+        /* the curve too, so that the page can draw it without reading the file */
+        json_t *file = jv_calibration_to_json(t->calibration);
         json_object_set_new(manifest, "calibration",
-                            json_pack("{s:s, s:s?}", "path", t->calibration->origin, "sha256",
-                                      t->calibration->sha256));
+                            json_pack("{s:s, s:s?, s:O, s:O}", "path", t->calibration->origin,
+                                      "sha256", t->calibration->sha256, "overall",
+                                      json_object_get(file, "overall"), "per_category",
+                                      json_object_get(file, "per_category")));
+        json_decref(file);
+    }
 }
 
 void jv_trust_release(struct jv_trust *t)
