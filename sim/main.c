@@ -369,6 +369,13 @@ static int serve_until_stopped(const struct jv_sim_config *cfg, GError **err)
     return rc;
 }
 
+static const char serve_summary[] =
+    "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
+    "deterministic template replies, a calibrated latency model and fault injection.\n"
+    "Prints one line http://HOST:PORT on stdout when ready.\n"
+    "Endpoints: GET /health /v1/models /metrics, POST /v1/chat/completions /infer /shutdown.\n"
+    "`judge-vision-sim truth --help` describes the truth-file command.";
+
 /*
  * judge-vision-sim [serve options]: parses the options (GOptionEntry, ranges
  * from serve_ranges) into a jv_sim_config and serves. Returns the exit code.
@@ -444,13 +451,7 @@ static int cmd_serve(int argc, char **argv)
     };
     GOptionContext *ctx =
         g_option_context_new("[truth -i DIR -o FILE] - Judge Vision's VLM simulator");
-    g_option_context_set_summary(
-        ctx, "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
-             "deterministic template replies, a calibrated latency model and fault injection.\n"
-             "Prints one line http://HOST:PORT on stdout when ready.\n"
-             "Endpoints: GET /health /v1/models /metrics, POST /v1/chat/completions /infer "
-             "/shutdown.\n"
-             "`judge-vision-sim truth --help` describes the truth-file command.");
+    g_option_context_set_summary(ctx, serve_summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int rc = EXIT_OK;

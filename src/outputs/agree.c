@@ -182,7 +182,12 @@ static json_t *entry_json(const struct entry *e)
         "human_placing", e->human_place ? json_integer(e->human_place) : json_null());
 }
 
-/* The award confusion table over the entries of `category` (NULL: all). */
+/*
+ * The award confusion table over the entries of `category` (NULL: all):
+ * the labels are every award either side gave ("" for none) in the order
+ * first seen, rows the model's and columns the judges'; agreement is the
+ * share on the diagonal.
+ */
 static json_t *awards_json(GArray *entries, const char *category)
 {
     const struct entry *e = (const struct entry *)(const void *)entries->data;
