@@ -637,7 +637,8 @@ static int open_critique(struct run *r, GError **err)
         (r->paths && jv_trust_add_anchors(&r->trust, r->competition, r->paths, err) < 0))
         return -1;
     if (!o->outputs.fresh &&
-        jv_results_judged_otherwise(o->outputs.results, r->prompt->sha256, o->vlm.model)) {
+        jv_results_judged_otherwise(o->outputs.results,
+                                    jv_trust_prompt_sha256(&r->trust, r->prompt), o->vlm.model)) {
         char *bak = jv_backup_numbered(o->outputs.results, false, err);
         if (!bak)
             return -1;
@@ -672,7 +673,7 @@ static void start_manifest(struct run *r)
     r->rctx.model = o->vlm.model;
     r->rctx.prompt_profile =
         o->critique.prompt_file ? o->critique.prompt_file : o->critique.prompt_profile;
-    r->rctx.prompt_sha256 = r->prompt ? r->prompt->sha256 : NULL;
+    r->rctx.prompt_sha256 = r->prompt ? jv_trust_prompt_sha256(&r->trust, r->prompt) : NULL;
     r->telemetry = jv_telemetry_new(&o->telemetry, r->critique ? o->vlm.base_urls[0] : NULL);
     record_stages(r);
     jv_manifest_write(&r->manifest);

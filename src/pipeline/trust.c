@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "core/fsutil.h"
+#include "core/hash.h"
 #include "core/limits.h"
 #include "core/jsonl.h"
 #include "core/log.h"
@@ -247,6 +248,18 @@ int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
         if (!t->panel)
             return -1;
         jv_critique_panel_set_feeder(t->panel, feed, user);
+        json_t *st = jv_critique_panel_stats(t->panel);
+        GString *id = g_string_new(NULL);
+        g_string_append_printf(id, "panel %d %s\n", t->judges, jv_panel_combine_name(t->combine));
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(st, "prompts"), i, v)
+        {
+            g_string_append_printf(id, "%s\n", json_string_value(json_object_get(v, "sha256")));
+        }
+        t->panel_sha256 = jv_sha256_hex(id->str, id->len);
+        g_string_free(id, TRUE);
+        json_decref(st);
     } else {
         jv_critique_engine_set_feeder(e, feed, user);
     }
@@ -260,6 +273,11 @@ int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
         jv_critique_engine_set_feeder(e, trust_feed, t);
     }
     return 0;
+}
+
+const char *jv_trust_prompt_sha256(const struct jv_trust *t, const struct jv_prompt *p)
+{
+    return t->panel_sha256 ? t->panel_sha256 : p->sha256;
 }
 
 void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e)
@@ -295,8 +313,11 @@ void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest)
         json_object_set_new(manifest, "anchors", anchors_json(t, &warnings));
         json_object_set_new(manifest, "anchor_warnings", json_integer(warnings));
     }
-    if (t->panel)
-        json_object_set_new(manifest, "panel", jv_critique_panel_stats(t->panel));
+    if (t->panel) {
+        json_t *panel = jv_critique_panel_stats(t->panel);
+        json_object_set_new(panel, "sha256", json_string(t->panel_sha256));
+        json_object_set_new(manifest, "panel", panel);
+    }
     if (t->samples) {
         /* kept: the playoff's part (jv_trust_playoff_consistency) sits beside it */
         json_t *c = json_object_get(manifest, "consistency");
@@ -321,6 +342,7 @@ void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest)
 void jv_trust_release(struct jv_trust *t)
 {
     jv_critique_panel_free(t->panel);
+    g_free(t->panel_sha256);
     jv_calibration_free(t->calibration);
     if (t->anchors)
         g_array_free(t->anchors, TRUE);

@@ -43,6 +43,7 @@ struct jv_trust {
     int judges; /* in effect */
     enum jv_panel_combine combine;
     struct jv_critique_panel *panel;    /* NULL for one judge */
+    char *panel_sha256;                 /* the panel's identity (jv_trust_prompt_sha256) */
     struct jv_calibration *calibration; /* NULL without --calibration */
     GArray *anchors;                    /* struct jv_trust_anchor; NULL: none */
     size_t first_anchor;                /* the index of the first anchor's job */
@@ -85,6 +86,15 @@ int jv_trust_open(struct jv_trust *t, const struct jv_trust_config *cfg,
  * changed with the sides), flip_share}. Nothing when the log cannot be read.
  */
 void jv_trust_playoff_consistency(json_t *manifest, const char *matches_log);
+
+/*
+ * What the round's records are tied to as their prompt_sha256 (resume and
+ * "judged otherwise" compare it): the profile's SHA-256 for one judge; for
+ * a panel, the SHA-256 of "panel N median|sum" and each judge's profile
+ * SHA-256, one per line, so that a round judged by another panel (or by
+ * one judge) is judged again rather than resumed.
+ */
+const char *jv_trust_prompt_sha256(const struct jv_trust *t, const struct jv_prompt *p);
 
 /* Stops feeding (jv_critique_engine_cancel_queued(), or the panel's). */
 void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e);

@@ -39,7 +39,15 @@ assert isinstance(p["kendall_w"], float) and 0 < p["kendall_w"] <= 1, p
 assert p["spread"]["count"] == 8 and p["widest"]["spread"] == max(r["critique_spread"] for r in recs)
 assert man["critique"]["requests"] == 24
 assert man["parameters"]["judges"] == 3
+# the records are tied to the panel, not to the profile alone
+assert all(r["prompt_sha256"] == p["sha256"] != man["prompt"]["sha256"] for r in recs)
 PY
+# the same round judged by a panel of 2: judged again (the panel's results kept aside), not resumed
+cp out/p.jsonl out/q.jsonl
+"$JV" run -i photos --base-url "$SIM_URL/v1" --quiet --concurrency 8 --judges 2 \
+    --output-jsonl out/q.jsonl --iqa-cache out/iqa.jsonl >/dev/null 2>err.txt || { cat err.txt; fail "rerun"; }
+ls out/q.jsonl.*.bak >/dev/null 2>&1 || fail "the 3-judge results were not kept aside"
+[ "$(head -1 out/q.jsonl | jq '.critique_judges | length')" = 2 ] || fail "a 3-judge round was resumed by 2 judges"
 
 # sum: the judges' marks added (PAGB style)
 "$JV" run -i photos --base-url "$SIM_URL/v1" --quiet --concurrency 8 --judges 3 \
