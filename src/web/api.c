@@ -606,7 +606,11 @@ static void h_manifest(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
-/* GET /api/agreement: `judge-vision agree`'s report beside the run (404 when there is none). */
+/*
+ * GET /api/agreement: `judge-vision agree`'s report beside the run, or JSON
+ * null when the round has none (a round without one is the usual case, not
+ * an error).
+ */
 static void h_agreement(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
                         struct jv_web_reply *out)
 {
@@ -614,9 +618,17 @@ static void h_agreement(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     if (!run)
         return;
     char *path = jv_layout_agreement_path(run->results);
-    reply_path(out, run->root, path, "application/json", NULL);
-    if (out->status == MHD_HTTP_OK)
+    GError *e = NULL;
+    int fd = jv_web_open_beneath(run->root, path, &e);
+    if (fd < 0 && g_error_matches(e, JV_ERROR, JV_ERR_NOT_FOUND)) {
+        jv_web_reply_json(out, MHD_HTTP_OK, json_null());
+    } else if (fd < 0) {
+        jv_web_reply_error(out, status_of(e), "agreement: %s", e->message);
+    } else {
+        reply_fd(out, fd, "application/json", NULL);
         MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    g_clear_error(&e);
     g_free(path);
     jv_web_run_free(run);
 }

@@ -111,6 +111,11 @@ a1, a2 = json.load(open(sys.argv[5]))["overall"], json.load(open(sys.argv[6]))["
 assert a2["within"]["1"] > a1["within"]["1"], (a1["within"], a2["within"])
 assert abs(a2["mean_difference"]) < abs(a1["mean_difference"]), (a1, a2)
 PY
+# per category: a curve of its own for a category with enough pairs, used for its photos
+"$JV" calibrate human.csv club1 --output-dir outs -o cat.calibration.json --per-category >/dev/null \
+    || fail "calibrate --per-category"
+jq -e '.per_category.Colour.pairs == 12 and (.per_category | length == 1)' cat.calibration.json \
+    >/dev/null || fail "per-category curve: $(jq -c .per_category cat.calibration.json)"
 set +e
 echo '{"format":"judge-vision-calibration","version":1,"overall":{"x":[3,2],"y":[1,2]}}' >bad.json
 "$JV" run -i photos --base-url "$SIM_URL/v1" --quiet --output-dir outs --round club3 \
