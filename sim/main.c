@@ -4,7 +4,7 @@
  * templates and say so.
  *
  *   judge-vision-sim [serve options]          serve until SIGTERM/SIGINT or POST /shutdown
- *   judge-vision-sim truth -i DIR -o FILE     write a truth file for a folder
+ *   judge-vision-sim truth -i DIR -o FILE [--human CSV]   a truth file (and "human" marks)
  *
  * With --port 0 the server picks a free port; in every case it prints exactly
  * one line "http://HOST:PORT" on stdout once it accepts connections.
@@ -51,6 +51,10 @@ static void on_shutdown_request(void *data)
 struct truth_entry {
     char hash[JV_CONTENT_HASH_LEN];
     double key;
+    char *rel;   /* path under DIR (owned) */
+    double q;    /* the quality written */
+    int human;   /* the human mark */
+    int placing; /* 1..3 within its folder by human mark, else 0 */
 };
 
 static bool is_image_name(const char *name)
@@ -64,7 +68,7 @@ static bool is_image_name(const char *name)
     return yes && name[0] != '.';
 }
 
-static int collect(const char *dir, GArray *out, GHashTable *seen, GError **err)
+static int collect(const char *root, const char *dir, GArray *out, GHashTable *seen, GError **err)
 {
     GDir *d = g_dir_open(dir, 0, err);
     if (!d)
@@ -75,11 +79,15 @@ static int collect(const char *dir, GArray *out, GHashTable *seen, GError **err)
         char *path = g_build_filename(dir, name, NULL);
         if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
             if (name[0] != '.')
-                rc = collect(path, out, seen, err);
+                rc = collect(root, path, out, seen, err);
         } else if (is_image_name(name) && g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-            struct truth_entry e;
+            struct truth_entry e = {.rel = NULL};
             rc = jv_hash_file(path, e.hash, err);
             if (rc == 0 && !g_hash_table_contains(seen, e.hash)) {
+                size_t skip = strlen(root);
+                while (path[skip] == G_DIR_SEPARATOR)
+                    skip++;
+                e.rel = g_strdup(path + skip);
                 g_hash_table_add(seen, g_strdup(e.hash));
                 g_array_append_val(out, e);
             }
@@ -98,6 +106,83 @@ static gint by_key(gconstpointer a, gconstpointer b)
     return strcmp(x->hash, y->hash);
 }
 
+static gint by_folder_mark(gconstpointer a, gconstpointer b)
+{
+    const struct truth_entry *x = *(const struct truth_entry *const *)a;
+    const struct truth_entry *y = *(const struct truth_entry *const *)b;
+    char *dx = g_path_get_dirname(x->rel), *dy = g_path_get_dirname(y->rel);
+    int c = strcmp(dx, dy);
+    g_free(dx);
+    g_free(dy);
+    if (c)
+        return c;
+    if (x->human != y->human)
+        return x->human > y->human ? -1 : 1;
+    if (x->q != y->q)
+        return x->q > y->q ? -1 : 1;
+    return strcmp(x->rel, y->rel);
+}
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+static void csv_field(GString *g, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        g_string_append(g, s);
+        return;
+    }
+    g_string_append_c(g, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            g_string_append_c(g, '"');
+        g_string_append_c(g, *p);
+    }
+    g_string_append_c(g, '"');
+}
+
+/*
+ * The "human" judges' results for the entries of `list` (q and rel set):
+ * CSV file,score,award,placing (file relative to DIR), a mark per entry from
+ * jv_sim_human_score() with its own noise, the award from the mark, and
+ * placings 1-3 per folder by mark. Returns the owned text.
+ */
+static char *human_csv(GArray *list, guint64 seed, double noise)
+{
+    GPtrArray *order = g_ptr_array_new();
+    for (guint i = 0; i < list->len; i++) {
+        struct truth_entry *e = &g_array_index(list, struct truth_entry, i);
+        e->human = jv_sim_human_score(seed, e->hash, e->q, noise);
+        g_ptr_array_add(order, e);
+    }
+    g_ptr_array_sort(order, by_folder_mark);
+    char *folder = NULL;
+    int place = 0;
+    for (guint i = 0; i < order->len; i++) {
+        struct truth_entry *e = g_ptr_array_index(order, i);
+        char *d = g_path_get_dirname(e->rel);
+        if (!folder || strcmp(folder, d) != 0) {
+            g_free(folder);
+            folder = g_strdup(d);
+            place = 0;
+        }
+        g_free(d);
+        e->placing = ++place <= 3 ? place : 0;
+    }
+    g_free(folder);
+    GString *g = g_string_new("file,score,award,placing\n");
+    for (guint i = 0; i < order->len; i++) {
+        const struct truth_entry *e = g_ptr_array_index(order, i);
+        csv_field(g, e->rel);
+        g_string_append_printf(g, ",%d,", e->human);
+        csv_field(g, jv_sim_human_award(e->human));
+        if (e->placing)
+            g_string_append_printf(g, ",%d\n", e->placing);
+        else
+            g_string_append(g, ",\n");
+    }
+    g_ptr_array_unref(order);
+    return g_string_free(g, FALSE);
+}
+
 /*
  * judge-vision-sim truth -i DIR -o FILE [--seed N]: hashes every image under
  * DIR and writes FILE, {content hash: quality}, the qualities spread evenly
@@ -105,9 +190,14 @@ static gint by_key(gconstpointer a, gconstpointer b)
  */
 static int cmd_truth(int argc, char **argv)
 {
-    char *in_dir = NULL, *out_path = NULL;
+    char *in_dir = NULL, *out_path = NULL, *human_path = NULL;
     gint64 seed = 0;
+    double human_noise = 1.0;
     GOptionEntry entries[] = {
+        {"human", 0, 0, G_OPTION_ARG_FILENAME, &human_path,
+         "Also write the \"human\" judges' results (CSV file,score,award,placing)", "CSV"},
+        {"human-noise", 0, 0, G_OPTION_ARG_DOUBLE, &human_noise,
+         "SD of the human marks' own noise in points (default 1.0)", "SD"},
         {"input-dir", 'i', 0, G_OPTION_ARG_FILENAME, &in_dir, "Folder of images (recursive)",
          "DIR"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path, "Truth file to write (JSON)", "FILE"},
@@ -133,7 +223,7 @@ static int cmd_truth(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (collect(in_dir, list, seen, &err) < 0) {
+    if (collect(in_dir, in_dir, list, seen, &err) < 0) {
         g_printerr("judge-vision-sim truth: %s\n", err->message);
         rc = EXIT_FAIL;
         goto out;
@@ -148,7 +238,8 @@ static int cmd_truth(int argc, char **argv)
         struct truth_entry *e = &g_array_index(list, struct truth_entry, i);
         double jitter = 0.1 + 0.8 * jv_sim_uniform((guint64)seed, e->hash, "truth-jitter");
         double q = ((double)i + jitter) / (double)list->len;
-        json_object_set_new(obj, e->hash, json_real(round(q * 1e6) / 1e6));
+        e->q = round(q * 1e6) / 1e6;
+        json_object_set_new(obj, e->hash, json_real(e->q));
     }
     char *dump = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(obj);
@@ -162,13 +253,24 @@ static int cmd_truth(int argc, char **argv)
         g_printerr("judge-vision-sim truth: %u images -> %s\n", list->len, out_path);
     }
     g_string_free(text, TRUE);
+    if (rc == EXIT_OK && human_path) {
+        char *csv = human_csv(list, (guint64)seed, human_noise);
+        if (jv_write_file_atomic(human_path, csv, strlen(csv), &err) < 0) {
+            g_printerr("judge-vision-sim truth: %s\n", err->message);
+            rc = EXIT_FAIL;
+        }
+        g_free(csv);
+    }
 out:
     g_clear_error(&err);
+    for (guint i = 0; i < list->len; i++)
+        g_free(g_array_index(list, struct truth_entry, i).rel);
     g_array_free(list, TRUE);
     g_hash_table_destroy(seen);
     g_option_context_free(ctx);
     g_free(in_dir);
     g_free(out_path);
+    g_free(human_path);
     return rc;
 }
 
@@ -303,6 +405,14 @@ static int serve_until_stopped(const struct jv_sim_config *cfg, GError **err)
     return rc;
 }
 
+static const char serve_summary[] =
+    "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
+    "deterministic template replies, a calibrated latency model and fault injection.\n"
+    "Prints one line http://HOST:PORT on stdout when ready.\n"
+    "Endpoints: GET /health /v1/models /metrics (vllm mode) /props (llamacpp mode), POST\n"
+    "/v1/chat/completions /infer /shutdown.\n"
+    "`judge-vision-sim truth --help` describes the truth-file command.";
+
 /*
  * judge-vision-sim [serve options]: parses the options (GOptionEntry, ranges
  * from serve_ranges) into a jv_sim_config and serves. Returns the exit code.
@@ -338,6 +448,10 @@ static int cmd_serve(int argc, char **argv)
          "JSON {content hash: quality 0..1} (default: qualities from the hashes)", "FILE"},
         {"score-noise", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.score_noise,
          "SD of the critique score noise in points (default 1.0)", "SD"},
+        {"sample-share", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.sample_share,
+         "Share of the score noise's variance drawn per request from its seed and prompt; the "
+         "rest is the image's own (default 0.5)",
+         "F"},
         {"pairwise-noise", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.pairwise_noise,
          "P(A wins) = sigmoid((qA - qB) / NOISE) (default 0.1)", "NOISE"},
         {"position-bias", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.position_bias,
@@ -381,13 +495,7 @@ static int cmd_serve(int argc, char **argv)
     };
     GOptionContext *ctx =
         g_option_context_new("[truth -i DIR -o FILE] - Judge Vision's VLM simulator");
-    g_option_context_set_summary(
-        ctx, "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
-             "deterministic template replies, a calibrated latency model and fault injection.\n"
-             "Prints one line http://HOST:PORT on stdout when ready.\n"
-             "Endpoints: GET /health /v1/models /metrics (vllm mode) /props (llamacpp mode), POST\n"
-             "/v1/chat/completions /infer /shutdown.\n"
-             "`judge-vision-sim truth --help` describes the truth-file command.");
+    g_option_context_set_summary(ctx, serve_summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int rc = EXIT_OK;

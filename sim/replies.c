@@ -194,8 +194,35 @@ static size_t pick(guint64 seed, const char *hash, const char *purpose, size_t n
     return i < n ? i : n - 1;
 }
 
+int jv_sim_critique_score(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
+                          const char *sample_key)
+{
+    double share = o->sample_share < 0 ? 0 : (o->sample_share > 1 ? 1 : o->sample_share);
+    double noise = sqrt(1.0 - share) * jv_sim_normal(o->seed, hash_hex, "score");
+    if (share > 0) {
+        char *key = g_strconcat(hash_hex, ":", sample_key ? sample_key : "", NULL);
+        noise += sqrt(share) * jv_sim_normal(o->seed, key, "sample");
+        g_free(key);
+    }
+    double raw = 8.0 + 12.0 * q + o->score_noise * noise;
+    int score = (int)lround(raw);
+    return score < 0 ? 0 : (score > 20 ? 20 : score);
+}
+
+int jv_sim_human_score(guint64 seed, const char *hash_hex, double q, double human_noise)
+{
+    double raw = 4.0 + 16.0 * q + human_noise * jv_sim_normal(seed, hash_hex, "human");
+    int score = (int)lround(raw);
+    return score < 0 ? 0 : (score > 20 ? 20 : score);
+}
+
+const char *jv_sim_human_award(int score)
+{
+    return score >= 18 ? "Distinction" : score >= 16 ? "Credit" : score >= 14 ? "Merit" : "";
+}
+
 char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
-                      const char *title, int *score_out)
+                      const char *title, const char *sample_key, int *score_out)
 {
     int band = q < 0.4 ? 0 : (q < 0.7 ? 1 : 2);
     guint64 s = o->seed;
@@ -212,9 +239,7 @@ char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, d
     g_string_append_c(c, ' ');
     g_string_append(c, DISCLAIMER);
 
-    double raw = 8.0 + 12.0 * q + o->score_noise * jv_sim_normal(s, hash_hex, "score");
-    int score = (int)lround(raw);
-    score = score < 0 ? 0 : (score > 20 ? 20 : score);
+    int score = jv_sim_critique_score(o, hash_hex, q, sample_key);
     if (score_out)
         *score_out = score;
 

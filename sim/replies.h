@@ -41,6 +41,7 @@ double jv_sim_normal(guint64 seed, const char *key, const char *purpose);
 struct jv_sim_reply_opts {
     guint64 seed;
     double score_noise;    /* SD of the score noise, points */
+    double sample_share;   /* share of its variance drawn per request (the rest per image) */
     double pairwise_noise; /* logistic scale of the quality difference */
     double position_bias;  /* extra P(A wins) */
 };
@@ -49,9 +50,28 @@ struct jv_sim_reply_opts {
  * The critique for an image of quality q: the JSON text
  * {"title": ..., "style": ..., "critique": "...", "score": n} (owned).
  * `title` may be NULL (JSON null). Stores the score in *score if non-NULL.
+ * The score is round(8 + 12q + noise): the noise has SD score_noise, of
+ * which the share sample_share of the variance is drawn from `sample_key`
+ * (the request's seed and prompt: a panel's judges differ, as a model's
+ * samples do) and the rest from the image alone (what every sample of the
+ * model believes). A NULL sample_key draws that part from the image too.
  */
 char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
-                      const char *title, int *score);
+                      const char *title, const char *sample_key, int *score);
+
+/* The score part of jv_sim_critique() alone. */
+int jv_sim_critique_score(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
+                          const char *sample_key);
+
+/*
+ * The "human" judges' mark of an image of quality q, independent of the
+ * model's: round(4 + 16q + human_noise * N(0,1)) clamped to 0..20, the noise
+ * drawn from (seed, hash). Returns the mark.
+ */
+int jv_sim_human_score(guint64 seed, const char *hash_hex, double q, double human_noise);
+
+/* The human award of a mark (club_dpi_2025's bands): static string, "" for none. */
+const char *jv_sim_human_award(int score);
 
 /*
  * The pairwise verdict {"winner": "A"|"B", "reason": "..."} (owned) for

@@ -53,6 +53,7 @@ void jv_sim_config_init(struct jv_sim_config *c)
     c->cache_blocks = 8192;
     c->max_body = 64u << 20;
     c->reply.score_noise = 1.0;
+    c->reply.sample_share = 0.5;
     c->reply.pairwise_noise = 0.1;
     c->retry_after = 1;
     c->stall_seconds = 300.0;
@@ -412,6 +413,7 @@ struct chat {
     char *model;
     bool stream, include_usage, ignore_eos;
     long max_tokens;
+    json_int_t seed; /* the request's "seed", 0 when absent */
     struct jv_sim_prompt prompt;
     GArray *images; /* struct image, in order */
     bool pairwise;
@@ -544,6 +546,13 @@ static struct chat *chat_parse(struct jv_sim_server *s, const char *body, size_t
         c->max_tokens = (long)json_integer_value(mt);
     }
     c->ignore_eos = json_is_true(json_object_get(root, "ignore_eos"));
+    json_t *seed = json_object_get(root, "seed");
+    if (seed && !json_is_null(seed) && !json_is_integer(seed)) {
+        *param = "seed";
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "seed must be an integer");
+        goto fail;
+    }
+    c->seed = seed ? json_integer_value(seed) : 0;
     json_t *msgs = json_object_get(root, "messages");
     if (!json_is_array(msgs) || json_array_size(msgs) == 0) {
         *param = "messages";
@@ -695,7 +704,11 @@ static void chat_prepare_reply(struct jv_sim_server *s, struct chat *c)
                                      jv_sim_quality(&s->truth, hb), c->text->str);
     } else {
         const char *h = c->images->len > 0 ? imgs[0].hash : text_hash;
-        c->content = jv_sim_critique(o, h, jv_sim_quality(&s->truth, h), c->title, NULL);
+        /* A sample is drawn per request: from its seed and its whole prompt text. */
+        char *sample_key = g_strdup_printf("%" JSON_INTEGER_FORMAT ":%s", c->seed, text_hash);
+        c->content =
+            jv_sim_critique(o, h, jv_sim_quality(&s->truth, h), c->title, sample_key, NULL);
+        g_free(sample_key);
         rescale_score(c);
     }
     c->finish = "stop";

@@ -427,6 +427,104 @@ async function getMatches(id) {
   return cache.matches.get(id);
 }
 
+async function getAgreement(id) {
+  try {
+    return await api('GET', '/api/agreement?run=' + id);
+  } catch (e) {
+    return null; /* no `judge-vision agree` report for this round */
+  }
+}
+
+/* ---------- trust: agreement, calibration, panel spread, anchors ---------- */
+/* An SVG on the 0-20 mark scale both ways: axes, ticks and the diagonal. */
+function markPlot(inner, opts) {
+  const { w = 300, h = 300, xLabel, yLabel, id } = opts;
+  const pad = 34;
+  const X = (v) => pad + (v / 20) * (w - pad - 8);
+  const Y = (v) => h - pad - (v / 20) * (h - pad - 8);
+  const ticks = [0, 5, 10, 15, 20].map((t) =>
+    `<text x="${X(t)}" y="${h - pad + 14}" text-anchor="middle">${t}</text>` +
+    `<text x="${pad - 6}" y="${Y(t) + 4}" text-anchor="end">${t}</text>`).join('');
+  return `<svg id="${id}" class="markplot" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(yLabel)} against ${esc(xLabel)}">
+    <line x1="${X(0)}" y1="${Y(0)}" x2="${X(20)}" y2="${Y(20)}" class="diagonal"/>
+    <line x1="${X(0)}" y1="${Y(0)}" x2="${X(20)}" y2="${Y(0)}" class="axis"/>
+    <line x1="${X(0)}" y1="${Y(0)}" x2="${X(0)}" y2="${Y(20)}" class="axis"/>${ticks}
+    <text x="${(X(0) + X(20)) / 2}" y="${h - 4}" text-anchor="middle">${esc(xLabel)}</text>
+    <text x="10" y="${(Y(0) + Y(20)) / 2}" transform="rotate(-90 10 ${(Y(0) + Y(20)) / 2})" text-anchor="middle">${esc(yLabel)}</text>
+    ${inner(X, Y)}</svg>`;
+}
+
+/* Model against human marks; entries 2 or more marks apart are links to the viewer. */
+function agreementScatter(agreement, recs) {
+  const byImage = new Map(recs.map((r) => [r.image, r._idx]));
+  const pts = (agreement.entries || []).filter((e) => e.model != null && e.human != null);
+  return markPlot((X, Y) => pts.map((e) => {
+    const differs = Math.abs(e.difference) >= 2;
+    const idx = byImage.get(e.image);
+    const dot = `<circle cx="${X(e.human)}" cy="${Y(e.model)}" r="${differs ? 5 : 3.5}" class="${differs ? 'differs' : 'agrees'}"><title>${esc(basename(e.image))}: model ${num(e.model)}, judges ${num(e.human)}</title></circle>`;
+    return differs && idx != null ? `<a class="open" href="#" data-idx="${idx}">${dot}</a>` : dot;
+  }).join(''), { xLabel: "club's mark", yLabel: 'model', id: 'agree-scatter' });
+}
+
+function agreementTable(agreement) {
+  const row = (name, f) => `<tr><th>${esc(name)}</th><td>${int(f.scored)}</td><td>${num(f.spearman, 2)}</td>
+    <td>${num(f.kendall_tau_b, 2)}</td><td>${num(100 * (f.within || {})['0'], 0)}%</td>
+    <td>${num(100 * (f.within || {})['1'], 0)}%</td><td>${num(100 * (f.within || {})['2'], 0)}%</td>
+    <td>${f.awards ? num(100 * f.awards.agreement, 0) + '%' : '–'}</td><td>${int((f.placing || {}).in_both)}/3</td></tr>`;
+  const cats = Object.entries(agreement.per_category || {}).map(([c, f]) => row(c || '(none)', f)).join('');
+  return `<table class="agreement"><thead><tr><th></th><th>n</th><th>ρ</th><th>τ-b</th><th>=0</th><th>±1</th><th>±2</th><th>awards</th><th>top 3</th></tr></thead>
+    <tbody>${cats}${row('overall', agreement.overall || {})}</tbody></table>`;
+}
+
+function calibrationCurve(cal) {
+  const o = cal.overall || { x: [], y: [] };
+  return markPlot((X, Y) => {
+    const pts = o.x.map((x, i) => `${X(x)},${Y(o.y[i])}`);
+    return `<polyline points="${pts.join(' ')}" class="curve"/>` +
+      o.x.map((x, i) => `<circle cx="${X(x)}" cy="${Y(o.y[i])}" r="3" class="knot"><title>raw ${num(x)} → ${num(o.y[i])}</title></circle>`).join('');
+  }, { xLabel: 'raw score', yLabel: 'calibrated mark', id: 'calibration-curve' });
+}
+
+function panelHtml(panel, recs) {
+  const wide = recs.filter((r) => r.critique_spread != null).sort((a, b) => b.critique_spread - a.critique_spread).slice(0, 10);
+  const items = wide.map((r) => `<li><a class="open" href="#" data-idx="${r._idx}">${esc(basename(r.image))}</a>
+    judges ${esc((r.critique_judges || []).map((s) => s ?? '–').join(' · '))}, spread ${num(r.critique_spread)}</li>`).join('');
+  return `<p>Panel of ${int(panel.judges)} judges (${esc(panel.combine)}): Kendall's W ${num(panel.kendall_w, 2)} over ${int(panel.photos)} photos,
+    spread mean ${num((panel.spread || {}).mean)} / max ${num((panel.spread || {}).max)} marks.</p><ol class="spread">${items}</ol>`;
+}
+
+/*
+ * The round's trust section above its categories: anchor warnings, the
+ * agreement with the club's judges (scatter and table), the calibration
+ * curve, the panel's spread per photo and the consistency figures; empty
+ * when the round has none of them.
+ */
+function trustHtml(recs, manifest, agreement) {
+  const m = manifest || {};
+  const parts = [];
+  const off = (m.anchors || []).filter((a) => !a.in_band);
+  if (off.length) {
+    parts.push(`<div class="warning anchors-warning" role="alert"><strong>Anchor warning:</strong> ${off.map((a) =>
+      `${esc(basename(a.path))} ${a.total == null ? 'was not judged' : 'scored ' + int(a.total)} (band ${int(a.band[0])}–${int(a.band[1])})`).join('; ')}.
+      The model, prompt or server may have drifted.</div>`);
+  }
+  if (agreement) {
+    parts.push(`<div class="trust-block"><h3>Agreement with the club's judges</h3>${agreementScatter(agreement, recs)}${agreementTable(agreement)}</div>`);
+  }
+  if (m.calibration) {
+    parts.push(`<div class="trust-block"><h3>Calibration</h3>${calibrationCurve(m.calibration)}
+      <p class="muted">${esc(basename(m.calibration.path))} · SHA-256 ${esc(String(m.calibration.sha256 || '').slice(0, 12))}…</p></div>`);
+  }
+  if (m.panel) parts.push(`<div class="trust-block"><h3>Panel</h3>${panelHtml(m.panel, recs)}</div>`);
+  const c = m.consistency || {};
+  if (c.critique || c.playoff) {
+    const cc = c.critique || {}, cp = c.playoff || {};
+    parts.push(`<div class="trust-block"><h3>Consistency</h3><p>${c.critique ? `Same request twice: ${int(cc.photos)} photos, ${num(100 * cc.identical_share, 0)}% identical, largest difference ${num((cc.difference || {}).max)}.` : ''}
+      ${c.playoff ? ` Playoff: ${int(cp.comparisons)} matches against their swap, ${num(100 * cp.flip_share, 0)}% flipped.` : ''}</p></div>`);
+  }
+  return parts.length ? `<section class="trust" id="trust">${parts.join('')}</section>` : '';
+}
+
 /* ---------- charts (inline SVG) ---------- */
 function histogram(values, opts) {
   const { bins, min, max, width = 320, height = 120, label = '', id = '' } = opts;
@@ -674,6 +772,7 @@ async function showResults() {
       ${resultsTable(sorted, state.sort[cat])}</section>`);
   }
   body.innerHTML = parts.join('') || '<p class="muted">This run has no records.</p>';
+  body.insertAdjacentHTML('afterbegin', trustHtml(recs, manifest, await getAgreement(id)));
   $('#results-count').textContent = recs.length + ' records';
   state.resultsShown = id;
   rendered('results', id);

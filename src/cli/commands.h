@@ -21,5 +21,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_agree(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 #endif

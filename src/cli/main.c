@@ -15,6 +15,8 @@ static const struct jv_command commands[] = {
     {"report", cmd_report, "summary of a run's manifest, or two side by side"},
     {"summary", cmd_summary, "rewrite a round's summary and exports with the page's edits"},
     {"export", cmd_export, "a round's results sheet, entrants' feedback or CSV"},
+    {"agree", cmd_agree, "a round's marks against the club's own judges' (CSV)"},
+    {"calibrate", cmd_calibrate, "fit the club's calibration from past rounds and its marks"},
 };
 
 /* libvips warns on stderr about damaged files; the run reports those itself. */

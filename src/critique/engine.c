@@ -96,11 +96,11 @@ static char *file_stem(const char *path)
     return base;
 }
 
-static char *user_text(const struct jv_critique_engine *e, const struct jv_critique_job *job)
+static char *user_text(const struct jv_prompt *p, const struct jv_critique_job *job)
 {
     char *stem = file_stem(job->image_path);
     char *name = g_path_get_basename(job->image_path);
-    char *block = jv_technical_analysis(job->metrics, job->tonal_summary, e->p->verbose_analysis);
+    char *block = jv_technical_analysis(job->metrics, job->tonal_summary, p->verbose_analysis);
     GHashTable *v = g_hash_table_new(g_str_hash, g_str_equal);
     const char *title = job->title && job->title[0] ? job->title : stem;
     const struct {
@@ -118,7 +118,7 @@ static char *user_text(const struct jv_critique_engine *e, const struct jv_criti
     for (size_t i = 0; i < JV_ARRAY_LEN(values); i++)
         if (values[i].value)
             g_hash_table_insert(v, (gpointer)values[i].key, (gpointer)values[i].value);
-    char *text = jv_prompt_render_user(e->p, v);
+    char *text = jv_prompt_render_user(p, v);
     g_hash_table_destroy(v);
     g_free(block);
     g_free(name);
@@ -133,17 +133,20 @@ static char *build_body(struct flight *f, GError **err)
     char *url = jv_image_data_url(f->job->image_path, e->vlm->max_side, err);
     if (!url)
         return NULL;
-    char *text = user_text(e, f->job);
+    const struct jv_prompt *p = f->job->prompt ? f->job->prompt : e->p;
+    char *text = user_text(p, f->job);
     struct jv_vlm_sampling first = {e->max_tokens, e->c->temperature};
     struct jv_vlm_sampling s = jv_vlm_retry_sampling(first, f->request_no, RETRY_TOKEN_FACTOR);
     struct jv_critique_request_params rp = {
         .model = e->vlm->model,
-        .system = e->p->system,
+        .system = p->system,
         .user_text = text,
         .image_url = url,
         .max_tokens = s.max_tokens,
         .temperature = s.temperature,
         .top_p = e->c->top_p,
+        .has_seed = f->job->has_seed,
+        .seed = f->job->seed,
         .stream = e->c->stream,
         .structured = e->c->structured_output,
     };

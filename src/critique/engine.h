@@ -95,6 +95,10 @@ struct jv_critique_result {
     int attempts;             /* HTTP attempts over all requests */
     int endpoint;             /* pool index of the last attempt; -1 if none */
     bool cancelled;           /* stopped by a cancel: not a result, do not record it */
+    /* a panel's (critique/panel.h); n_judges 0 for a single judge */
+    int n_judges;
+    const double *judge_scores; /* n_judges raw scores, NAN for a judge without a verdict */
+    double spread;              /* max - min of the judges' scores; NAN with fewer than two */
 };
 
 /*
@@ -110,17 +114,20 @@ typedef void (*jv_critique_done_fn)(struct jv_critique_job *job,
  * NULL (rendered as "none" in the prompt).
  */
 struct jv_critique_job {
-    const char *image_path;        /* required */
-    const char *content_hash;      /* for the log; may be NULL */
-    const char *title;             /* image title; NULL: the file's stem is used */
-    const char *category;          /* competition category */
-    const char *caption;           /* the entrant's caption / description */
-    const char *competition_notes; /* competition notes and --critique-notes */
-    const char *rules;             /* the competition's rules as text */
-    const char *compliance;        /* compliance summary ("passed" / the issues) */
-    const json_t *metrics;         /* technical_signals.metrics, borrowed; may be NULL */
-    const char *tonal_summary;     /* technical_signals.tonal_summary */
-    jv_critique_done_fn done;      /* required */
+    const char *image_path;         /* required */
+    const char *content_hash;       /* for the log; may be NULL */
+    const char *title;              /* image title; NULL: the file's stem is used */
+    const char *category;           /* competition category */
+    const char *caption;            /* the entrant's caption / description */
+    const char *competition_notes;  /* competition notes and --critique-notes */
+    const char *rules;              /* the competition's rules as text */
+    const char *compliance;         /* compliance summary ("passed" / the issues) */
+    const json_t *metrics;          /* technical_signals.metrics, borrowed; may be NULL */
+    const char *tonal_summary;      /* technical_signals.tonal_summary */
+    const struct jv_prompt *prompt; /* the profile to ask with; NULL: the engine's */
+    bool has_seed;                  /* send `seed` (a panel's judges, critique/panel.h) */
+    long long seed;
+    jv_critique_done_fn done; /* required */
     void *user;
 };
 

@@ -397,6 +397,33 @@ unknown:;
     return NULL;
 }
 
+struct jv_prompt *jv_prompt_load_variant(const struct jv_prompt *p, int k, GError **err)
+{
+    if (!p->origin || !g_str_has_prefix(p->origin, "builtin:") || k < 2)
+        return NULL;
+    char *id = g_strdup_printf("%s.%d", p->id, k);
+    char *path = g_strconcat(PROMPT_RESOURCE_DIR, "variants/", id, PROMPT_SUFFIX, NULL);
+    GBytes *bytes =
+        g_resource_lookup_data(jv_prompts_get_resource(), path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+    struct jv_prompt *v = NULL;
+    if (bytes) {
+        char *origin = g_strconcat("builtin:", id, NULL);
+        gsize len = 0;
+        const char *data = g_bytes_get_data(bytes, &len);
+        v = jv_prompt_parse(data, len, origin, err);
+        g_free(origin);
+        g_bytes_unref(bytes);
+        if (v && strcmp(v->id, id) != 0) {
+            g_set_error(err, JV_ERROR, JV_ERR_PARSE, "built-in prompt variant %s names itself '%s'",
+                        path, v->id);
+            g_clear_pointer(&v, jv_prompt_free);
+        }
+    }
+    g_free(path);
+    g_free(id);
+    return v;
+}
+
 struct jv_prompt *jv_prompt_load(const char *profile_id, const char *prompt_file, GError **err)
 {
     if (!prompt_file)

@@ -75,6 +75,14 @@ void jv_prompt_apply_scale(struct jv_prompt *p, int min, int max, int step);
 /* The score `v` of the 0-20 rubric on the scale [min, max] step `step`. */
 int jv_prompt_scale_point(double v, int min, int max, int step);
 
+/*
+ * The wording of judge `k` (2, 3, ...) of a panel for built-in profile `p`:
+ * prompts/variants/<id>.<k>.prompt, whose id must be "<id>.<k>". Returns an
+ * owned profile, or NULL: without err when none ships (a user's file never
+ * has one), with err when the variant does not parse.
+ */
+struct jv_prompt *jv_prompt_load_variant(const struct jv_prompt *p, int k, GError **err);
+
 /* Ids of the built-in profiles, sorted (owned, g_strfreev). */
 char **jv_prompt_list_ids(void);
 

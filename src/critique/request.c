@@ -35,6 +35,8 @@ char *jv_critique_request_body(const struct jv_critique_request_params *p)
         .temperature = p->temperature,
         .has_top_p = true,
         .top_p = p->top_p,
+        .has_seed = p->has_seed,
+        .seed = p->seed,
         .stream = p->stream,
         .structured = p->structured,
         .schema_name = "critique",

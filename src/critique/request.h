@@ -22,6 +22,8 @@ struct jv_critique_request_params {
     int max_tokens;
     double temperature;
     double top_p;
+    bool has_seed; /* sends "seed" */
+    long long seed;
     bool stream; /* adds stream_options {"include_usage": true} */
     enum jv_structured_output structured;
 };

@@ -54,6 +54,11 @@ char *jv_layout_overrides_path(const char *results)
     return beside(results, OVERRIDES_SUFFIX);
 }
 
+char *jv_layout_agreement_path(const char *results)
+{
+    return beside(results, ".agreement.json");
+}
+
 char *jv_layout_lock_path(const char *results)
 {
     return beside(results, LOCK_SUFFIX);

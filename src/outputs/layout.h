@@ -10,6 +10,7 @@
  *   DIR/results/ROUND.metadata.json       its manifest
  *   DIR/results/ROUND.matches.jsonl       its playoff matches log
  *   DIR/results/ROUND.overrides.json      the web page's edits
+ *   DIR/results/ROUND.agreement.json      agreement with the club's judges (agree)
  *   DIR/results/ROUND.lock                the one writer's lock (its pid inside)
  *   DIR/results/ROUND.jsonl.N.bak         earlier results kept (--fresh, new model)
  *   DIR/summaries/ROUND_summary.md        summary
@@ -79,6 +80,9 @@ bool jv_layout_is_results_name(const char *path);
 
 /* `path` without its ".jsonl" (a copy of it when it has none). */
 char *jv_layout_results_stem(const char *path);
+
+/* `judge-vision agree`'s report beside a results file: <stem>.agreement.json. */
+char *jv_layout_agreement_path(const char *results);
 
 /* The round's lock file beside a results file: <stem>.lock. */
 char *jv_layout_lock_path(const char *results);

@@ -48,6 +48,9 @@
     X(CRITIQUE_SUBSCORES, "critique_subscores", OBJ)                                               \
     X(CRITIQUE_TOTAL_INITIAL, "critique_total_initial", NUM)                                       \
     X(CRITIQUE_TOTAL, "critique_total", INT)                                                       \
+    X(CRITIQUE_TOTAL_RAW, "critique_total_raw", INT)                                               \
+    X(CRITIQUE_JUDGES, "critique_judges", OBJ)                                                     \
+    X(CRITIQUE_SPREAD, "critique_spread", NUM)                                                     \
     X(CRITIQUE_AWARD, "critique_award", STR)                                                       \
     X(CRITIQUE_COMPLIANCE_FLAG, "critique_compliance_flag", BOOL)                                  \
     X(TECHNICAL_SIGNALS, "technical_signals", OBJ)                                                 \

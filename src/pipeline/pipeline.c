@@ -26,6 +26,7 @@
 #include "pipeline/concurrency.h"
 #include "pipeline/critique_prep.h"
 #include "pipeline/entrant.h"
+#include "pipeline/trust.h"
 #include "pipeline/failures.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/playoff_step.h"
@@ -55,6 +56,7 @@ struct run {
     struct jv_http_pool *pool;
     struct jv_critique_engine *engine;
     struct jv_run_concurrency conc; /* the VLM server's in-flight limit (Stage 2, playoff) */
+    struct jv_trust trust;          /* the panel and calibration (pipeline/trust.h) */
     char *notes, *rules;            /* the prompt's competition notes and rules */
     struct jv_telemetry *telemetry;
     struct jv_record_context rctx;
@@ -175,7 +177,16 @@ static void on_critique_done(struct jv_critique_job *cj, const struct jv_critiqu
         jv_job_free(job);
         return;
     }
+    if (jv_trust_is_anchor(&r->trust, job->index)) {
+        /* An anchor: checked against its band, never a record of the round. */
+        jv_trust_anchor_result(&r->trust, job->index, job->iqa.category, res, NULL);
+        r->crit_done++;
+        jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
+        jv_job_free(job);
+        return;
+    }
     json_t *rec = jv_record_build(job, res, jv_critique_prep_award(r->competition, res), &r->rctx);
+    jv_trust_record(&r->trust, rec, r->competition);
     const char *status = jv_record_str(rec, JV_REC_STATUS);
     bool written = write_record(r, job, rec);
     if (written) {
@@ -259,7 +270,12 @@ static void iqa_complete(struct run *r, struct jv_job *job)
     g_free(msg);
     g_free(base);
 
-    if (!r->critique) {
+    if (it->error && jv_trust_is_anchor(&r->trust, job->index)) {
+        jv_trust_anchor_result(&r->trust, job->index, it->category, NULL, it->error);
+        r->crit_done++;
+        jv_progress_step(&r->progress, JV_PROG_CRITIQUE, NULL, NULL);
+        jv_job_free(job);
+    } else if (!r->critique) {
         count_outcome(r, !it->error);
         if (it->error)
             note_outcome(r, it->error, false);
@@ -377,7 +393,7 @@ static bool busy(const struct run *r)
         return r->iqa_out > 0 || r->service_out > 0 ||
                (r->sched && jv_http_sched_pending(r->sched) > 0);
     return r->next < r->paths->len || r->iqa_out > 0 || r->service_out > 0 || r->ready.length > 0 ||
-           r->crit_out > 0;
+           r->crit_out > 0 || (r->engine && jv_critique_engine_pending(r->engine) > 0);
 }
 
 /*
@@ -407,7 +423,7 @@ static double begin_stopping(struct run *r)
     while (!g_queue_is_empty(&r->ready))
         jv_job_free(g_queue_pop_head(&r->ready));
     if (r->engine)
-        jv_critique_engine_cancel_queued(r->engine);
+        jv_trust_cancel_queued(&r->trust, r->engine);
     return jv_clock_mono() + r->o->vlm.timeout_s;
 }
 
@@ -438,9 +454,15 @@ static void main_loop(struct run *r)
     }
 }
 
+/* The round's entries: the discovered photos, without the registry's anchors after them. */
+static size_t entries(const struct run *r)
+{
+    return r->paths ? r->paths->len - jv_trust_n_anchors(&r->trust) : 0;
+}
+
 static json_t *images_json(const struct run *r)
 {
-    return json_pack("{s:I,s:I,s:I,s:I}", "discovered", (json_int_t)r->paths->len, "processed",
+    return json_pack("{s:I,s:I,s:I,s:I}", "discovered", (json_int_t)entries(r), "processed",
                      (json_int_t)r->processed, "resumed", (json_int_t)r->resumed, "failed",
                      (json_int_t)r->failed);
 }
@@ -461,6 +483,7 @@ static void record_stages(struct run *r)
                         json_pack("{s:s,s:s,s:s,s:s}", "profile", r->prompt->id, "version",
                                   r->prompt->version, "sha256", r->prompt->sha256, "origin",
                                   r->prompt->origin));
+        jv_trust_to_manifest(&r->trust, r->manifest.root);
     }
     if (r->conc.cap || r->service)
         jv_manifest_set(&r->manifest, "concurrency",
@@ -519,6 +542,9 @@ static int finish_outputs(struct run *r, GError **err)
         if (rc == 0)
             rc = jv_results_rewrite(path, r->records, err);
         g_clear_pointer(&r->records, json_decref);
+        char *log = jv_layout_matches_path(path);
+        jv_trust_playoff_consistency(r->manifest.root, log);
+        g_free(log);
     }
     if (rc == 0 && r->paths) {
         /* Images no longer in the input are dropped from the results. */
@@ -530,6 +556,8 @@ static int finish_outputs(struct run *r, GError **err)
     }
     if (rc == 0)
         rc = rank_and_summarise(r, playoff, err);
+    if (rc == 0)
+        rc = jv_trust_summary_append(&r->trust, r->o->outputs.summary, err);
     json_decref(playoff);
     return rc;
 }
@@ -650,9 +678,13 @@ static int open_critique(struct run *r, GError **err)
     jv_critique_engine_set_capacity(r->engine, r->conc.cap);
     r->notes = jv_critique_prep_notes(r->competition, o->critique.notes);
     r->rules = jv_critique_prep_rules(r->competition);
-    jv_critique_engine_set_feeder(r->engine, next_ready, r);
+    if (jv_trust_open(&r->trust, &o->trust, r->competition, r->engine, r->sched, r->prompt,
+                      r->paths ? r->paths->len : 0, next_ready, r, err) < 0 ||
+        (r->paths && jv_trust_add_anchors(&r->trust, r->competition, r->paths, err) < 0))
+        return -1;
     if (!o->outputs.fresh &&
-        jv_results_judged_otherwise(o->outputs.results, r->prompt->sha256, o->vlm.model)) {
+        jv_results_judged_otherwise(o->outputs.results,
+                                    jv_trust_prompt_sha256(&r->trust, r->prompt), o->vlm.model)) {
         char *bak = jv_backup_numbered(o->outputs.results, false, err);
         if (!bak)
             return -1;
@@ -687,7 +719,7 @@ static void start_manifest(struct run *r)
     r->rctx.model = o->vlm.model;
     r->rctx.prompt_profile =
         o->critique.prompt_file ? o->critique.prompt_file : o->critique.prompt_profile;
-    r->rctx.prompt_sha256 = r->prompt ? r->prompt->sha256 : NULL;
+    r->rctx.prompt_sha256 = r->prompt ? jv_trust_prompt_sha256(&r->trust, r->prompt) : NULL;
     r->rctx.competition = r->competition;
     r->telemetry = jv_telemetry_new(&o->telemetry, r->critique ? o->vlm.base_urls[0] : NULL);
     record_stages(r);
@@ -707,9 +739,9 @@ static void say_resuming(const struct run *r)
         g_free(image);
     }
     if (n > 0)
-        jv_info("resuming: %zu of %u already judged (photos changed since are judged again; "
+        jv_info("resuming: %zu of %zu already judged (photos changed since are judged again; "
                 "--fresh starts over)",
-                n, r->paths->len);
+                n, entries(r));
 }
 
 /* Stage 0-1 and Stage 2 over every discovered image, until done or stopped. */
@@ -833,6 +865,7 @@ static void run_release(struct run *r)
         jv_iqa_stage_release(&r->iqa, drop_item);
     while (!g_queue_is_empty(&r->ready))
         jv_job_free(g_queue_pop_head(&r->ready));
+    jv_trust_release(&r->trust);
     if (r->engine)
         jv_critique_engine_free(r->engine);
     jv_http_pool_free(r->pool);
@@ -870,7 +903,7 @@ static void fill_outcome(struct run *r)
     struct jv_pipeline_outcome *out = r->out;
     out->critique = r->critique;
     out->playoff_only = r->playoff_only;
-    out->discovered = r->paths ? r->paths->len : 0;
+    out->discovered = entries(r);
     out->processed = r->processed;
     out->resumed = r->resumed;
     out->failed = r->failed;

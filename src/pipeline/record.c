@@ -40,6 +40,19 @@ static const char *status_name(enum jv_critique_status s)
     return JV_STATUS_ERROR;
 }
 
+/* A panel's figures: every judge's score (null where none came) and their spread. */
+static void set_panel(json_t *r, const struct jv_critique_result *res)
+{
+    if (res->n_judges <= 0)
+        return;
+    json_t *judges = json_array();
+    for (int k = 0; k < res->n_judges; k++)
+        json_array_append_new(
+            judges, isnan(res->judge_scores[k]) ? json_null() : number_json(res->judge_scores[k]));
+    jv_record_set(r, JV_REC_CRITIQUE_JUDGES, judges);
+    jv_record_set(r, JV_REC_CRITIQUE_SPREAD, isnan(res->spread) ? NULL : json_real(res->spread));
+}
+
 static void set_critique(json_t *r, const struct jv_critique_result *res, const char *award,
                          const struct jv_competition *c)
 {
@@ -51,8 +64,11 @@ static void set_critique(json_t *r, const struct jv_critique_result *res, const 
                   res->subscores ? json_incref((json_t *)res->subscores) : NULL);
     jv_record_set(r, JV_REC_CRITIQUE_TOTAL_INITIAL,
                   res->has_total ? number_json(res->score_raw) : NULL);
-    jv_record_set(r, JV_REC_CRITIQUE_TOTAL,
-                  res->has_total ? json_integer(jv_critique_prep_total(c, res)) : NULL);
+    int total = jv_critique_prep_total(c, res); /* on the competition's scale */
+    jv_record_set(r, JV_REC_CRITIQUE_TOTAL, res->has_total ? json_integer(total) : NULL);
+    /* before any calibration (pipeline/trust.h replaces critique_total) */
+    jv_record_set(r, JV_REC_CRITIQUE_TOTAL_RAW, res->has_total ? json_integer(total) : NULL);
+    set_panel(r, res);
     jv_record_set_str(r, JV_REC_CRITIQUE_AWARD, award);
     jv_record_set_str(r, JV_REC_STATUS, status_name(res->status));
     jv_record_set_str(r, JV_REC_ERROR, res->error);

@@ -57,6 +57,12 @@ static const struct jv_opt_choice structured_choices[] = {
     {NULL, 0, false},
 };
 
+static const struct jv_opt_choice combine_choices[] = {
+    {"median", JV_PANEL_MEDIAN, false},
+    {"sum", JV_PANEL_SUM, false},
+    {NULL, 0, false},
+};
+
 static const struct jv_opt_choice schedule_choices[] = {
     {"eig", JV_SCHEDULE_EIG, false},
     {"swiss", JV_SCHEDULE_SWISS, false},
@@ -212,6 +218,18 @@ static const struct jv_option run_options[] = {
     {.long_name = "vlm-max-side", .kind = JV_OPT_INT, .offset = F(vlm.max_side), .metavar = "PX",
      .help = "downscale images above PX before sending", .def_text = "0 = never", .group = G_CRIT,
      .key = "vlm_max_side", .imin = 0, .imax = 100000, .def.i = 0},
+    {.long_name = "judges", .kind = JV_OPT_INT, .offset = F(trust.judges), .metavar = "N",
+     .help = "a panel: N critiques per photo, combined", .group = G_CRIT, .key = "judges",
+     .imin = 1, .imax = 16, .def_text = "the registry's judges, else 1"},
+    {.long_name = "panel-combine", .kind = JV_OPT_ENUM, .offset = F(trust.combine), .metavar = "M",
+     .help = "median | sum (schemes that add the judges' marks)", .group = G_CRIT,
+     .key = "panel_combine", .choices = combine_choices, .def.i = JV_PANEL_MEDIAN},
+    {.long_name = "calibration", .kind = JV_OPT_STRING, .offset = F(trust.calibration),
+     .metavar = "FILE", .help = "map raw scores to the club's marks (judge-vision calibrate)",
+     .group = G_CRIT, .key = "calibration"},
+    {.long_name = "consistency-sample", .kind = JV_OPT_INT, .offset = F(trust.consistency_sample),
+     .metavar = "N", .help = "ask N photos' requests twice and report the spread", .group = G_CRIT,
+     .key = "consistency_sample", .imin = 0, .imax = 1000000, .def_text = "0 = off"},
     /* Stage 3 */
     {.long_name = "pairwise", .kind = JV_OPT_TRUE, .offset = F(playoff.enabled),
      .help = "run the head-to-head playoff", .group = G_PLAY, .key = "pairwise"},

@@ -17,6 +17,7 @@
 #include "critique/engine.h"
 #include "iqa/stage.h"
 #include "outputs/layout.h"
+#include "pipeline/trust.h"
 #include "playoff/playoff.h"
 #include "telemetry/telemetry.h"
 #include "vlm/request.h"
@@ -49,6 +50,7 @@ struct jv_run_config {
     struct jv_playoff_config playoff;
     struct jv_outputs_config outputs;
     struct jv_telemetry_config telemetry;
+    struct jv_trust_config trust; /* panel and calibration */
     /* stop after this many identical Stage 2 failures in a row (0 = never) */
     int max_consecutive_failures;
     /* bench only: recorded in the manifest for the Python-baseline run */

@@ -54,35 +54,3 @@ int jv_bt_fit(size_t n, const struct jv_bt_match *m, size_t count, double *stren
     g_free(denom);
     return iter;
 }
-
-static int sign_of(double v)
-{
-    return (v > 0) - (v < 0);
-}
-
-double jv_kendall_tau_b(const double *x, const double *y, size_t n)
-{
-    if (n < 2)
-        return NAN;
-    double concordant = 0, discordant = 0, tie_x = 0, tie_y = 0;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = i + 1; j < n; j++) {
-            int sx = sign_of(x[i] - x[j]);
-            int sy = sign_of(y[i] - y[j]);
-            if (sx == 0 && sy == 0)
-                continue; /* tied in both: counts in neither correction term */
-            if (sx == 0)
-                tie_x += 1;
-            else if (sy == 0)
-                tie_y += 1;
-            else if (sx == sy)
-                concordant += 1;
-            else
-                discordant += 1;
-        }
-    }
-    double denom = sqrt((concordant + discordant + tie_x) * (concordant + discordant + tie_y));
-    if (denom == 0)
-        return NAN;
-    return (concordant - discordant) / denom;
-}

@@ -37,12 +37,7 @@ struct jv_bt_match {
  */
 int jv_bt_fit(size_t n, const struct jv_bt_match *m, size_t count, double *strength);
 
-/*
- * Kendall's tau-b rank correlation of two series of `n` values (ties in
- * either series handled by the tau-b correction). Returns a value in
- * [-1, 1], or NAN when it is undefined (n < 2, or one series all tied).
- * O(n^2), meant for cohorts of at most a few hundred.
- */
-double jv_kendall_tau_b(const double *x, const double *y, size_t n);
+/* Kendall's tau-b, jv_kendall_tau_b(), lives in core/agreement.h. */
+#include "core/agreement.h"
 
 #endif

@@ -36,6 +36,8 @@ json_t *jv_vlm_request_json(const struct jv_vlm_request *r)
     json_object_set_new(body, "temperature", json_real(r->temperature));
     if (r->has_top_p)
         json_object_set_new(body, "top_p", json_real(r->top_p));
+    if (r->has_seed)
+        json_object_set_new(body, "seed", json_integer((json_int_t)r->seed));
     json_object_set_new(body, "stream", json_boolean(r->stream));
     if (r->stream)
         json_object_set_new(body, "stream_options", json_pack("{s:b}", "include_usage", 1));

@@ -10,6 +10,7 @@
  *       {"type": "image_url", "image_url": {"url": ...}}]}],
  *    "max_tokens", "temperature",
  *    "top_p"                                     (only when has_top_p),
+ *    "seed"                                      (only when has_seed),
  *    "stream",
  *    "stream_options": {"include_usage": true}   (only when stream),
  *    "response_format": {...}                    (only when structured)}
@@ -74,6 +75,8 @@ struct jv_vlm_request {
     double temperature;
     bool has_top_p;
     double top_p;
+    bool has_seed; /* sends "seed" (after top_p): a panel's judges sample apart */
+    long long seed;
     bool stream; /* adds stream_options {"include_usage": true} */
     enum jv_structured_output structured;
     const char *schema_name; /* json_schema only */

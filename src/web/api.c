@@ -10,6 +10,7 @@
 #include "core/jsonl.h"
 #include "core/limits.h"
 #include "input/registry.h"
+#include "outputs/layout.h"
 #include "outputs/record.h"
 #include "pipeline/papers.h"
 #include "web/api.h"
@@ -701,6 +702,33 @@ static void h_manifest(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
     jv_web_run_free(run);
 }
 
+/*
+ * GET /api/agreement: `judge-vision agree`'s report beside the run, or JSON
+ * null when the round has none (a round without one is the usual case, not
+ * an error).
+ */
+static void h_agreement(struct jv_web_ctx *ctx, struct MHD_Connection *conn,
+                        struct jv_web_reply *out)
+{
+    struct jv_web_run *run = find_run(ctx, conn, out);
+    if (!run)
+        return;
+    char *path = jv_layout_agreement_path(run->results);
+    GError *e = NULL;
+    int fd = jv_web_open_beneath(run->root, path, &e);
+    if (fd < 0 && g_error_matches(e, JV_ERROR, JV_ERR_NOT_FOUND)) {
+        jv_web_reply_json(out, MHD_HTTP_OK, json_null());
+    } else if (fd < 0) {
+        jv_web_reply_error(out, status_of(e), "agreement: %s", e->message);
+    } else {
+        reply_fd(out, fd, "application/json", NULL);
+        MHD_add_response_header(out->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    g_clear_error(&e);
+    g_free(path);
+    jv_web_run_free(run);
+}
+
 static void h_matches(struct jv_web_ctx *ctx, struct MHD_Connection *conn, struct jv_web_reply *out)
 {
     struct jv_web_run *run = find_run(ctx, conn, out);
@@ -998,6 +1026,7 @@ enum {
     R_OVERRIDES,
     R_MANIFEST,
     R_MATCHES,
+    R_AGREEMENT,
     R_EXPORT,
     R_METRICS,
     R_IMAGE,
@@ -1023,6 +1052,7 @@ static const struct route routes[] = {
     {"POST", "/api/overrides", R_OVERRIDES},
     {"GET", "/api/manifest", R_MANIFEST},
     {"GET", "/api/matches", R_MATCHES},
+    {"GET", "/api/agreement", R_AGREEMENT},
     {"GET", "/api/export.csv", R_EXPORT},
     {"GET", "/api/metrics.jsonl", R_METRICS},
     {"GET", "/api/image", R_IMAGE},
@@ -1103,6 +1133,9 @@ void jv_web_api_handle(struct jv_web_ctx *ctx, struct MHD_Connection *conn, cons
         break;
     case R_MATCHES:
         h_matches(ctx, conn, out);
+        break;
+    case R_AGREEMENT:
+        h_agreement(ctx, conn, out);
         break;
     case R_EXPORT:
         h_export_csv(ctx, conn, out);

@@ -116,6 +116,37 @@ start_sim --time-scale 0.01 --score-noise 0 --seed 9
     || fail "noise-free score depends on --seed"
 stop_sim
 
+# per-request noise (the panel's judges): the request's seed and prompt change the score,
+# the same request answers the same; --sample-share 0 keeps the image's noise alone
+start_sim --time-scale 0.01 --score-noise 3 --seed 5
+seeded() { jq --argjson s "$1" '. + {seed: $s}' "$W/c1.json" >"$W/c1s.json"; chat "$W/c1s.json" | jq .score; }
+scores=""
+for k in 1 2 3 4 5 6 7 8; do scores="$scores $(seeded $k)"; done
+[ "$(echo $scores | tr ' ' '\n' | sort -u | wc -l)" -ge 3 ] || fail "seeds give one score: $scores"
+[ "$(seeded 4)" = "$(seeded 4)" ] || fail "the same seeded request answered differently"
+jq '.seed = "x"' "$W/c1.json" >"$W/bad_seed.json"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$SIM_API/chat/completions" -d @"$W/bad_seed.json")" = 400 ] \
+    || fail "a string seed was accepted"
+stop_sim
+start_sim --time-scale 0.01 --score-noise 3 --seed 5 --sample-share 0
+scores=""
+for k in 1 2 3 4; do scores="$scores $(seeded $k)"; done
+[ "$(echo $scores | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || fail "--sample-share 0 varies: $scores"
+stop_sim
+
+# --- the "human" judges' CSV: one row per entry, a mark rising with the hidden quality
+"$SIM_BIN" truth -i "$W/photos" -o "$W/th.json" --human "$W/human.csv" --human-noise 0 2>/dev/null \
+    || fail "truth --human"
+[ "$(head -1 "$W/human.csv")" = "file,score,award,placing" ] || fail "human CSV header"
+[ "$(tail -n +2 "$W/human.csv" | wc -l)" = 6 ] || fail "human CSV rows: $(cat "$W/human.csv")"
+grep -q '^sub/p6.jpg,' "$W/human.csv" || fail "human CSV paths are not relative to DIR"
+h=$(jq -r 'keys[0]' "$W/h1.json")
+q=$(jq -r --arg h "$h" '.[$h]' "$W/th.json")
+want=$(awk -v q="$q" 'BEGIN { v = 4 + 16 * q; printf "%d", (v - int(v) >= 0.5) ? int(v) + 1 : int(v) }')
+grep -Eq "^(copy_of_)?p1.jpg,$want," "$W/human.csv" || fail "p1 (q=$q) should have mark $want: $(cat "$W/human.csv")"
+[ "$(awk -F, 'NR > 1 && $1 !~ /\// && $4 != ""' "$W/human.csv" | wc -l)" = 3 ] \
+    || fail "placings 1-3 per folder"
+
 # --- time scale, queue, prefix cache
 # 1,000-token system prompt (4,000 chars) shared by two requests with different images
 sys=$(head -c 4000 /dev/zero | tr '\0' 'x')

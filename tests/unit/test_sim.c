@@ -104,7 +104,7 @@ static void test_replies(void **state)
     struct jv_sim_reply_opts o = {.seed = 0, .score_noise = 0, .pairwise_noise = 0.1};
     const char *h = "0123456789abcdef0123456789abcdef";
     int score = -1;
-    char *c = jv_sim_critique(&o, h, 1.0, "A Title", &score);
+    char *c = jv_sim_critique(&o, h, 1.0, "A Title", NULL, &score);
     assert_int_equal(score, 20);
     json_t *j = json_loads(c, 0, NULL);
     assert_non_null(j);
@@ -125,13 +125,34 @@ static void test_replies(void **state)
     g_string_free(back, TRUE);
     g_ptr_array_unref(pieces);
     json_decref(j);
-    char *c2 = jv_sim_critique(&o, h, 1.0, "A Title", NULL);
+    char *c2 = jv_sim_critique(&o, h, 1.0, "A Title", NULL, NULL);
     assert_string_equal(c, c2);
     g_free(c);
     g_free(c2);
-    c = jv_sim_critique(&o, h, 0.0, NULL, &score);
+    c = jv_sim_critique(&o, h, 0.0, NULL, NULL, &score);
     assert_int_equal(score, 8);
     g_free(c);
+
+    /* per-request noise: judges (sample keys) differ, the same key answers the same */
+    struct jv_sim_reply_opts n = {.seed = 0, .score_noise = 2.0, .sample_share = 0.5};
+    int differ = 0, same = 0;
+    for (int i = 0; i < 20; i++) {
+        char k1[32], k2[32];
+        g_snprintf(k1, sizeof k1, "%d:a", i);
+        g_snprintf(k2, sizeof k2, "%d:b", i);
+        differ += jv_sim_critique_score(&n, h, 0.5, k1) != jv_sim_critique_score(&n, h, 0.5, k2);
+        same += jv_sim_critique_score(&n, h, 0.5, k1) == jv_sim_critique_score(&n, h, 0.5, k1);
+    }
+    assert_int_equal(same, 20);
+    assert_true(differ >= 8);
+    n.sample_share = 0;
+    assert_int_equal(jv_sim_critique_score(&n, h, 0.5, "1:a"),
+                     jv_sim_critique_score(&n, h, 0.5, "2:b"));
+    /* the human marks: a scale of their own, awards from the marks */
+    assert_int_equal(jv_sim_human_score(0, h, 1.0, 0), 20);
+    assert_int_equal(jv_sim_human_score(0, h, 0.0, 0), 4);
+    assert_string_equal(jv_sim_human_award(18), "Distinction");
+    assert_string_equal(jv_sim_human_award(13), "");
 
     /* pairwise: the clearly better entry wins on either side; bias 1 favours A */
     const char *h2 = "fedcba9876543210fedcba9876543210";
