@@ -12,7 +12,7 @@ make_workdir
 cd "$WORK"
 N=12
 mkdir mnt
-if ! mount -t tmpfs -o size=128k,mode=0755 tmpfs mnt 2>mount.txt; then
+if ! mount -t tmpfs -o size=256k,mode=0755 tmpfs mnt 2>mount.txt; then
     echo "disk_full: skipped: cannot mount a tmpfs here ($(cat mount.txt))"
     exit 77
 fi
@@ -23,7 +23,7 @@ sim_on_exit() {
 make_photos photos $N
 start_sim --time-scale 0.01
 # 96 of the 128 KiB taken: room for the manifest and a few of the ~3 KB records.
-dd if=/dev/zero of=mnt/filler bs=1k count=96 2>/dev/null
+dd if=/dev/zero of=mnt/filler bs=1k count=224 2>/dev/null
 
 ARGS="-i photos --base-url $SIM_API --quiet --concurrency 1 --flush-every 1
     --output-jsonl mnt/r.jsonl --summary out/s.md --iqa-cache out/iqa.jsonl
