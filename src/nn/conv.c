@@ -2,6 +2,7 @@
 #include "core/jv.h"
 
 #include <immintrin.h>
+#include <math.h>
 
 #include "nn/conv.h"
 #include "nn/gemm.h"
@@ -45,9 +46,9 @@ void jv_conv2d(const struct jv_conv_geom *g, const float *in, const float *kerne
                 }
             }
         }
-    int m = g->oh * g->ow;
-    jv_gemm_pool(pool, m, g->cout, kk, scratch, kk, kernel, g->cout, out, g->cout, false);
-    jv_bias_act(out, m, g->cout, bias, act);
+    jv_gemm_bias_clamp(pool, g->oh * g->ow, g->cout, kk, scratch, kk, kernel, g->cout, out, g->cout,
+                       bias, act == JV_ACT_RELU6 ? 0.0f : -INFINITY,
+                       act == JV_ACT_RELU6 ? 6.0f : INFINITY);
 }
 
 /* One output pixel of a depthwise convolution, all channels, plain C. */
@@ -132,6 +133,7 @@ void jv_depthwise(const struct jv_conv_geom *g, const float *in, const float *ke
 void jv_pointwise(int pixels, int cin, int cout, const float *in, const float *kernel,
                   const float *bias, enum jv_act act, float *out, struct jv_nn_pool *pool)
 {
-    jv_gemm_pool(pool, pixels, cout, cin, in, cin, kernel, cout, out, cout, false);
-    jv_bias_act(out, pixels, cout, bias, act);
+    jv_gemm_bias_clamp(pool, pixels, cout, cin, in, cin, kernel, cout, out, cout, bias,
+                       act == JV_ACT_RELU6 ? 0.0f : -INFINITY,
+                       act == JV_ACT_RELU6 ? 6.0f : INFINITY);
 }

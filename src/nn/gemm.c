@@ -18,8 +18,14 @@
 #define MC 96  /* a multiple of every MR */
 #define NC 512 /* a multiple of every NR */
 
+/* What is done to a tile after its last K panel: C = min(max(C + bias, lo), hi). */
+struct epi {
+    const float *bias; /* the tile's columns, nullable */
+    float lo, hi;
+};
+
 typedef void (*kernel_fn)(int kc, const float *ap, const float *bp, long ldbp, float *c, long ldc,
-                          bool load_c, int mr, int nr);
+                          bool load_c, int mr, int nr, const struct epi *e);
 
 struct kernel {
     const char *name;
@@ -45,7 +51,7 @@ static void tile_out(const float *t, int tnr, float *c, long ldc, int mr, int nr
 #define P_MR 4
 #define P_NR 8
 static void kern_portable(int kc, const float *ap, const float *bp, long ldbp, float *c, long ldc,
-                          bool load_c, int mr, int nr)
+                          bool load_c, int mr, int nr, const struct epi *e)
 {
     float acc[P_MR][P_NR];
     for (int i = 0; i < P_MR; i++)
@@ -56,8 +62,14 @@ static void kern_portable(int kc, const float *ap, const float *bp, long ldbp, f
             for (int j = 0; j < P_NR; j++)
                 acc[i][j] += ap[i] * bp[j];
     for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++)
-            c[i * ldc + j] = acc[i][j];
+        for (int j = 0; j < nr; j++) {
+            float v = acc[i][j];
+            if (e) {
+                v += e->bias ? e->bias[j] : 0.0f;
+                v = v < e->lo ? e->lo : v > e->hi ? e->hi : v;
+            }
+            c[i * ldc + j] = v;
+        }
 }
 
 /* AVX2: 6 rows × 16 columns = 12 accumulators, 2 loads of B and 6 broadcasts of A per step. */
@@ -65,7 +77,8 @@ static void kern_portable(int kc, const float *ap, const float *bp, long ldbp, f
 #define A2_NR 16
 __attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *ap, const float *bp,
                                                           long ldbp, float *c, long ldc,
-                                                          bool load_c, int mr, int nr)
+                                                          bool load_c, int mr, int nr,
+                                                          const struct epi *e)
 {
     float tile[A2_MR * A2_NR];
     float *cc = c;
@@ -88,6 +101,15 @@ __attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *a
     c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1)
         FM2(0), FM2(1), FM2(2), FM2(3), FM2(4), FM2(5);
     }
+    if (e) {
+        __m256 b0 = e->bias ? _mm256_loadu_ps(e->bias) : _mm256_setzero_ps();
+        __m256 b1 = e->bias ? _mm256_loadu_ps(e->bias + 8) : _mm256_setzero_ps();
+        __m256 lo = _mm256_set1_ps(e->lo), hi = _mm256_set1_ps(e->hi);
+#define EP2(i)                                                                                     \
+    c##i##0 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(c##i##0, b0), lo), hi),                    \
+    c##i##1 = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(c##i##1, b1), lo), hi)
+        EP2(0), EP2(1), EP2(2), EP2(3), EP2(4), EP2(5);
+    }
 #define ST2(i) _mm256_storeu_ps(cc + i * ld, c##i##0), _mm256_storeu_ps(cc + i * ld + 8, c##i##1)
     ST2(0), ST2(1), ST2(2), ST2(3), ST2(4), ST2(5);
     if (cc == tile)
@@ -99,7 +121,8 @@ __attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *a
 #define A5_NR 32
 __attribute__((target("avx512f"))) static void kern_avx512(int kc, const float *ap, const float *bp,
                                                            long ldbp, float *c, long ldc,
-                                                           bool load_c, int mr, int nr)
+                                                           bool load_c, int mr, int nr,
+                                                           const struct epi *e)
 {
     float tile[A5_MR * A5_NR];
     float *cc = c;
@@ -122,6 +145,15 @@ __attribute__((target("avx512f"))) static void kern_avx512(int kc, const float *
     a = _mm512_set1_ps(ap[i]), c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0),                          \
     c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1)
         FM5(0), FM5(1), FM5(2), FM5(3), FM5(4), FM5(5), FM5(6), FM5(7);
+    }
+    if (e) {
+        __m512 b0 = e->bias ? _mm512_loadu_ps(e->bias) : _mm512_setzero_ps();
+        __m512 b1 = e->bias ? _mm512_loadu_ps(e->bias + 16) : _mm512_setzero_ps();
+        __m512 lo = _mm512_set1_ps(e->lo), hi = _mm512_set1_ps(e->hi);
+#define EP5(i)                                                                                     \
+    c##i##0 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##0, b0), lo), hi),                    \
+    c##i##1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c##i##1, b1), lo), hi)
+        EP5(0), EP5(1), EP5(2), EP5(3), EP5(4), EP5(5), EP5(6), EP5(7);
     }
 #define ST5(i) _mm512_storeu_ps(cc + i * ld, c##i##0), _mm512_storeu_ps(cc + i * ld + 16, c##i##1)
     ST5(0), ST5(1), ST5(2), ST5(3), ST5(4), ST5(5), ST5(6), ST5(7);
@@ -245,7 +277,7 @@ static void pack_b(const float *b, long ldb, int kc, int nc, int nr, float *dst)
  */
 static void gemm_panel(const struct kernel *kr, struct packbuf *pb, int m, int nc, int kc,
                        const float *a, int lda, const float *b, int ldb, float *c, int ldc,
-                       bool load_c)
+                       bool load_c, const struct epi *last)
 {
     bool direct = m <= 2 * MC;
     if (!direct)
@@ -263,11 +295,59 @@ static void gemm_panel(const struct kernel *kr, struct packbuf *pb, int m, int n
                 bp = b + jr, ldbp = ldb;
             else if (direct)
                 bp = pb->b;
+            /* The epilogue's bias for this sliver; a short sliver's is padded. */
+            struct epi e, *ep = NULL;
+            float pad[64] = {0};
+            if (last) {
+                e = *last, ep = &e;
+                if (e.bias && nr < kr->nr) {
+                    memcpy(pad, e.bias + jr, sizeof(float) * (size_t)nr);
+                    e.bias = pad;
+                } else if (e.bias) {
+                    e.bias += jr;
+                }
+            }
             for (int ir = 0; ir < mc; ir += kr->mr) {
                 int mr = mc - ir < kr->mr ? mc - ir : kr->mr;
                 const float *ap = pb->a + (long)(ir / kr->mr) * kc * kr->mr;
-                kr->fn(kc, ap, bp, ldbp, c + (long)(ic + ir) * ldc + jr, ldc, load_c, mr, nr);
+                kr->fn(kc, ap, bp, ldbp, c + (long)(ic + ir) * ldc + jr, ldc, load_c, mr, nr, ep);
             }
+        }
+    }
+}
+
+/* The whole product, with the epilogue `e` (nullable) applied after the last K panel. */
+static void gemm_ex(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+                    int ldc, bool accumulate, const struct epi *e)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (k <= 0) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                float v = accumulate ? c[(long)i * ldc + j] : 0.0f;
+                if (e) {
+                    v += e->bias ? e->bias[j] : 0.0f;
+                    v = v < e->lo ? e->lo : v > e->hi ? e->hi : v;
+                }
+                c[(long)i * ldc + j] = v;
+            }
+        return;
+    }
+    const struct kernel *kr = kernel_get();
+    struct packbuf *pb = packbuf_get();
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = n - jc < NC ? n - jc : NC;
+        struct epi ej, *ep = NULL;
+        if (e) {
+            ej = *e, ep = &ej;
+            if (ej.bias)
+                ej.bias += jc;
+        }
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = k - pc < KC ? k - pc : KC;
+            gemm_panel(kr, pb, m, nc, kc, a + pc, lda, b + (long)pc * ldb + jc, ldb, c + jc, ldc,
+                       accumulate || pc > 0, pc + kc >= k ? ep : NULL);
         }
     }
 }
@@ -275,24 +355,7 @@ static void gemm_panel(const struct kernel *kr, struct packbuf *pb, int m, int n
 void jv_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
              int ldc, bool accumulate)
 {
-    if (m <= 0 || n <= 0)
-        return;
-    if (k <= 0) {
-        if (!accumulate)
-            for (int i = 0; i < m; i++)
-                memset(c + (long)i * ldc, 0, sizeof(float) * (size_t)n);
-        return;
-    }
-    const struct kernel *kr = kernel_get();
-    struct packbuf *pb = packbuf_get();
-    for (int jc = 0; jc < n; jc += NC) {
-        int nc = n - jc < NC ? n - jc : NC;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = k - pc < KC ? k - pc : KC;
-            gemm_panel(kr, pb, m, nc, kc, a + pc, lda, b + (long)pc * ldb + jc, ldb, c + jc, ldc,
-                       accumulate || pc > 0);
-        }
-    }
+    gemm_ex(m, n, k, a, lda, b, ldb, c, ldc, accumulate, NULL);
 }
 
 struct gemm_job {
@@ -300,6 +363,7 @@ struct gemm_job {
     const float *a, *b;
     float *c;
     bool accumulate;
+    const struct epi *e;
 };
 
 static void gemm_task(int i, void *user)
@@ -307,24 +371,39 @@ static void gemm_task(int i, void *user)
     const struct gemm_job *j = user;
     int r0 = i * j->rows;
     int rows = j->m - r0 < j->rows ? j->m - r0 : j->rows;
-    jv_gemm(rows, j->n, j->k, j->a + (long)r0 * j->lda, j->lda, j->b, j->ldb,
-            j->c + (long)r0 * j->ldc, j->ldc, j->accumulate);
+    gemm_ex(rows, j->n, j->k, j->a + (long)r0 * j->lda, j->lda, j->b, j->ldb,
+            j->c + (long)r0 * j->ldc, j->ldc, j->accumulate, j->e);
+}
+
+/* The rows of C in whole MC blocks, about two tasks per thread to even out the ends. */
+static void gemm_shared(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
+                        const float *b, int ldb, float *c, int ldc, bool accumulate,
+                        const struct epi *e)
+{
+    int threads = jv_nn_pool_threads(pool) + 1;
+    int mr = kernel_get()->mr;
+    if (threads < 2 || m < 2 * MC) {
+        gemm_ex(m, n, k, a, lda, b, ldb, c, ldc, accumulate, e);
+        return;
+    }
+    int blocks = (m + MC - 1) / MC;
+    int tasks = blocks < 2 * threads ? blocks : 2 * threads;
+    int rows = ((blocks + tasks - 1) / tasks) * MC;
+    rows = (rows + mr - 1) / mr * mr;
+    struct gemm_job j = {m, n, k, lda, ldb, ldc, rows, a, b, c, accumulate, e};
+    jv_nn_parallel_for(pool, (m + rows - 1) / rows, gemm_task, &j);
 }
 
 void jv_gemm_pool(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
                   const float *b, int ldb, float *c, int ldc, bool accumulate)
 {
-    int threads = jv_nn_pool_threads(pool) + 1;
-    int mr = kernel_get()->mr;
-    if (threads < 2 || m < 2 * MC) {
-        jv_gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-        return;
-    }
-    /* Whole MC blocks per task, about two tasks per thread to even out the ends. */
-    int blocks = (m + MC - 1) / MC;
-    int tasks = blocks < 2 * threads ? blocks : 2 * threads;
-    int rows = ((blocks + tasks - 1) / tasks) * MC;
-    rows = (rows + mr - 1) / mr * mr;
-    struct gemm_job j = {m, n, k, lda, ldb, ldc, rows, a, b, c, accumulate};
-    jv_nn_parallel_for(pool, (m + rows - 1) / rows, gemm_task, &j);
+    gemm_shared(pool, m, n, k, a, lda, b, ldb, c, ldc, accumulate, NULL);
+}
+
+void jv_gemm_bias_clamp(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
+                        const float *b, int ldb, float *c, int ldc, const float *bias, float lo,
+                        float hi)
+{
+    const struct epi e = {bias, lo, hi};
+    gemm_shared(pool, m, n, k, a, lda, b, ldb, c, ldc, false, &e);
 }

@@ -26,6 +26,14 @@ void jv_gemm(int m, int n, int k, const float *a, int lda, const float *b, int l
 void jv_gemm_pool(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
                   const float *b, int ldb, float *c, int ldc, bool accumulate);
 
+/* C = min(max(A·B + bias, lo), hi), fused into the kernels' last pass over each tile (no
+ * second pass over C); `bias` (nullable) has n values; -INFINITY/INFINITY clamp nothing.
+ * Rows go over `pool` (nullable) as for jv_gemm_pool. Each element is computed as
+ * jv_gemm's, then bias added once, then clamped: the bits of jv_gemm + a separate pass. */
+void jv_gemm_bias_clamp(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
+                        const float *b, int ldb, float *c, int ldc, const float *bias, float lo,
+                        float hi);
+
 /* The kernel jv_gemm uses on this CPU: "avx512", "avx2" or "portable". */
 const char *jv_gemm_kernel(void);
 

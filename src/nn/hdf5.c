@@ -70,6 +70,7 @@ static int read_strings(hid_t attr, GPtrArray *out, size_t max, const char **why
         goto out;
     }
     mt = H5Tcopy(H5T_C_S1);
+    H5Tset_cset(mt, H5Tget_cset(ft)); /* h5py writes UTF-8; HDF5 does not convert sets */
     if (H5Tis_variable_str(ft) > 0) {
         H5Tset_size(mt, H5T_VARIABLE);
         char **s = g_new0(char *, n);

@@ -9,6 +9,7 @@
 
 #include "nn/conv.h"
 #include "nn/gemm.h"
+#include "nn/hdf5.h"
 #include "nn/pool.h"
 #include "nn/resize.h"
 
@@ -190,12 +191,51 @@ static void test_nearest_index(void **state)
         assert_int_equal(idx[i], i);
 }
 
+/* The fuzz seeds are small Keras files in both layouts (fixed- and variable-length names). */
+static void test_h5_layouts(void **state)
+{
+    (void)state;
+    const char *src = g_getenv("JV_SOURCE_DIR");
+    if (!src)
+        skip();
+    char *path = g_build_filename(src, "fuzz", "corpus", "hdf5", "keras_model.h5", NULL);
+    GError *err = NULL;
+    struct jv_h5_file *f = jv_h5_load(path, 1 << 20, &err);
+    assert_non_null(f);
+    assert_true(f->model_save);
+    assert_int_equal(f->layers->len, 2);
+    const int64_t k[4] = {3, 3, 3, 32}, d[2] = {2, 10}, b[1] = {10}, wrong[4] = {3, 3, 3, 16};
+    assert_non_null(jv_h5_get(f, "conv1", "kernel:0", 4, k, &err));
+    const struct jv_tensor *dk = jv_h5_get(f, "dense", "kernel:0", 2, d, &err);
+    assert_non_null(dk); /* stored as float64, read as float32 */
+    assert_true(dk->data[0] == 1.0f);
+    assert_string_equal(jv_h5_find_layer(f, "kernel:0", 2, d, "bias:0", 1, b, &err), "dense");
+    assert_null(jv_h5_get(f, "conv1", "kernel:0", 4, wrong, &err));
+    assert_non_null(strstr(err->message, "has shape (3, 3, 3, 32), expected (3, 3, 3, 16)"));
+    g_clear_error(&err);
+    jv_h5_free(f);
+    /* 1 KiB of weights allowed: the 3456-byte kernel is refused before it is read. */
+    assert_null(jv_h5_load(path, 1024, &err));
+    assert_non_null(strstr(err->message, "larger than the weight limit"));
+    g_clear_error(&err);
+    g_free(path);
+    path = g_build_filename(src, "fuzz", "corpus", "hdf5", "keras_weights.h5", NULL);
+    f = jv_h5_load(path, 1 << 20, &err);
+    assert_non_null(f);
+    assert_false(f->model_save);
+    assert_int_equal(f->layers->len, 4);
+    assert_int_equal(jv_h5_layer(f, "input_1")->weights->len, 0);
+    jv_h5_free(f);
+    g_free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm_kernels), cmocka_unit_test(test_gemm_pool_same_bits),
         cmocka_unit_test(test_parallel_for), cmocka_unit_test(test_depthwise),
         cmocka_unit_test(test_bias_relu6),   cmocka_unit_test(test_nearest_index),
+        cmocka_unit_test(test_h5_layouts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
