@@ -35,7 +35,8 @@ for i in range(int(sys.argv[2])):
 PY
 echo "NIMA on $N photos of 1600x1200 (JPEG), best of $REPEAT runs each; GEMM kernel: see below"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-15s %3s  %12s %12s  %12s %12s  %8s\n' model thr "C ms" "C+decode" "torch ms" "torch+load" speedup
+printf '%-15s %3s  %9s %9s %9s  %9s %9s %9s  %8s %8s\n' model thr "C ms" "C+decode" "C cpu" \
+    "torch ms" "t+load" "t cpu" speedup "cpu x"
 for model in aesthetic technical; do
     w=$(ls "$W"/models/weights_mobilenet_${model}_*.hdf5)
     for t in 1 2; do
@@ -46,16 +47,20 @@ import json, sys, statistics as st
 c = [json.loads(l) for l in open(sys.argv[1])]
 t = [json.loads(l) for l in open(sys.argv[2])]
 med = lambda rows, k: st.median(r[k] for r in rows)
-cf, cd = med(c, "forward_ms"), med(c, "decode_ms")
-tf, td = med(t, "forward_ms"), med(t, "decode_ms")
-print("%-15s %3s  %12.2f %12.2f  %12.2f %12.2f  %7.1fx" % (
-    "nima_" + sys.argv[3], sys.argv[4], cf, cf + cd, tf, tf + td, tf / cf))
+cf, cd, cc = med(c, "forward_ms"), med(c, "decode_ms"), med(c, "forward_cpu_ms")
+tf, td, tc = med(t, "forward_ms"), med(t, "decode_ms"), med(t, "forward_cpu_ms")
+one = sys.argv[4] == "1"
+print("%-15s %3s  %9.2f %9.2f %9s  %9.2f %9.2f %9s  %7.1fx %8s" % (
+    "nima_" + sys.argv[3], sys.argv[4], cf, cf + cd, "%.2f" % cc if one else "-", tf, tf + td,
+    "%.2f" % tc if one else "-", tf / cf, "%.1fx" % (tc / cc) if one else "-"))
 PY
     done
 done
 sed -n 's/^jv_nima_dump: .*kernel \([a-z0-9]*\).*/GEMM kernel: \1/p' "$W/c.err"
 echo "(C ms: Pillow-exact resize + MobileNet forward; torch ms: the forward alone; +decode/+load: the"
-echo " JPEG decoded to RGB by libvips, and for torch Keras' load_img path: Pillow open, resize, scale)"
+echo " JPEG decoded to RGB by libvips, and for torch Keras' load_img path: Pillow open, resize, scale;"
+echo " cpu: the calling thread's CPU time with 1 thread, which a loaded machine does not inflate;"
+echo " medians over the photos of the best of REPEAT runs)"
 
 # Peak memory: both models loaded, 2 workers, 12 MP photos.
 "$py" - "$W/mem" "$MEM_N" <<'PY'

@@ -38,11 +38,15 @@ void jv_conv2d(const struct jv_conv_geom *g, const float *in, const float *kerne
                 for (int kx = 0; kx < g->k; kx++) {
                     int ix = ox * g->stride - g->pad_left + kx;
                     float *dst = col + (ky * g->k + kx) * g->cin;
-                    if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
-                        memset(dst, 0, sizeof(float) * (size_t)g->cin);
-                    else
-                        memcpy(dst, in + ((size_t)iy * g->w + ix) * g->cin,
-                               sizeof(float) * (size_t)g->cin);
+                    /* A plain loop: cin is 3 for MobileNet's conv1, too short for memcpy. */
+                    if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
+                        for (int ch = 0; ch < g->cin; ch++)
+                            dst[ch] = 0.0f;
+                        continue;
+                    }
+                    const float *src = in + ((size_t)iy * g->w + ix) * g->cin;
+                    for (int ch = 0; ch < g->cin; ch++)
+                        dst[ch] = src[ch];
                 }
             }
         }

@@ -23,7 +23,8 @@ void jv_resize_nearest(const uint8_t *src, int sw, int sh, int channels, uint8_t
         const uint8_t *row = src + (size_t)yi[y] * sw * ch;
         uint8_t *out = dst + (size_t)y * dw * ch;
         for (int x = 0; x < dw; x++)
-            memcpy(out + x * ch, row + (size_t)xi[x] * ch, ch);
+            for (size_t c = 0; c < ch; c++)
+                out[x * ch + c] = row[(size_t)xi[x] * ch + c];
     }
     g_free(xi);
     g_free(yi);
