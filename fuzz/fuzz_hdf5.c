@@ -3,7 +3,10 @@
  * libhdf5, which reads files, so each input is written to one temporary file)
  * and, when that succeeds, NIMA's lookups (jv_nima_load: weights by name and
  * shape, the dense head by shape). Any input must give a model or an error,
- * never a crash, and never an allocation beyond the loader's 64 MiB limit.
+ * never a crash, and never an allocation beyond the loader's limit. libhdf5
+ * runs in a forked child (nn/hdf5.h), so its own crashes on damaged files
+ * (1.10.8 has use-after-free on some) become errors; the child's coverage is
+ * not seen here, the parent's answer parsing and NIMA's lookups are.
  */
 #include "core/jv.h"
 

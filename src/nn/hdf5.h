@@ -9,8 +9,10 @@
  *
  * Limits: at most `max_bytes` of weights in all (a file claiming more is
  * refused before anything is allocated), 4096 layers, 64 weights a layer,
- * names of 1 KiB, 1 to 6 dimensions. libhdf5 (Debian's serial build) is not
- * thread-safe: every call into it here holds one process-wide lock.
+ * names of 1 KiB, 1 to 6 dimensions. libhdf5 is neither thread-safe (Debian's
+ * serial build) nor safe on damaged files, so the file is read in a forked
+ * child process that sends the tensors back over a pipe: a file that crashes
+ * libhdf5 is an error naming it, and the caller's process never runs libhdf5.
  *
  * Ownership: jv_h5_load() returns an owned struct (jv_h5_free()); the
  * tensors and names inside are borrowed from it.
