@@ -42,6 +42,32 @@ for line in open(sys.argv[1]):
     assert m["nima_aesthetic_std"] > 0, m
 PY
 
+cp out/cache/judge_vision_iqa.jsonl native.jsonl
+
+# One NIMA file and the IQA service (the simulator): aesthetic native, technical and MUSIQ
+# from the service, whose own aesthetic figure must not replace ours.
+mkdir one
+cp models/weights_mobilenet_aesthetic_0.07.hdf5 one/
+start_sim --time-scale 0.01
+rm -rf out
+"$JV" run --stage iqa -i photos --nima-weights one --iqa-service-url "$SIM_URL" \
+    --output-dir out >stdout.txt 2>stderr.txt || { cat stderr.txt; fail "run with the service failed"; }
+grep -q "nima_technical: IQA service $SIM_URL (no one/weights_mobilenet_technical_0.11.hdf5)" \
+    stderr.txt || { cat stderr.txt; fail "no service source line for nima_technical"; }
+grep -q "nima_aesthetic: native" stderr.txt || fail "nima_aesthetic is not native"
+/usr/bin/python3 - native.jsonl out/cache/judge_vision_iqa.jsonl <<'PY' || fail "sources mixed up"
+import json, sys
+load = lambda p: {json.loads(l)["content_hash"]: json.loads(l)["technical_signals"]["metrics"]
+                  for l in open(p)}
+native, mixed = load(sys.argv[1]), load(sys.argv[2])
+assert len(mixed) == 3, len(mixed)
+for h, m in mixed.items():
+    assert m["nima_aesthetic_mean"] == native[h]["nima_aesthetic_mean"], (m, native[h])
+    assert m["nima_technical_mean"] != native[h]["nima_technical_mean"], m
+    assert "musiq_mos" in m, m
+PY
+stop_sim
+
 # No weights and a service that is not there: absent, and saying why.
 rm -rf out
 "$JV" run --stage iqa -i photos --nima-weights empty --iqa-service-url http://127.0.0.1:9 \
