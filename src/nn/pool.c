@@ -12,7 +12,6 @@ struct loop {
     void *user;
     int n;
     gint next;     /* next index to take */
-    gint finished; /* indices done */
     gint attached; /* helpers still holding the loop */
     GMutex lock;
     GCond cond;
@@ -23,7 +22,6 @@ static void loop_run(struct loop *l)
     int i;
     while ((i = g_atomic_int_add(&l->next, 1)) < l->n) {
         l->fn(i, l->user);
-        g_atomic_int_inc(&l->finished);
     }
 }
 
