@@ -23,5 +23,6 @@ int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_agree(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 
 #endif

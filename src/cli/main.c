@@ -17,6 +17,7 @@ static const struct jv_command commands[] = {
     {"export", cmd_export, "a round's results sheet, entrants' feedback or CSV"},
     {"agree", cmd_agree, "a round's marks against the club's own judges' (CSV)"},
     {"calibrate", cmd_calibrate, "fit the club's calibration from past rounds and its marks"},
+    {"models", cmd_models, "the neural metrics' weight files: where, SHA-256, downloads"},
 };
 
 /* libvips warns on stderr about damaged files; the run reports those itself. */

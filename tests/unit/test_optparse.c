@@ -312,6 +312,7 @@ static const struct {
     {"disable_tonal", JSON_FALSE},
     {"iqa_service_url", JSON_NULL},
     {"iqa_service_concurrency", JSON_STRING}, /* "auto" by default (issue 16) */
+    {"nima_weights", JSON_NULL},
     {"backend", JSON_STRING},
     {"base_urls", JSON_ARRAY},
     {"api_key_set", JSON_FALSE},
