@@ -114,7 +114,7 @@ static void draw_line(struct jv_progress *p, int s)
     double eta = eta_seconds(p);
     char etabuf[64] = "";
     int at = 0;
-    if (p->in_flight_limit > 0 && s != JV_PROG_IQA)
+    if (p->in_flight_limit > 0 && s == JV_PROG_CRITIQUE)
         at = snprintf(etabuf, sizeof etabuf, ", %d in flight", p->in_flight);
     if (eta >= 0)
         snprintf(etabuf + at, sizeof etabuf - (size_t)at, ", ETA %.0fs", eta);
