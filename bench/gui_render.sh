@@ -26,4 +26,4 @@ echo "gui_render: writing a $N-record run"
 PID=$!
 i=0
 while [ ! -s "$WORK/url" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-JV_URL=$(head -n 1 "$WORK/url") JV_RUN_NAME=results/big node tests/browser/bench_render.mjs
+JV_URL=$(head -n 1 "$WORK/url") JV_RUN_NAME=big node tests/browser/bench_render.mjs
