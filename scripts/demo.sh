@@ -65,10 +65,11 @@ cats = {}
 for r in recs:
     cats.setdefault(r.get("competition_category") or "?", []).append(r)
 for cat, rs in sorted(cats.items()):
-    rs.sort(key=lambda r: (-(r.get("critique_total") or -1), r["image"]))
+    # the run's own final order (rank 1 = best in its category), never the file name
+    rs.sort(key=lambda r: r.get("rank") or len(recs) + 1)
     print(f"  {cat}:")
     for r in rs[:3]:
-        print(f"    {r.get('critique_total')!s:>4}  {r.get('critique_award') or '':12} {os.path.basename(r['image'])}")
+        print(f"    {r.get('placing') or '':4} {r.get('critique_total')!s:>4}  {r.get('critique_award') or '':12} {os.path.basename(r['image'])}")
 PY
 echo
 echo "demo: results  $OUT/results/demo.jsonl"
