@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config clang clang-format
 libglib2.0-dev libvips-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
 libxxhash-dev libhdf5-dev libcmocka-dev libvips-tools time
-python3 python3-pil python3-opencv python3-numpy
+python3 python3-pil python3-opencv python3-numpy python3-h5py python3-torch
 libvips-tools
 mate-backgrounds curl ca-certificates"
 

@@ -13,6 +13,7 @@ static const struct jv_command commands[] = {
     {"serve", cmd_serve, "the local web page: set up, run, review, performance"},
     {"bench", cmd_bench, "baseline settings against ours on the same photos and server"},
     {"report", cmd_report, "summary of a run's manifest, or two side by side"},
+    {"models", cmd_models, "the neural metrics' weight files: where, SHA-256, downloads"},
 };
 
 /* libvips warns on stderr about damaged files; the run reports those itself. */

@@ -38,15 +38,18 @@ void jv_iqa_item_release(struct jv_iqa_item *it)
     memset(it, 0, sizeof *it);
 }
 
-unsigned jv_iqa_stage_groups(const struct jv_iqa_config *o)
+unsigned jv_iqa_stage_groups(const struct jv_iqa_config *o, const struct jv_iqa_neural *n)
 {
     unsigned g = JV_IQA_BASIC;
     if (!o->disable_tonal)
         g |= JV_IQA_TONAL;
-    if (o->service_url && !o->disable_nima)
-        g |= JV_IQA_NIMA;
-    if (o->service_url && !o->disable_musiq)
-        g |= JV_IQA_MUSIQ;
+    for (unsigned group = JV_IQA_NIMA; group <= JV_IQA_MUSIQ; group <<= 1) {
+        bool off = group == JV_IQA_NIMA ? o->disable_nima : o->disable_musiq;
+        if (n ? jv_iqa_neural_group_has(n, group, JV_IQA_SRC_NATIVE) ||
+                    jv_iqa_neural_group_has(n, group, JV_IQA_SRC_SERVICE)
+              : o->service_url && !off)
+            g |= group;
+    }
     return g;
 }
 
@@ -115,6 +118,12 @@ static void decode_and_measure(struct jv_iqa_stage *st, struct jv_iqa_item *job,
     job->signals = json_object();
     json_object_set_new(job->signals, "metrics", metrics);
     job->groups = st->groups & (JV_IQA_BASIC | JV_IQA_TONAL);
+    json_t *notes = json_array();
+    job->groups |= jv_iqa_neural_measure(&st->neural, rgb, im->width, im->height, metrics, notes);
+    if (json_array_size(notes))
+        json_object_set_new(job->signals, "native_note",
+                            json_string(json_string_value(json_array_get(notes, 0))));
+    json_decref(notes);
     job->needs_store = true;
 out:
     g_free(rgb);
@@ -209,8 +218,12 @@ int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *o, b
     st->cache = cache;
     st->resume = resume;
     st->resume_user = resume_user;
-    st->groups = jv_iqa_stage_groups(o);
     st->cache_only = cache_only;
+    const struct jv_iqa_neural_opts nopts = {o->nima_weights,  o->musiq_weights, o->disable_nima,
+                                             o->disable_musiq, o->service_url,   o->workers};
+    if (!cache_only && jv_iqa_neural_open(&st->neural, &nopts, err) < 0)
+        return -1;
+    st->groups = jv_iqa_stage_groups(o, cache_only ? NULL : &st->neural);
     jv_budget_init(&st->budget, (uint64_t)(o->memory_mib > 0 ? o->memory_mib : 0) * JV_MIB);
     st->budget_ready = true;
     st->done = g_async_queue_new();
@@ -251,12 +264,13 @@ void jv_iqa_stage_release(struct jv_iqa_stage *st, void (*drop)(struct jv_iqa_it
         jv_budget_clear(&st->budget);
         st->budget_ready = false;
     }
+    jv_iqa_neural_release(&st->neural);
 }
 
 bool jv_iqa_stage_wants_service(const struct jv_iqa_stage *st, const struct jv_iqa_item *it)
 {
     return it->needs_store && !it->error && !it->resumed &&
-           (st->groups & (JV_IQA_NIMA | JV_IQA_MUSIQ));
+           jv_iqa_neural_group_has(&st->neural, JV_IQA_NIMA | JV_IQA_MUSIQ, JV_IQA_SRC_SERVICE);
 }
 
 void jv_iqa_item_merge_service(struct jv_iqa_item *it, const json_t *metrics, const char *note)

@@ -23,6 +23,7 @@
 #include "core/budget.h"
 #include "core/hash.h"
 #include "iqa/cache.h"
+#include "iqa/neural.h"
 
 /*
  * The default pixel limit: above every camera sold today (medium format
@@ -39,7 +40,9 @@ struct jv_iqa_config {
     double max_megapixels; /* larger images are refused before decoding */
     int memory_mib;        /* budget of file + decoded bytes held at once, all workers */
     bool disable_musiq, disable_nima, disable_tonal;
-    char *service_url; /* NIMA/MUSIQ service; NULL = none */
+    char *service_url;   /* NIMA/MUSIQ service; NULL = none */
+    char *nima_weights;  /* folder of NIMA's .hdf5 files; NULL = the default (nn/models.h) */
+    char *musiq_weights; /* MUSIQ's .npz checkpoint; NULL = the default folder's */
     int service_concurrency;
     char *category_override; /* --critique-category: this category for every image */
 };
@@ -90,15 +93,19 @@ struct jv_iqa_stage {
     GThreadPool *pool;
     GAsyncQueue *done; /* struct jv_iqa_item *, measured */
     volatile gint stop;
-    struct jv_budget budget; /* file + decoded bytes held by the workers (--iqa-memory) */
+    struct jv_budget budget;     /* file + decoded bytes held by the workers (--iqa-memory) */
+    struct jv_iqa_neural neural; /* where NIMA and MUSIQ come from; the native models */
     bool budget_ready;
 };
 
-/* Metric groups a run wants from its options (NIMA/MUSIQ only with a source). */
-unsigned jv_iqa_stage_groups(const struct jv_iqa_config *cfg);
+/* Metric groups a run wants from its options and the neural sources (NIMA/MUSIQ only with a
+ * source, native or service). `neural` is nullable: then only the service counts. */
+unsigned jv_iqa_stage_groups(const struct jv_iqa_config *cfg, const struct jv_iqa_neural *neural);
 
 /*
- * Starts the workers. `resume` (nullable) is asked after the content hash,
+ * Decides the neural metrics' sources and loads the native models
+ * (iqa/neural.h; a weight file that cannot be loaded is an error), then
+ * starts the workers. `resume` (nullable) is asked after the content hash,
  * before anything is decoded.
  */
 int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *cfg, bool cache_only,

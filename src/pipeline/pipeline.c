@@ -46,6 +46,7 @@ struct run {
     bool iqa_started;
     struct jv_http_sched *sched;
     struct jv_iqa_service *service;
+    char *service_down;       /* why the IQA service is not used, nullable */
     struct jv_prompt *prompt; /* Stage 2 */
     struct jv_http_pool *pool;
     struct jv_critique_engine *engine;
@@ -274,6 +275,7 @@ static void on_service_done(json_t *metrics, const char *note, void *user)
     struct jv_job *job = call->job;
     g_free(call);
     r->service_out--;
+    jv_iqa_neural_filter(&r->iqa.neural, metrics); /* native figures stand */
     jv_iqa_item_merge_service(&job->iqa, metrics, note);
     if (note)
         jv_log_event(JV_LOG_WARN, "iqa_service_note",
@@ -302,8 +304,10 @@ static void iqa_returned(struct run *r, struct jv_iqa_item *it)
     call->r = r;
     call->job = job;
     r->service_out++;
-    jv_iqa_service_submit(r->service, r->sched, it->path, (r->iqa.groups & JV_IQA_NIMA) != 0,
-                          (r->iqa.groups & JV_IQA_MUSIQ) != 0, on_service_done, call);
+    const struct jv_iqa_neural *n = &r->iqa.neural;
+    jv_iqa_service_submit(
+        r->service, r->sched, it->path, jv_iqa_neural_group_has(n, JV_IQA_NIMA, JV_IQA_SRC_SERVICE),
+        jv_iqa_neural_group_has(n, JV_IQA_MUSIQ, JV_IQA_SRC_SERVICE), on_service_done, call);
 }
 
 /* How many jobs may be between discovery and Stage 2 at once: keeps memory flat. */
@@ -583,14 +587,34 @@ static int open_services(struct run *r, GError **err)
             jv_iqa_service_new(o->iqa.service_url, o->iqa.service_concurrency, o->vlm.timeout_s);
         GError *herr = NULL;
         if (jv_iqa_service_health(r->service, &herr) < 0) {
-            jv_warn("IQA service %s unavailable (%s): NIMA and MUSIQ will be n/a",
+            jv_warn("IQA service %s unavailable (%s): the metrics it would give will be n/a",
                     o->iqa.service_url, herr->message);
+            r->service_down = g_strdup(herr->message);
             g_error_free(herr);
             jv_iqa_service_free(r->service);
             r->service = NULL;
         }
     }
     return 0;
+}
+
+/*
+ * The run's first lines after the settings: where each neural metric comes
+ * from (native, the IQA service, absent, disabled), so that "n/a" in the
+ * prompts is never a surprise; the same in the log.
+ */
+static void say_sources(struct run *r)
+{
+    struct jv_iqa_neural *n = &r->iqa.neural;
+    if (r->o->stage == JV_STAGE_CRITIQUE)
+        return; /* the figures come from the IQA cache */
+    if (!r->service && n->service_url)
+        jv_iqa_neural_service_down(n, r->service_down ? r->service_down : "not started");
+    char **lines = jv_iqa_neural_describe(n);
+    for (char **l = lines; *l; l++)
+        jv_info("%s", *l);
+    g_strfreev(lines);
+    jv_log_event(JV_LOG_INFO, "iqa_sources", jv_iqa_neural_json(n));
 }
 
 /* Stage 2: the prompt, the endpoint pool, the engine fed from r->ready, and the results file. */
@@ -724,6 +748,7 @@ static void run_stages(struct run *r)
                            r->cache, r->results_open ? resume_lookup : NULL, r, &err) < 0)
         goto fatal;
     r->iqa_started = true;
+    say_sources(r);
     judge(r);
     finish_run(r);
     return;
@@ -793,6 +818,7 @@ static void run_release(struct run *r)
     g_free(r->notes);
     g_free(r->rules);
     jv_iqa_service_free(r->service);
+    g_free(r->service_down);
     jv_http_sched_free(r->sched);
     if (r->results_open)
         jv_results_close(&r->results);

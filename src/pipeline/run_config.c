@@ -151,6 +151,9 @@ static const struct jv_option run_options[] = {
     {.long_name = "iqa-service-concurrency", .kind = JV_OPT_INT,
      .offset = F(iqa.service_concurrency), .metavar = "N", .help = "requests in flight to it",
      .group = G_IQA, .key = "iqa_service_concurrency", .imin = 1, .imax = 64, .def.i = 4},
+    {.long_name = "nima-weights", .kind = JV_OPT_STRING, .offset = F(iqa.nima_weights),
+     .metavar = "DIR", .help = "folder of NIMA's two .hdf5 files (judge-vision models)",
+     .group = G_IQA, .key = "nima_weights", .def_text = "$XDG_DATA_HOME/judge-vision/models"},
     /* Stage 2 */
     {.long_name = "backend", .kind = JV_OPT_STRING, .offset = F(vlm.backend), .metavar = "NAME",
      .help = "the kind of server", .group = G_CRIT, .key = "backend", .choices = backend_choices,

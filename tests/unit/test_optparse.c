@@ -311,6 +311,7 @@ static const struct {
     {"disable_tonal", JSON_FALSE},
     {"iqa_service_url", JSON_NULL},
     {"iqa_service_concurrency", JSON_INTEGER},
+    {"nima_weights", JSON_NULL},
     {"backend", JSON_STRING},
     {"base_urls", JSON_ARRAY},
     {"api_key_set", JSON_FALSE},
