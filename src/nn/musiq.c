@@ -7,6 +7,7 @@
 
 #include "nn/gemm.h"
 #include "nn/npz.h"
+#include "nn/pool.h"
 #include "nn/transformer.h"
 
 #define PREFIX    "opt/target/"
@@ -399,7 +400,7 @@ static void embed_batch(const struct embed_job *j, struct embed_scratch *s, int 
     }
 }
 
-static void embed_task(void *ctx, int task)
+static void embed_task(int task, void *ctx)
 {
     const struct embed_job *j = ctx;
     int n = j->in->n_tokens, batches = (n + EMB_BATCH - 1) / EMB_BATCH;
@@ -431,12 +432,12 @@ struct tf_bufs {
 };
 
 /* K = ln . Wk + bk for all rows, stored transposed in kt (d rows of n), CHUNK rows at a time. */
-static void keys_transposed(const struct block *b, struct tf_bufs *t, int threads)
+static void keys_transposed(const struct block *b, struct tf_bufs *t, struct jv_nn_pool *pool)
 {
     for (int r0 = 0; r0 < t->n; r0 += CHUNK) {
         int rows = MIN(CHUNK, t->n - r0);
         jv_tf_dense(t->ln + (size_t)r0 * t->d, t->d, rows, t->d, b->wk, b->bk, t->d, t->tmp, t->d,
-                    false, threads);
+                    false, pool);
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < t->d; c++)
                 t->kt[(size_t)c * t->n + r0 + r] = t->tmp[(size_t)r * t->d + c];
@@ -448,26 +449,26 @@ static void keys_transposed(const struct block *b, struct tf_bufs *t, int thread
  * `n_q` (1 there) limits the queries, the output projection and the MLP.
  */
 static void encoder_block(const struct jv_musiq *m, const struct block *b, struct tf_bufs *t,
-                          int n_q, int threads)
+                          int n_q, struct jv_nn_pool *pool)
 {
     int d = t->d, depth = d / m->heads;
     jv_tf_layer_norm(t->x, t->n, d, b->ln0.scale, b->ln0.bias, 1e-6f, t->ln);
-    jv_tf_dense(t->ln, d, n_q, d, b->wq, b->bq, d, t->q, d, false, threads);
+    jv_tf_dense(t->ln, d, n_q, d, b->wq, b->bq, d, t->q, d, false, pool);
     float qs = (float)(1.0 / sqrt((double)depth));
     for (size_t i = 0; i < (size_t)n_q * d; i++)
         t->q[i] *= qs;
-    keys_transposed(b, t, threads);
-    jv_tf_dense(t->ln, d, t->n, d, b->wv, b->bv, d, t->v, d, false, threads);
-    jv_tf_attention(t->q, d, n_q, t->kt, t->v, d, t->n, m->heads, depth, threads);
-    jv_tf_dense(t->q, d, n_q, d, b->wo, b->bo, d, t->x, d, true, threads);
+    keys_transposed(b, t, pool);
+    jv_tf_dense(t->ln, d, t->n, d, b->wv, b->bv, d, t->v, d, false, pool);
+    jv_tf_attention(t->q, d, n_q, t->kt, t->v, d, t->n, m->heads, depth, pool);
+    jv_tf_dense(t->q, d, n_q, d, b->wo, b->bo, d, t->x, d, true, pool);
     jv_tf_layer_norm(t->x, n_q, d, b->ln2.scale, b->ln2.bias, 1e-6f, t->ln);
     for (int r0 = 0; r0 < n_q; r0 += CHUNK) {
         int rows = MIN(CHUNK, n_q - r0);
         jv_tf_dense(t->ln + (size_t)r0 * d, d, rows, d, b->w0, b->b0, m->mlp, t->tmp, m->mlp, false,
-                    threads);
+                    pool);
         jv_tf_gelu(t->tmp, (size_t)rows * m->mlp);
         jv_tf_dense(t->tmp, m->mlp, rows, m->mlp, b->w1, b->b1, d, t->x + (size_t)r0 * d, d, true,
-                    threads);
+                    pool);
     }
 }
 
@@ -492,23 +493,23 @@ static double head_score(const struct jv_musiq *m, const float *x0)
     return score;
 }
 
-double jv_musiq_score_input(const struct jv_musiq *m, const struct jv_musiq_input *in, int threads)
+double jv_musiq_score_input(const struct jv_musiq *m, const struct jv_musiq_input *in,
+                            struct jv_nn_pool *pool)
 {
-    threads = MAX(threads, 1);
     struct tf_bufs t = {.n = in->n_tokens + 1, .d = m->hidden};
     size_t nd = (size_t)t.n * t.d;
     t.x = g_new(float, nd);
     memcpy(t.x, m->cls, sizeof(float) * t.d);
     int batches = (in->n_tokens + EMB_BATCH - 1) / EMB_BATCH;
-    struct embed_job ej = {m, in, t.x, MAX(1, MIN(threads, batches))};
-    jv_tf_parallel(ej.threads, threads, embed_task, &ej);
+    struct embed_job ej = {m, in, t.x, MAX(1, MIN(jv_tf_participants(pool), batches))};
+    jv_nn_parallel_for(pool, ej.threads, embed_task, &ej);
     t.ln = g_new(float, nd);
     t.q = g_new(float, nd);
     t.kt = g_new(float, nd);
     t.v = g_new(float, nd);
     t.tmp = g_new(float, (size_t)CHUNK *MAX(m->mlp, t.d));
     for (int l = 0; l < m->layers; l++)
-        encoder_block(m, &m->blocks[l], &t, l == m->layers - 1 ? 1 : t.n, threads);
+        encoder_block(m, &m->blocks[l], &t, l == m->layers - 1 ? 1 : t.n, pool);
     double score = head_score(m, t.x);
     float *all[] = {t.x, t.ln, t.q, t.kt, t.v, t.tmp};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
@@ -516,13 +517,13 @@ double jv_musiq_score_input(const struct jv_musiq *m, const struct jv_musiq_inpu
     return score;
 }
 
-int jv_musiq_score(const struct jv_musiq *m, const uint8_t *rgb, int width, int height, int threads,
-                   double *score, GError **err)
+int jv_musiq_score(const struct jv_musiq *m, const uint8_t *rgb, int width, int height,
+                   struct jv_nn_pool *pool, double *score, GError **err)
 {
     struct jv_musiq_input in;
     if (jv_musiq_prepare(rgb, width, height, &in, err) < 0)
         return -1;
-    *score = jv_musiq_score_input(m, &in, threads);
+    *score = jv_musiq_score_input(m, &in, pool);
     jv_musiq_input_release(&in);
     return 0;
 }

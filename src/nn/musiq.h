@@ -24,7 +24,9 @@
  * checked against each other; LayerNorm eps is 1e-6.
  *
  * Ownership: jv_musiq_load() returns an owned model (jv_musiq_free()); it is
- * read-only afterwards, so one model serves every worker thread at once.
+ * read-only afterwards, so one model serves every worker thread at once. The
+ * weights are copied out of the file once (about 110 MB for the official
+ * models; the optimizer state in the file is never read).
  */
 #ifndef JV_NN_MUSIQ_H
 #define JV_NN_MUSIQ_H
@@ -36,6 +38,7 @@
 #include "nn/musiq_prep.h"
 
 struct jv_musiq;
+struct jv_nn_pool;
 
 /* Loads the checkpoint at `path`. NULL with `err` naming the file and the tensor. */
 struct jv_musiq *jv_musiq_load(const char *path, GError **err);
@@ -44,14 +47,16 @@ struct jv_musiq *jv_musiq_load(const char *path, GError **err);
 int jv_musiq_classes(const struct jv_musiq *m);
 
 /*
- * The score of a packed 8-bit RGB image (borrowed) using `threads` threads.
+ * The score of a packed 8-bit RGB image (borrowed), on the caller's thread and
+ * the helpers of `pool` (nn/pool.h; borrowed, nullable).
  * Returns 0 and sets *score, or -1 with `err`.
  */
-int jv_musiq_score(const struct jv_musiq *m, const uint8_t *rgb, int width, int height, int threads,
-                   double *score, GError **err);
+int jv_musiq_score(const struct jv_musiq *m, const uint8_t *rgb, int width, int height,
+                   struct jv_nn_pool *pool, double *score, GError **err);
 
 /* The same from a prepared input (tests compare stages with a reference). */
-double jv_musiq_score_input(const struct jv_musiq *m, const struct jv_musiq_input *in, int threads);
+double jv_musiq_score_input(const struct jv_musiq *m, const struct jv_musiq_input *in,
+                            struct jv_nn_pool *pool);
 
 void jv_musiq_free(struct jv_musiq *m);
 

@@ -6,37 +6,13 @@
 #include <math.h>
 
 #include "nn/gemm.h"
+#include "nn/pool.h"
 
 #define ROW_BLOCK 64
 
-struct par {
-    void (*fn)(void *ctx, int task);
-    void *ctx;
-};
-
-static void par_run(gpointer data, gpointer user)
+int jv_tf_participants(const struct jv_nn_pool *pool)
 {
-    struct par *p = user;
-    p->fn(p->ctx, GPOINTER_TO_INT(data) - 1);
-}
-
-void jv_tf_parallel(int n_tasks, int threads, void (*fn)(void *ctx, int task), void *ctx)
-{
-    if (threads <= 1 || n_tasks <= 1) {
-        for (int i = 0; i < n_tasks; i++)
-            fn(ctx, i);
-        return;
-    }
-    struct par p = {fn, ctx};
-    GThreadPool *pool = g_thread_pool_new(par_run, &p, MIN(threads, n_tasks), TRUE, NULL);
-    if (!pool) {
-        for (int i = 0; i < n_tasks; i++)
-            fn(ctx, i);
-        return;
-    }
-    for (int i = 0; i < n_tasks; i++)
-        g_thread_pool_push(pool, GINT_TO_POINTER(i + 1), NULL);
-    g_thread_pool_free(pool, FALSE, TRUE);
+    return jv_nn_pool_threads(pool) + 1;
 }
 
 void jv_tf_layer_norm(const float *x, int rows, int dim, const float *scale, const float *bias,
@@ -88,7 +64,7 @@ struct dense_job {
     bool accumulate;
 };
 
-static void dense_task(void *ctx, int task)
+static void dense_task(int task, void *ctx)
 {
     const struct dense_job *j = ctx;
     int r0 = task * ROW_BLOCK, n = MIN(ROW_BLOCK, j->rows - r0);
@@ -102,10 +78,10 @@ static void dense_task(void *ctx, int task)
 }
 
 void jv_tf_dense(const float *x, int ldx, int rows, int in, const float *w, const float *b, int out,
-                 float *y, int ldy, bool accumulate, int threads)
+                 float *y, int ldy, bool accumulate, struct jv_nn_pool *pool)
 {
     struct dense_job j = {x, w, b, y, ldx, ldy, rows, in, out, accumulate};
-    jv_tf_parallel((rows + ROW_BLOCK - 1) / ROW_BLOCK, threads, dense_task, &j);
+    jv_nn_parallel_for(pool, (rows + ROW_BLOCK - 1) / ROW_BLOCK, dense_task, &j);
 }
 
 struct attn_job {
@@ -118,7 +94,7 @@ struct attn_job {
  * One thread's share of (head, block of query rows) items, strided: for each,
  * S = Q Kt, softmax per row, Q <- S V. One score buffer per thread.
  */
-static void attn_task(void *ctx, int task)
+static void attn_task(int task, void *ctx)
 {
     const struct attn_job *j = ctx;
     float *s = g_new(float, (size_t)ROW_BLOCK * j->n_kv);
@@ -137,10 +113,10 @@ static void attn_task(void *ctx, int task)
 }
 
 void jv_tf_attention(float *q, int ldq, int n_q, const float *kt, const float *v, int ldv, int n_kv,
-                     int heads, int depth, int threads)
+                     int heads, int depth, struct jv_nn_pool *pool)
 {
     int items = (n_q + ROW_BLOCK - 1) / ROW_BLOCK * heads;
-    int stride = MAX(1, MIN(threads, items));
+    int stride = MAX(1, MIN(jv_tf_participants(pool), items));
     struct attn_job j = {q, kt, v, ldq, ldv, n_q, n_kv, heads, depth, items, stride};
-    jv_tf_parallel(stride, threads, attn_task, &j);
+    jv_nn_parallel_for(pool, stride, attn_task, &j);
 }

@@ -1,12 +1,13 @@
 /*
  * transformer.h - the transformer operations of MUSIQ: layer norm, GELU,
- * softmax, dense layers and multi-head attention, split over threads.
+ * softmax, dense layers and multi-head attention, split over a thread pool.
  *
  * Conventions: row-major float matrices; a "dense" layer computes
  * Y[rows x out] = X[rows x in] . W[in x out] + b, W as Flax stores a Dense
- * kernel. Threads: each call that takes `threads` splits its work into tasks
- * and runs them on that many threads (1: in the caller's thread); it returns
- * when all are done. The caller owns every buffer; nothing is retained.
+ * kernel. Threads: each call that takes a pool (nn/pool.h, borrowed,
+ * nullable: the caller's thread alone) splits its work into one task per
+ * participant and returns when all are done. The caller owns every buffer;
+ * nothing is retained.
  */
 #ifndef JV_NN_TRANSFORMER_H
 #define JV_NN_TRANSFORMER_H
@@ -14,8 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Runs fn(ctx, i) for i in [0, n_tasks) on `threads` threads (GThreadPool). */
-void jv_tf_parallel(int n_tasks, int threads, void (*fn)(void *ctx, int task), void *ctx);
+struct jv_nn_pool;
+
+/* How many threads a loop on `pool` may run on: its helpers and the caller. */
+int jv_tf_participants(const struct jv_nn_pool *pool);
 
 /*
  * Flax LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * scale +
@@ -32,10 +35,10 @@ void jv_tf_softmax(float *x, int n);
 
 /*
  * Y (+)= X . W + b for `rows` rows (ld = row stride in floats for X and Y),
- * split in row blocks over `threads`. `accumulate` adds to Y (a residual).
+ * split in row blocks over the pool. `accumulate` adds to Y (a residual).
  */
 void jv_tf_dense(const float *x, int ldx, int rows, int in, const float *w, const float *b, int out,
-                 float *y, int ldy, bool accumulate, int threads);
+                 float *y, int ldy, bool accumulate, struct jv_nn_pool *pool);
 
 /*
  * Multi-head self-attention without masks. q: n_q rows of `heads * depth`
@@ -44,6 +47,6 @@ void jv_tf_dense(const float *x, int ldx, int rows, int in, const float *w, cons
  * query row overwrites that row of q (head h in columns h*depth..).
  */
 void jv_tf_attention(float *q, int ldq, int n_q, const float *kt, const float *v, int ldv, int n_kv,
-                     int heads, int depth, int threads);
+                     int heads, int depth, struct jv_nn_pool *pool);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "image/decode.h"
 #include "nn/musiq.h"
+#include "nn/pool.h"
 
 /* Writes a float32 .npy array of `ndim` dimensions `shape` (version 1.0 header). */
 static void write_npy(const char *path, const float *data, int ndim, const int *shape)
@@ -86,7 +87,8 @@ static void dump_prep(const char *dir, const char *path, const struct jv_musiq_i
     g_free(base);
 }
 
-static json_t *score_one(const struct jv_musiq *m, const char *path, int threads, const char *prep)
+static json_t *score_one(const struct jv_musiq *m, const char *path, struct jv_nn_pool *pool,
+                         const char *prep)
 {
     GError *err = NULL;
     struct jv_image im;
@@ -108,7 +110,7 @@ static json_t *score_one(const struct jv_musiq *m, const char *path, int threads
     }
     if (prep)
         dump_prep(prep, path, &in);
-    double score = jv_musiq_score_input(m, &in, threads);
+    double score = jv_musiq_score_input(m, &in, pool);
     gint64 t2 = g_get_monotonic_time();
     json_object_set_new(out, "width", json_integer(im.width));
     json_object_set_new(out, "height", json_integer(im.height));
@@ -159,9 +161,14 @@ int main(int argc, char **argv)
         g_error_free(err);
         return 1;
     }
+    struct jv_nn_pool *pool = jv_nn_pool_new(MAX(threads, 1) - 1, &err);
+    if (!pool) {
+        fprintf(stderr, "jv_musiq_dump: %s\n", err->message);
+        return 1;
+    }
     int failed = 0;
     for (; i < argc; i++) {
-        json_t *line = score_one(m, argv[i], threads, prep);
+        json_t *line = score_one(m, argv[i], pool, prep);
         if (json_object_get(line, "error"))
             failed = 1;
         char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -170,6 +177,7 @@ int main(int argc, char **argv)
         free(text);
         json_decref(line);
     }
+    jv_nn_pool_free(pool);
     jv_musiq_free(m);
     vips_shutdown();
     return failed;

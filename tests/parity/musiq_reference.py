@@ -8,9 +8,10 @@ model/multiscale_transformer_utils.py): numpy for the preprocessing, PyTorch
 official padded input: scales 224 and 384 padded to 49 and 144 tokens with
 zero patches, masked out of the attention with -1e10 logits.
 
-  musiq_reference.py weights OUT.npz --classes N [--compressed] [--seed S]
+  musiq_reference.py weights OUT.npz --classes N [--compressed] [--seed S] [--small]
       random weights in the official layout and names (opt/target/...), plus
-      optimizer-state entries the model must skip
+      optimizer-state entries the model must skip; --small: the same names with
+      hidden 32, 2 layers, 2 heads, MLP 64 (for quick wiring tests)
   musiq_reference.py score WEIGHTS.npz [--threads N] IMAGE...
       one JSON line per image: {"file", "score", "seconds"}
   musiq_reference.py check-prep DUMPDIR IMAGE...
@@ -351,7 +352,8 @@ def main(argv):
     if len(argv) >= 2 and argv[0] == "weights":
         classes = int(argv[argv.index("--classes") + 1]) if "--classes" in argv else 1
         seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 13
-        make_weights(argv[1], classes, "--compressed" in argv, seed)
+        small = dict(d=32, layers=2, heads=2, mlp=64) if "--small" in argv else {}
+        make_weights(argv[1], classes, "--compressed" in argv, seed, **small)
         return 0
     if len(argv) >= 3 and argv[0] == "score":
         threads = 1
