@@ -42,18 +42,56 @@ void jv_tf_gelu(float *x, size_t n)
     }
 }
 
+/*
+ * e^x for x <= 0, as softmax needs it once the maximum is subtracted: Cephes'
+ * expf (Cody-Waite reduction by ln 2, degree-6 polynomial, about 1 ulp) in
+ * plain C without a library call, so the loop below stays cheap. Below -87
+ * the result is clamped to about 1.6e-38, nothing beside the maximum's 1.
+ */
+static inline float exp_nonpos(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float n = (x * 1.44269504088896341f + shifter) - shifter;
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float e = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return e * scale;
+}
+
 void jv_tf_softmax(float *x, int n)
 {
     float mx = -INFINITY;
     for (int i = 0; i < n; i++)
-        mx = MAX(mx, x[i]);
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-        x[i] = expf(x[i] - mx);
-        sum += x[i];
+        mx = x[i] > mx ? x[i] : mx;
+    /* Eight partial sums: no single long dependency chain, and a pairwise-like error. */
+    float part[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            float e = exp_nonpos(x[i + k] - mx);
+            x[i + k] = e;
+            part[k] += e;
+        }
+    for (; i < n; i++) {
+        float e = exp_nonpos(x[i] - mx);
+        x[i] = e;
+        part[0] += e;
     }
+    double sum = 0;
+    for (int k = 0; k < 8; k++)
+        sum += part[k];
     float inv = (float)(1.0 / sum);
-    for (int i = 0; i < n; i++)
+    for (i = 0; i < n; i++)
         x[i] *= inv;
 }
 

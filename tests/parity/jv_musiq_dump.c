@@ -1,7 +1,8 @@
 /*
  * jv_musiq_dump - the native MUSIQ score of each image, one JSON line each:
  *   {"file": ..., "width": W, "height": H, "tokens": N, "score": S,
- *    "seconds": T (decode excluded), "decode_seconds": D}
+ *    "seconds": T (decode excluded), "cpu_seconds": C (all threads),
+ *    "decode_seconds": D}
  * or {"file": ..., "error": "..."}.
  * Usage: jv_musiq_dump --weights FILE.npz [--threads N] [--prep DIR] IMAGE...
  * With --prep, writes for each image DIR/<basename>.s0.npy and .s1.npy (the
@@ -14,6 +15,7 @@
 
 #include <jansson.h>
 #include <locale.h>
+#include <time.h>
 #include <vips/vips.h>
 
 #include "image/decode.h"
@@ -102,6 +104,8 @@ static json_t *score_one(const struct jv_musiq *m, const char *path, struct jv_n
         goto fail;
     }
     gint64 t1 = g_get_monotonic_time();
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     struct jv_musiq_input in;
     if (jv_musiq_prepare(rgb, im.width, im.height, &in, &err) < 0) {
         g_free(rgb);
@@ -112,11 +116,15 @@ static json_t *score_one(const struct jv_musiq *m, const char *path, struct jv_n
         dump_prep(prep, path, &in);
     double score = jv_musiq_score_input(m, &in, pool);
     gint64 t2 = g_get_monotonic_time();
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     json_object_set_new(out, "width", json_integer(im.width));
     json_object_set_new(out, "height", json_integer(im.height));
     json_object_set_new(out, "tokens", json_integer(in.n_tokens));
     json_object_set_new(out, "score", json_real(score));
     json_object_set_new(out, "seconds", json_real((double)(t2 - t1) / 1e6));
+    json_object_set_new(out, "cpu_seconds",
+                        json_real((double)(c1.tv_sec - c0.tv_sec) +
+                                  (double)(c1.tv_nsec - c0.tv_nsec) / 1e9));
     json_object_set_new(out, "decode_seconds", json_real((double)(t1 - t0) / 1e6));
     jv_musiq_input_release(&in);
     g_free(rgb);

@@ -13,7 +13,7 @@ zero patches, masked out of the attention with -1e10 logits.
       optimizer-state entries the model must skip; --small: the same names with
       hidden 32, 2 layers, 2 heads, MLP 64 (for quick wiring tests)
   musiq_reference.py score WEIGHTS.npz [--threads N] IMAGE...
-      one JSON line per image: {"file", "score", "seconds"}
+      one JSON line per image: {"file", "score", "seconds", "cpu_seconds"} (decode excluded)
   musiq_reference.py check-prep DUMPDIR IMAGE...
       compares the C preprocessing dump (jv_musiq_dump --prep DUMPDIR) with
       ours: resized scales, token positions, patches
@@ -305,11 +305,12 @@ def cmd_score(weights, threads, images):
     torch.set_num_threads(threads)
     net = Net(weights)
     for path in images:
-        t0 = time.perf_counter()
-        x, _ = prepare(load_rgb(path))
+        rgb = load_rgb(path)
+        t0, c0 = time.perf_counter(), time.process_time()
+        x, _ = prepare(rgb)
         score = net.forward(x)
-        print(json.dumps({"file": path, "score": score, "seconds": time.perf_counter() - t0}),
-              flush=True)
+        print(json.dumps({"file": path, "score": score, "seconds": time.perf_counter() - t0,
+                          "cpu_seconds": time.process_time() - c0}), flush=True)
 
 
 def cmd_check_prep(dump, images):
