@@ -15,7 +15,8 @@
 #define UNIT_OUT  256 /* block1/unit1 output: 64 * 4 (bottleneck) */
 #define EMB_IN    (8 * 8 * UNIT_OUT)
 #define GN_GROUPS 32
-#define EMB_BATCH 16
+#define EMB_BATCH 16  /* patches through the ResNet at once */
+#define EMB_GROUP 128 /* patches per embedding GEMM: its 25 MB kernel is read once per group */
 #define CHUNK     512
 
 struct norm {
@@ -168,7 +169,12 @@ static void load_block(struct loader *l, int i)
     g_free(p);
 }
 
-/* Reads the sizes from the shapes: hidden from the embedding, heads and MLP from block 0. */
+/*
+ * Reads the sizes from the shapes: the hidden size from the embedding kernel,
+ * heads from block 0's query kernel (hidden, heads, depth), the MLP width from
+ * its Dense_0, the classes from the head, the layers by counting blocks. The
+ * shapes of every tensor are checked against these afterwards.
+ */
 static int read_sizes(struct loader *l)
 {
     struct jv_musiq *m = l->m;
@@ -340,17 +346,18 @@ struct embed_job {
     int threads;
 };
 
-/* Scratch of one embedding thread, sized for EMB_BATCH patches. */
+/* Scratch of one embedding thread: EMB_BATCH patches through the ResNet, EMB_GROUP outputs. */
 struct embed_scratch {
     float *patch, *col, *root, *pool, *proj, *h1, *col2, *h2, *h3;
 };
 
 /*
- * Embeds tokens [t0, t0 + nb): the ResNet on each patch (GEMMs over the whole
- * batch, GroupNorm per patch), the Dense embedding, then the hashed spatial
- * and the scale embeddings added.
+ * The ResNet on tokens [t0, t0 + nb), nb <= EMB_BATCH: GEMMs over the whole
+ * batch, GroupNorm per patch; the 8x8x256 outputs go to `out` (nb rows of
+ * EMB_IN).
  */
-static void embed_batch(const struct embed_job *j, struct embed_scratch *s, int t0, int nb)
+static void resnet_batch(const struct embed_job *j, struct embed_scratch *s, int t0, int nb,
+                         float *out)
 {
     const struct jv_musiq *m = j->m;
     for (int b = 0; b < nb; b++) {
@@ -379,14 +386,23 @@ static void embed_batch(const struct embed_job *j, struct embed_scratch *s, int 
             TOKEN_DIM, false);
     for (int b = 0; b < nb; b++)
         group_norm(s->h2 + (size_t)b * 64 * TOKEN_DIM, 64, TOKEN_DIM, m->gn2, 1e-4f, true);
-    jv_gemm(rows, UNIT_OUT, TOKEN_DIM, s->h2, TOKEN_DIM, m->conv3, UNIT_OUT, s->h3, UNIT_OUT,
-            false);
+    jv_gemm(rows, UNIT_OUT, TOKEN_DIM, s->h2, TOKEN_DIM, m->conv3, UNIT_OUT, out, UNIT_OUT, false);
     for (int b = 0; b < nb; b++) {
-        float *h3 = s->h3 + (size_t)b * 64 * UNIT_OUT, *pr = s->proj + (size_t)b * 64 * UNIT_OUT;
+        float *h3 = out + (size_t)b * 64 * UNIT_OUT, *pr = s->proj + (size_t)b * 64 * UNIT_OUT;
         group_norm(h3, 64, UNIT_OUT, m->gn3, 1e-4f, false);
         for (int i = 0; i < 64 * UNIT_OUT; i++)
             h3[i] = MAX(h3[i] + pr[i], 0.0f);
     }
+}
+
+/* Embeds tokens [g0, g0 + ng): the ResNet in batches, one Dense embedding GEMM, the
+ * hashed spatial and the scale embeddings added. */
+static void embed_group(const struct embed_job *j, struct embed_scratch *s, int g0, int ng)
+{
+    const struct jv_musiq *m = j->m;
+    for (int t = 0; t < ng; t += EMB_BATCH)
+        resnet_batch(j, s, g0 + t, MIN(EMB_BATCH, ng - t), s->h3 + (size_t)t * EMB_IN);
+    int t0 = g0, nb = ng;
     int d = m->hidden;
     float *x = j->x + (size_t)(1 + t0) * d;
     jv_gemm(nb, d, EMB_IN, s->h3, EMB_IN, m->emb_w, d, x, d, false);
@@ -403,7 +419,7 @@ static void embed_batch(const struct embed_job *j, struct embed_scratch *s, int 
 static void embed_task(int task, void *ctx)
 {
     const struct embed_job *j = ctx;
-    int n = j->in->n_tokens, batches = (n + EMB_BATCH - 1) / EMB_BATCH;
+    int n = j->in->n_tokens, groups = (n + EMB_GROUP - 1) / EMB_GROUP;
     struct embed_scratch s;
     size_t b = EMB_BATCH;
     s.patch = g_new(float, JV_MUSIQ_PATCH_FLOATS);
@@ -414,10 +430,10 @@ static void embed_task(int task, void *ctx)
     s.h1 = g_new(float, b * 64 * TOKEN_DIM);
     s.col2 = g_new(float, b * 64 * 9 * TOKEN_DIM);
     s.h2 = g_new(float, b * 64 * TOKEN_DIM);
-    s.h3 = g_new(float, b * 64 * UNIT_OUT);
-    for (int i = task; i < batches; i += j->threads) {
-        int t0 = i * EMB_BATCH;
-        embed_batch(j, &s, t0, MIN(EMB_BATCH, n - t0));
+    s.h3 = g_new(float, (size_t)EMB_GROUP *EMB_IN);
+    for (int i = task; i < groups; i += j->threads) {
+        int g0 = i * EMB_GROUP;
+        embed_group(j, &s, g0, MIN(EMB_GROUP, n - g0));
     }
     float *all[] = {s.patch, s.col, s.root, s.pool, s.proj, s.h1, s.col2, s.h2, s.h3};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
@@ -500,8 +516,8 @@ double jv_musiq_score_input(const struct jv_musiq *m, const struct jv_musiq_inpu
     size_t nd = (size_t)t.n * t.d;
     t.x = g_new(float, nd);
     memcpy(t.x, m->cls, sizeof(float) * t.d);
-    int batches = (in->n_tokens + EMB_BATCH - 1) / EMB_BATCH;
-    struct embed_job ej = {m, in, t.x, MAX(1, MIN(jv_tf_participants(pool), batches))};
+    int groups = (in->n_tokens + EMB_GROUP - 1) / EMB_GROUP;
+    struct embed_job ej = {m, in, t.x, MAX(1, MIN(jv_tf_participants(pool), groups))};
     jv_nn_parallel_for(pool, ej.threads, embed_task, &ej);
     t.ln = g_new(float, nd);
     t.q = g_new(float, nd);

@@ -8,7 +8,8 @@
 #include "nn/gemm.h"
 #include "nn/pool.h"
 
-#define ROW_BLOCK 64
+#define ROW_BLOCK 128 /* rows per dense task */
+#define ATT_BLOCK 256 /* query rows per attention item: keys and values packed once per block */
 
 int jv_tf_participants(const struct jv_nn_pool *pool)
 {
@@ -30,15 +31,6 @@ void jv_tf_layer_norm(const float *x, int rows, int dim, const float *scale, con
         float inv = (float)(1.0 / sqrt(MAX(var, 0.0) + eps)), m = (float)mean;
         for (int i = 0; i < dim; i++)
             o[i] = (xr[i] - m) * inv * scale[i] + bias[i];
-    }
-}
-
-void jv_tf_gelu(float *x, size_t n)
-{
-    const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
-    for (size_t i = 0; i < n; i++) {
-        float v = x[i];
-        x[i] = v * 0.5f * (1.0f + tanhf(k * (v + 0.044715f * v * v * v)));
     }
 }
 
@@ -66,6 +58,27 @@ static inline float exp_nonpos(float x)
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return e * scale;
+}
+
+/*
+ * tanh(u) from e^(-2|u|) = t: (1 - t) / (1 + t), the sign put back. For tiny |u|
+ * the quotient loses relative precision, but GELU adds it to 1, where the
+ * absolute error (about 1e-7) is all that counts.
+ */
+static inline float tanh_for_gelu(float u)
+{
+    float t = exp_nonpos(-2.0f * fabsf(u));
+    float r = (1.0f - t) / (1.0f + t);
+    return u < 0 ? -r : r;
+}
+
+void jv_tf_gelu(float *x, size_t n)
+{
+    const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        x[i] = v * 0.5f * (1.0f + tanh_for_gelu(k * (v + 0.044715f * v * v * v)));
+    }
 }
 
 void jv_tf_softmax(float *x, int n)
@@ -135,10 +148,10 @@ struct attn_job {
 static void attn_task(int task, void *ctx)
 {
     const struct attn_job *j = ctx;
-    float *s = g_new(float, (size_t)ROW_BLOCK * j->n_kv);
+    float *s = g_new(float, (size_t)ATT_BLOCK * j->n_kv);
     for (int it = task; it < j->items; it += j->stride) {
         int h = it % j->heads, blk = it / j->heads;
-        int r0 = blk * ROW_BLOCK, n = MIN(ROW_BLOCK, j->n_q - r0);
+        int r0 = blk * ATT_BLOCK, n = MIN(ATT_BLOCK, j->n_q - r0);
         float *qh = j->q + (size_t)r0 * j->ldq + (size_t)h * j->depth;
         jv_gemm(n, j->n_kv, j->depth, qh, j->ldq, j->kt + (size_t)h * j->depth * j->n_kv, j->n_kv,
                 s, j->n_kv, false);
@@ -153,7 +166,7 @@ static void attn_task(int task, void *ctx)
 void jv_tf_attention(float *q, int ldq, int n_q, const float *kt, const float *v, int ldv, int n_kv,
                      int heads, int depth, struct jv_nn_pool *pool)
 {
-    int items = (n_q + ROW_BLOCK - 1) / ROW_BLOCK * heads;
+    int items = (n_q + ATT_BLOCK - 1) / ATT_BLOCK * heads;
     int stride = MAX(1, MIN(jv_tf_participants(pool), items));
     struct attn_job j = {q, kt, v, ldq, ldv, n_q, n_kv, heads, depth, items, stride};
     jv_nn_parallel_for(pool, stride, attn_task, &j);

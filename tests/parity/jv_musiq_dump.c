@@ -89,6 +89,7 @@ static void dump_prep(const char *dir, const char *path, const struct jv_musiq_i
     g_free(base);
 }
 
+/* One image: decoded (timed apart), prepared, optionally dumped, scored; a JSON line. */
 static json_t *score_one(const struct jv_musiq *m, const char *path, struct jv_nn_pool *pool,
                          const char *prep)
 {
@@ -122,9 +123,9 @@ static json_t *score_one(const struct jv_musiq *m, const char *path, struct jv_n
     json_object_set_new(out, "tokens", json_integer(in.n_tokens));
     json_object_set_new(out, "score", json_real(score));
     json_object_set_new(out, "seconds", json_real((double)(t2 - t1) / 1e6));
-    json_object_set_new(out, "cpu_seconds",
-                        json_real((double)(c1.tv_sec - c0.tv_sec) +
-                                  (double)(c1.tv_nsec - c0.tv_nsec) / 1e9));
+    json_object_set_new(
+        out, "cpu_seconds",
+        json_real((double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9));
     json_object_set_new(out, "decode_seconds", json_real((double)(t1 - t0) / 1e6));
     jv_musiq_input_release(&in);
     g_free(rgb);
