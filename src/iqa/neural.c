@@ -3,6 +3,7 @@
 
 #include "core/log.h"
 #include "iqa/cache.h"
+#include "iqa/musiq_source.h"
 #include "nn/models.h"
 #include "nn/nima.h"
 #include "nn/pool.h"
@@ -86,17 +87,20 @@ out:
     return rc;
 }
 
-/*
- * MUSIQ's native row plugs in here: load the checkpoint named by the
- * configuration, wrap it in a struct jv_iqa_native and call
- * jv_iqa_neural_plug(n, JV_IQA_M_MUSIQ, &native). Until then MUSIQ comes
- * from the IQA service or is absent.
- */
+/* MUSIQ's native row (iqa/musiq_source.h): plugged in when its checkpoint is found. */
 static int open_musiq(struct jv_iqa_neural *n, const struct jv_iqa_neural_opts *cfg, GError **err)
 {
-    (void)cfg;
-    (void)err;
-    n->why[JV_IQA_M_MUSIQ] = g_strdup("no native MUSIQ yet");
+    char *path = jv_iqa_musiq_find(cfg->musiq_weights, &n->why[JV_IQA_M_MUSIQ]);
+    if (!path)
+        return 0;
+    struct jv_iqa_native native = {NULL, jv_iqa_musiq_measure, jv_iqa_musiq_free, NULL};
+    native.model = jv_iqa_musiq_load(path, &native.detail, err);
+    g_free(path);
+    if (!native.model) {
+        g_prefix_error(err, "musiq: ");
+        return -1;
+    }
+    jv_iqa_neural_plug(n, JV_IQA_M_MUSIQ, &native);
     return 0;
 }
 

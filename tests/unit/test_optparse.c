@@ -308,6 +308,7 @@ static const struct {
     {"max_megapixels", JSON_REAL},
     {"iqa_memory_mib", JSON_INTEGER},
     {"disable_musiq", JSON_FALSE},
+    {"musiq_weights", JSON_NULL},
     {"disable_nima", JSON_FALSE},
     {"disable_tonal", JSON_FALSE},
     {"iqa_service_url", JSON_NULL},
