@@ -768,12 +768,17 @@ static void die(const char *what, GError *err)
     exit(1);
 }
 
-/* A small JPEG, distinct for every `id` (the simulator hashes real images). */
+/*
+ * A small JPEG, distinct for every `id` below 251 x 251 (the simulator
+ * hashes real images): its size. Not its brightness: JPEG's DC quantisation
+ * makes flat images a few levels apart the same bytes, which gave images of
+ * different seeds one hash and one quality in the truth file.
+ */
 static void write_image(const char *path, size_t id)
 {
     VipsImage *img = NULL, *lin = NULL;
-    if (vips_black(&img, 16 + (int)(id % 32), 16 + (int)(id / 32 % 32), "bands", 3, NULL) ||
-        vips_linear1(img, &lin, 1.0, (double)(id / 1024 % 251), NULL) ||
+    if (vips_black(&img, 16 + (int)(id % 251), 16 + (int)(id / 251 % 251), "bands", 3, NULL) ||
+        vips_linear1(img, &lin, 1.0, (double)(id / (251 * 251) % 251), NULL) ||
         vips_jpegsave(lin, path, NULL)) {
         fprintf(stderr, "playoff_quality: cannot write %s: %s\n", path, vips_error_buffer());
         exit(1);
@@ -814,6 +819,11 @@ static char *make_files(struct bench *b, int seeds, char **sizes, GPtrArray *fil
                 char hash[JV_CONTENT_HASH_LEN];
                 if (jv_hash_file(c.path[i], hash, &err) < 0)
                     die("cannot hash an image", err);
+                if (json_object_get(truth, hash)) {
+                    fprintf(stderr, "playoff_quality: %s has the bytes of an earlier image\n",
+                            c.path[i]);
+                    exit(1);
+                }
                 json_object_set_new(truth, hash, json_real(c.q[i]));
                 g_ptr_array_add(files, g_strdup(c.path[i]));
             }

@@ -254,7 +254,7 @@ static const struct jv_option run_options[] = {
      .metavar = "S", .help = "how pairs are drawn", .group = G_PLAY, .key = "pairwise_schedule",
      .choices = schedule_choices, .def.i = JV_SCHEDULE_EIG},
     {.long_name = "pairwise-podium", .kind = JV_OPT_TRUE, .offset = F(playoff.podium),
-     .help = "eig: after half the budget, favour pairs that may hold a top-3 entry",
+     .help = "eig: after half the budget, favour pairs that may hold the winner",
      .group = G_PLAY, .key = "pairwise_podium", .def.b = true},
     {.long_name = "no-pairwise-podium", .kind = JV_OPT_FALSE, .offset = F(playoff.podium),
      .help = "eig: information gain alone to the end", .group = G_PLAY, .def.b = true},

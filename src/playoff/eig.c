@@ -92,7 +92,7 @@ static void cand_stats(const struct jv_eig *e, struct cand *c)
 /*
  * The podium weights of the round's candidates: lambda + 1 - the share of
  * JV_EIG_PODIUM_DRAWS posterior draws in which neither entry of the pair is
- * in the top 3 (draws seeded by the category and the round).
+ * in the top JV_EIG_PODIUM_TOP (draws seeded by the category and the round).
  */
 static void podium_weights(struct jv_eig *e, int round, struct cand *c, size_t nc)
 {

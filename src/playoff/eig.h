@@ -8,7 +8,8 @@
  * in the order not asked yet (a seeded coin per pair, drawn once, when
  * neither was); each scores its BALD information gain (jv_eig_bald), times
  * the podium weight once half the budget is spent (lambda + the posterior
- * probability that the pair holds a top-3 entry, from JV_EIG_PODIUM_DRAWS
+ * probability that the pair holds a top-JV_EIG_PODIUM_TOP entry (1: the
+ * entry placed first; bench/playoff_quality), from JV_EIG_PODIUM_DRAWS
  * draws seeded by the round); then k = min(per_round, budget - asked)
  * greedy picks, each the best score (near ties, within 1e-9 relative, by a
  * seeded permutation), each followed by the rank-one update of the
@@ -27,7 +28,7 @@
 #define JV_EIG_PER_ROUND     8
 #define JV_EIG_PODIUM_DRAWS  256
 #define JV_EIG_PODIUM_LAMBDA 0.1
-#define JV_EIG_PODIUM_TOP    3
+#define JV_EIG_PODIUM_TOP    1
 #define JV_EIG_TIE_REL       1e-9
 
 struct jv_eig;

@@ -31,7 +31,12 @@
 #define JV_POST_TOL       1e-9
 #define JV_POST_MAX_STEPS 60
 
-/* The prior's constants. */
+/*
+ * The prior's constants. The defaults: beta0 0.63 is the within-cohort slope
+ * of the simulator's strength (10 q) on the centred Stage 2 score of eligible
+ * cohorts (0.63 at 8, 16 and 40 entries), sigma0 0.85 a little wider than its
+ * residual spread (0.70-0.74), as measured by bench/playoff_quality (issue 14).
+ */
 struct jv_post_prior {
     double sigma0;     /* spread of theta around beta z */
     double beta0;      /* prior mean of beta */
@@ -41,7 +46,7 @@ struct jv_post_prior {
 
 #define JV_POST_PRIOR_DEFAULT                                                                      \
     {                                                                                              \
-        .sigma0 = 0.7, .beta0 = 0.5, .sigma_beta = 0.25, .sigma_h = 1.0                            \
+        .sigma0 = 0.85, .beta0 = 0.63, .sigma_beta = 0.25, .sigma_h = 1.0                          \
     }
 
 /* One decided match: entry `a` was shown first; `a_won` 1 when it won, 0 when b did. */

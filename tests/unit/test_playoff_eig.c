@@ -12,6 +12,10 @@
 #include "playoff/rank.h"
 #include "playoff/schedule.h"
 
+static const struct jv_post_prior prior_default = JV_POST_PRIOR_DEFAULT;
+#define BETA0  (prior_default.beta0)
+#define SIGMA0 (prior_default.sigma0)
+
 static double sig(double t)
 {
     return 1.0 / (1.0 + exp(-t));
@@ -98,8 +102,8 @@ static void test_prior_only(void **state)
     jv_posterior_init(&p, 5, scores, true, NULL);
     jv_posterior_fit(&p, NULL, 0);
     for (int i = 0; i < 5; i++)
-        assert_true(fabs(jv_posterior_theta(&p, i) - 0.5 * (scores[i] - 18.2)) < 1e-12);
-    assert_true(fabs(jv_posterior_beta(&p) - 0.5) < 1e-12);
+        assert_true(fabs(jv_posterior_theta(&p, i) - BETA0 * (scores[i] - 18.2)) < 1e-12);
+    assert_true(fabs(jv_posterior_beta(&p) - BETA0) < 1e-12);
     assert_true(fabs(jv_posterior_side(&p)) < 1e-12);
     assert_true(fabs(jv_posterior_cov(&p, 6, 6) - 1.0) < 1e-12); /* sigma_h^2 */
     check_optimum(&p, NULL, 0);
@@ -119,14 +123,14 @@ static void test_two_entries(void **state)
     double lo = 0, hi = 2;
     for (int i = 0; i < 200; i++) {
         double t = 0.5 * (lo + hi);
-        if (1 - sig(2 * t) - t / 0.49 > 0)
+        if (1 - sig(2 * t) - t / (SIGMA0 * SIGMA0) > 0)
             lo = t;
         else
             hi = t;
     }
     assert_true(fabs(jv_posterior_theta(&p, 0) - lo) < 1e-9);
     assert_true(fabs(jv_posterior_theta(&p, 1) + lo) < 1e-9);
-    assert_true(fabs(jv_posterior_beta(&p) - 0.5) < 1e-9); /* z = 0: beta keeps its prior */
+    assert_true(fabs(jv_posterior_beta(&p) - BETA0) < 1e-9); /* z = 0: beta keeps its prior */
     check_optimum(&p, obs, 1);
     jv_posterior_release(&p);
 }
