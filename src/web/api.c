@@ -676,7 +676,10 @@ static void h_overrides(struct jv_web_ctx *ctx, struct MHD_Connection *conn, con
         return;
     }
     GError *e = NULL;
-    json_t *ov = jv_web_run_save_overrides(run, j, &e);
+    struct jv_competition *comp = run_competition(ctx, run);
+    json_t *ov = jv_web_run_save_overrides(run, j, comp, &e);
+    if (comp)
+        jv_competition_free(comp);
     json_decref(j);
     jv_web_run_free(run);
     if (!ov) {

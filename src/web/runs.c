@@ -511,7 +511,7 @@ static char *now_iso(void)
 }
 
 /* Validates one edit and applies it to `ov` (the overrides object). */
-static int apply_edit(json_t *ov, json_t *edit, json_t *records, GError **err)
+static int apply_edit(json_t *ov, json_t *edit, json_t *records, int lo, int hi, GError **err)
 {
     if (!json_is_object(edit)) {
         g_set_error(err, JV_ERROR, JV_ERR_PARSE, "an edit must be a JSON object");
@@ -547,9 +547,9 @@ static int apply_edit(json_t *ov, json_t *edit, json_t *records, GError **err)
     json_t *score = json_object_get(edit, "score");
     json_t *award = json_object_get(edit, "award");
     if (score && !json_is_null(score) &&
-        (!json_is_integer(score) || json_integer_value(score) < 0 ||
-         json_integer_value(score) > 20)) {
-        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "score must be an integer 0-20 or null");
+        (!json_is_integer(score) || json_integer_value(score) < lo ||
+         json_integer_value(score) > hi)) {
+        g_set_error(err, JV_ERROR, JV_ERR_PARSE, "score must be an integer %d-%d or null", lo, hi);
         return -1;
     }
     if (award && !json_is_null(award) &&
@@ -576,8 +576,12 @@ static int apply_edit(json_t *ov, json_t *edit, json_t *records, GError **err)
     return 0;
 }
 
-json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body, GError **err)
+json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body,
+                                  const struct jv_competition *comp, GError **err)
 {
+    /* the competition's scale, else the rubric's own 0-20 */
+    int lo = comp ? comp->scale_min : JV_SCALE_MIN_DEFAULT;
+    int hi = comp ? comp->scale_max : JV_SCALE_MAX_DEFAULT;
     json_t *result = NULL;
     json_t *records = NULL;
     json_t *file = NULL;
@@ -603,8 +607,8 @@ json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body, GE
         }
         size_t i;
         json_t *e;
-        json_array_foreach(edits, i, e) if (apply_edit(ov, e, records, err) < 0) goto out;
-    } else if (apply_edit(ov, body, records, err) < 0) {
+        json_array_foreach(edits, i, e) if (apply_edit(ov, e, records, lo, hi, err) < 0) goto out;
+    } else if (apply_edit(ov, body, records, lo, hi, err) < 0) {
         goto out;
     }
     char *ts = now_iso();

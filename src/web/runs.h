@@ -113,13 +113,14 @@ void jv_web_apply_band_awards(json_t *records, const struct jv_competition *comp
 
 /*
  * Applies edits to the run's overrides file. `body` (borrowed) is one edit or
- * {"edits": [edit, ...]}; an edit is {"idx": N | "image": path, "score": 0-20
- * integer or null, "award": string or null}; both null removes the image's
- * override. The image must be one of the run's records. The file is written
- * atomically, under a process-wide lock. Returns the new overrides object
- * (new reference) or NULL with JV_ERR_PARSE (bad edit) or JV_ERR_IO.
+ * {"edits": [edit, ...]}; an edit is {"idx": N | "image": path, "score": an
+ * integer on the competition's scale (`comp`; 0-20 without one) or null, "award": string or null};
+ * both null removes the image's override. The image must be one of the run's records. The file is
+ * written atomically, under a process-wide lock. Returns the new overrides object (new reference)
+ * or NULL with JV_ERR_PARSE (bad edit) or JV_ERR_IO.
  */
-json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body, GError **err);
+json_t *jv_web_run_save_overrides(const struct jv_web_run *run, json_t *body,
+                                  const struct jv_competition *comp, GError **err);
 
 /*
  * The final table as CSV (owned): one row per record, by category, then

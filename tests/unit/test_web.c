@@ -165,16 +165,38 @@ static void test_runs(void **state)
 
     /* Edits: validated, written beside the results, applied on read. */
     json_t *bad = json_pack("{s:i, s:i}", "idx", 0, "score", 21);
-    assert_null(jv_web_run_save_overrides(run, bad, &err));
+    assert_null(jv_web_run_save_overrides(run, bad, NULL, &err));
     g_clear_error(&err);
     json_decref(bad);
     bad = json_pack("{s:s, s:i}", "image", "/p/elsewhere.jpg", "score", 12);
-    assert_null(jv_web_run_save_overrides(run, bad, &err));
+    assert_null(jv_web_run_save_overrides(run, bad, NULL, &err));
     g_clear_error(&err);
     json_decref(bad);
-    json_t *edit =
+    /* On a competition's own scale: 1-10 refuses 11 and takes 10. */
+    char *toml = g_build_filename(dir, "print.toml", NULL);
+    assert_true(g_file_set_contents(toml,
+                                    "[competition.print]\nname = \"Print\"\n"
+                                    "categories = [\"Open\"]\nscale = [1, 10]\n"
+                                    "score_bands = { Commended = [8] }\n",
+                                    -1, NULL));
+    struct jv_competition *print = jv_competition_load(toml, "print", &err);
+    assert_non_null(print);
+    bad = json_pack("{s:i, s:i}", "idx", 0, "score", 11);
+    assert_null(jv_web_run_save_overrides(run, bad, print, &err));
+    assert_non_null(strstr(err->message, "1-10"));
+    g_clear_error(&err);
+    json_decref(bad);
+    json_t *edit = json_pack("{s:i, s:i}", "idx", 0, "score", 10);
+    json_t *ov = jv_web_run_save_overrides(run, edit, print, &err);
+    assert_non_null(ov);
+    json_decref(ov);
+    json_decref(edit);
+    jv_competition_free(print);
+    g_free(toml);
+
+    edit =
         json_pack("{s:[{s:i, s:i, s:s}]}", "edits", "idx", 0, "score", 19, "award", "Distinction");
-    json_t *ov = jv_web_run_save_overrides(run, edit, &err);
+    ov = jv_web_run_save_overrides(run, edit, NULL, &err);
     assert_non_null(ov);
     json_decref(ov);
     json_decref(edit);
@@ -200,7 +222,7 @@ static void test_runs(void **state)
 
     /* score and award null: the override goes. */
     edit = json_pack("{s:i, s:n, s:n}", "idx", 0, "score", "award");
-    ov = jv_web_run_save_overrides(run, edit, &err);
+    ov = jv_web_run_save_overrides(run, edit, NULL, &err);
     assert_int_equal(json_object_size(ov), 0);
     json_decref(ov);
     json_decref(edit);
