@@ -276,7 +276,8 @@ static void test_malformed(void **state)
     g_bytes_unref(t);
     g_bytes_unref(z);
     g_bytes_unref(m.npy);
-    GBytes *junk = g_bytes_new_static("PK\x05\x06 not really", 17);
+    static const char junk_text[] = "PK\x05\x06 not really";
+    GBytes *junk = g_bytes_new_static(junk_text, sizeof junk_text - 1);
     expect_fail(junk, "not a zip archive");
     g_bytes_unref(junk);
 }
