@@ -741,9 +741,11 @@ async function showResults() {
     return;
   }
   setDownloads(id);
-  let data, matches, manifest, comp;
+  let data, matches, manifest, comp, agreement;
   try {
-    [data, matches, manifest, comp] = await Promise.all([getResults(id), getMatches(id), getManifest(id), getCompetition(id)]);
+    // everything fetched before anything is drawn: no await between drawing and the trust
+    // section, or two overlapping calls (a tab switch, then a run chosen) both add theirs
+    [data, matches, manifest, comp, agreement] = await Promise.all([getResults(id), getMatches(id), getManifest(id), getCompetition(id), getAgreement(id)]);
   } catch (e) {
     body.innerHTML = `<p class="error">${esc(e.message)}</p>`;
     rendered('results', id);
@@ -772,7 +774,7 @@ async function showResults() {
       ${resultsTable(sorted, state.sort[cat])}</section>`);
   }
   body.innerHTML = parts.join('') || '<p class="muted">This run has no records.</p>';
-  body.insertAdjacentHTML('afterbegin', trustHtml(recs, manifest, await getAgreement(id)));
+  body.insertAdjacentHTML('afterbegin', trustHtml(recs, manifest, agreement));
   $('#results-count').textContent = recs.length + ' records';
   state.resultsShown = id;
   rendered('results', id);
