@@ -12,6 +12,7 @@
 #define QUEUED_PLAIN_FACTOR 1.75 /* latency of a plain reply this many times the lowest */
 #define DONE_WINDOW         64
 #define METRICS_QUIET_RUN   3 /* scrapes without waiting before one more (capacity known) */
+#define METRICS_LOW_RUN     3 /* scrapes of a smaller batch before the capacity is lowered */
 
 struct decision {
     double t;
@@ -38,6 +39,7 @@ struct jv_capacity {
     int streak;        /* replies in a row of this generation that did not queue */
     int streak_filled; /* the most in flight among them */
     int quiet;         /* scrapes in a row without waiting, at the limit */
+    int low;           /* scrapes in a row with waiting at fewer running than the capacity */
     int queued_recent; /* queued replies lately: +1 each, -1 per one that did not queue */
     bool raised;       /* the last change was a raise by replies that did not queue */
     int probe_fails;   /* raises past the capacity taken back in a row */
@@ -186,6 +188,11 @@ void jv_capacity_server_load(struct jv_capacity *c, double running, double waiti
     int r = (int)lround(running), w = (int)lround(waiting);
     if (w > 0 && r > 0) {
         c->quiet = 0;
+        /* One scrape can fall between a reply leaving the batch and the next joining it:
+         * a smaller batch is believed only when it stays over several scrapes. */
+        if (c->found && r < c->capacity && ++c->low < METRICS_LOW_RUN)
+            return;
+        c->low = 0;
         c->found = true;
         c->capacity = r;
         int target = r + queue_of(c, r);
@@ -194,6 +201,7 @@ void jv_capacity_server_load(struct jv_capacity *c, double running, double waiti
                    r, r);
         return;
     }
+    c->low = 0;
     if (w > 0 || ours < c->limit || r < MAX(1, ours - ours / 8)) {
         c->quiet = 0;
         return; /* nothing learnt: we do not use what we have, or it has not arrived */

@@ -143,7 +143,16 @@ static void test_metrics(void **state)
     for (int i = 0; i < 3; i++)
         jv_capacity_server_load(c, cap + 3, 0, cap + 3, t += 0.25);
     assert_int_equal(jv_capacity_limit(c), cap + 4);
-    /* another client takes places: what runs is the capacity left */
+    /* one scrape of a smaller batch (between a reply leaving and the next joining): kept */
+    jv_capacity_server_load(c, cap - 1, 1, cap + 4, t += 0.25);
+    assert_int_equal(jv_capacity_limit(c), cap + 4);
+    jv_capacity_server_load(c, cap + 4, 0, cap + 4, t += 0.25); /* and it refills: forgotten */
+    assert_int_equal(jv_capacity_limit(c), cap + 4);
+    /* another client takes places, scrape after scrape: what runs is the capacity left */
+    for (int i = 0; i < 2; i++) {
+        jv_capacity_server_load(c, 10, 6, cap + 4, t += 0.25);
+        assert_int_equal(jv_capacity_limit(c), cap + 4);
+    }
     jv_capacity_server_load(c, 10, 6, cap + 4, t += 0.25);
     assert_int_equal(jv_capacity_limit(c), 12);
     /* bad figures are ignored */
