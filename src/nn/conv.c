@@ -25,7 +25,7 @@ void jv_bias_act(float *x, int rows, int n, const float *bias, enum jv_act act)
     }
 }
 
-void jv_conv2d(const struct jv_conv_geom *g, const float *in, const float *kernel,
+void jv_conv2d(const struct jv_conv_geom *g, const float *in, const struct jv_gemm_b *kernel,
                const float *bias, enum jv_act act, float *scratch, float *out,
                struct jv_nn_pool *pool)
 {
@@ -50,9 +50,9 @@ void jv_conv2d(const struct jv_conv_geom *g, const float *in, const float *kerne
                 }
             }
         }
-    jv_gemm_bias_clamp(pool, g->oh * g->ow, g->cout, kk, scratch, kk, kernel, g->cout, out, g->cout,
-                       bias, act == JV_ACT_RELU6 ? 0.0f : -INFINITY,
-                       act == JV_ACT_RELU6 ? 6.0f : INFINITY);
+    jv_gemm_packed_bias_clamp(pool, g->oh * g->ow, scratch, kk, kernel, out, g->cout, bias,
+                              act == JV_ACT_RELU6 ? 0.0f : -INFINITY,
+                              act == JV_ACT_RELU6 ? 6.0f : INFINITY);
 }
 
 /* One output pixel of a depthwise convolution, all channels, plain C. */
@@ -134,10 +134,11 @@ void jv_depthwise(const struct jv_conv_geom *g, const float *in, const float *ke
         }
 }
 
-void jv_pointwise(int pixels, int cin, int cout, const float *in, const float *kernel,
+void jv_pointwise(int pixels, int cin, int cout, const float *in, const struct jv_gemm_b *kernel,
                   const float *bias, enum jv_act act, float *out, struct jv_nn_pool *pool)
 {
-    jv_gemm_bias_clamp(pool, pixels, cout, cin, in, cin, kernel, cout, out, cout, bias,
-                       act == JV_ACT_RELU6 ? 0.0f : -INFINITY,
-                       act == JV_ACT_RELU6 ? 6.0f : INFINITY);
+    g_assert(jv_gemm_b_rows(kernel) == cin && jv_gemm_b_cols(kernel) == cout);
+    jv_gemm_packed_bias_clamp(pool, pixels, in, cin, kernel, out, cout, bias,
+                              act == JV_ACT_RELU6 ? 0.0f : -INFINITY,
+                              act == JV_ACT_RELU6 ? 6.0f : INFINITY);
 }

@@ -14,6 +14,7 @@
 #include "core/jv.h"
 
 struct jv_nn_pool;
+struct jv_gemm_b;
 
 enum jv_act { JV_ACT_NONE, JV_ACT_RELU6 };
 
@@ -30,10 +31,10 @@ int jv_conv_out(int in, int k, int stride, int p0, int p1);
 
 /*
  * A full convolution through im2col and GEMM: `kernel` is HWIO (k, k, cin,
- * cout) flattened, `bias` has cout values. `scratch` holds oh*ow*k*k*cin
+ * cout) flattened and packed (gemm.h), `bias` has cout values. `scratch` holds oh*ow*k*k*cin
  * floats. Rows of the GEMM go over `pool` (nullable).
  */
-void jv_conv2d(const struct jv_conv_geom *g, const float *in, const float *kernel,
+void jv_conv2d(const struct jv_conv_geom *g, const float *in, const struct jv_gemm_b *kernel,
                const float *bias, enum jv_act act, float *scratch, float *out,
                struct jv_nn_pool *pool);
 
@@ -41,8 +42,8 @@ void jv_conv2d(const struct jv_conv_geom *g, const float *in, const float *kerne
 void jv_depthwise(const struct jv_conv_geom *g, const float *in, const float *kernel,
                   const float *bias, enum jv_act act, float *out);
 
-/* Pointwise 1×1 over `pixels` pixels: `kernel` is (cin, cout). */
-void jv_pointwise(int pixels, int cin, int cout, const float *in, const float *kernel,
+/* Pointwise 1×1 over `pixels` pixels: `kernel` is (cin, cout), packed (gemm.h). */
+void jv_pointwise(int pixels, int cin, int cout, const float *in, const struct jv_gemm_b *kernel,
                   const float *bias, enum jv_act act, float *out, struct jv_nn_pool *pool);
 
 /* Adds bias to each of `rows` rows of n values and applies the activation, in place. */

@@ -24,8 +24,10 @@ struct epi {
     float lo, hi;
 };
 
-typedef void (*kernel_fn)(int kc, const float *ap, const float *bp, long ldbp, float *c, long ldc,
-                          bool load_c, int mr, int nr, const struct epi *e);
+/* A's element (i, p) is ap[i * rsa + p * csa]: A read where it lies (rsa = lda, csa = 1) or a
+ * packed sliver (rsa = 1, csa = mr). */
+typedef void (*kernel_fn)(int kc, const float *ap, long rsa, long csa, const float *bp, long ldbp,
+                          float *c, long ldc, bool load_c, int mr, int nr, const struct epi *e);
 
 struct kernel {
     const char *name;
@@ -50,17 +52,17 @@ static void tile_out(const float *t, int tnr, float *c, long ldc, int mr, int nr
 
 #define P_MR 4
 #define P_NR 8
-static void kern_portable(int kc, const float *ap, const float *bp, long ldbp, float *c, long ldc,
-                          bool load_c, int mr, int nr, const struct epi *e)
+static void kern_portable(int kc, const float *ap, long rsa, long csa, const float *bp, long ldbp,
+                          float *c, long ldc, bool load_c, int mr, int nr, const struct epi *e)
 {
     float acc[P_MR][P_NR];
     for (int i = 0; i < P_MR; i++)
         for (int j = 0; j < P_NR; j++)
             acc[i][j] = (load_c && i < mr && j < nr) ? c[i * ldc + j] : 0.0f;
-    for (int p = 0; p < kc; p++, ap += P_MR, bp += ldbp)
+    for (int p = 0; p < kc; p++, ap += csa, bp += ldbp)
         for (int i = 0; i < P_MR; i++)
             for (int j = 0; j < P_NR; j++)
-                acc[i][j] += ap[i] * bp[j];
+                acc[i][j] += ap[i * rsa] * bp[j];
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++) {
             float v = acc[i][j];
@@ -75,10 +77,10 @@ static void kern_portable(int kc, const float *ap, const float *bp, long ldbp, f
 /* AVX2: 6 rows × 16 columns = 12 accumulators, 2 loads of B and 6 broadcasts of A per step. */
 #define A2_MR 6
 #define A2_NR 16
-__attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *ap, const float *bp,
-                                                          long ldbp, float *c, long ldc,
-                                                          bool load_c, int mr, int nr,
-                                                          const struct epi *e)
+__attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *ap, long rsa,
+                                                          long csa, const float *bp, long ldbp,
+                                                          float *c, long ldc, bool load_c, int mr,
+                                                          int nr, const struct epi *e)
 {
     float tile[A2_MR * A2_NR];
     float *cc = c;
@@ -94,10 +96,13 @@ __attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *a
     } else {
         c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
     }
-    for (int p = 0; p < kc; p++, ap += A2_MR, bp += ldbp) {
+    const float *a0 = ap, *a1 = ap + rsa, *a2 = ap + 2 * rsa, *a3 = ap + 3 * rsa,
+                *a4 = ap + 4 * rsa, *a5 = ap + 5 * rsa;
+    long off = 0;
+    for (int p = 0; p < kc; p++, off += csa, bp += ldbp) {
         __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8), a;
 #define FM2(i)                                                                                     \
-    a = _mm256_broadcast_ss(ap + i), c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0),                    \
+    a = _mm256_broadcast_ss(a##i + off), c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0),                \
     c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1)
         FM2(0), FM2(1), FM2(2), FM2(3), FM2(4), FM2(5);
     }
@@ -119,10 +124,10 @@ __attribute__((target("avx2,fma"))) static void kern_avx2(int kc, const float *a
 /* AVX-512: 8 rows × 32 columns = 16 accumulators; A's broadcasts fold into the FMAs. */
 #define A5_MR 8
 #define A5_NR 32
-__attribute__((target("avx512f"))) static void kern_avx512(int kc, const float *ap, const float *bp,
-                                                           long ldbp, float *c, long ldc,
-                                                           bool load_c, int mr, int nr,
-                                                           const struct epi *e)
+__attribute__((target("avx512f"))) static void kern_avx512(int kc, const float *ap, long rsa,
+                                                           long csa, const float *bp, long ldbp,
+                                                           float *c, long ldc, bool load_c, int mr,
+                                                           int nr, const struct epi *e)
 {
     float tile[A5_MR * A5_NR];
     float *cc = c;
@@ -139,10 +144,10 @@ __attribute__((target("avx512f"))) static void kern_avx512(int kc, const float *
         c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 =
             c71 = _mm512_setzero_ps();
     }
-    for (int p = 0; p < kc; p++, ap += A5_MR, bp += ldbp) {
+    for (int p = 0; p < kc; p++, ap += csa, bp += ldbp) {
         __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16), a;
 #define FM5(i)                                                                                     \
-    a = _mm512_set1_ps(ap[i]), c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0),                          \
+    a = _mm512_set1_ps(ap[i * rsa]), c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0),                    \
     c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1)
         FM5(0), FM5(1), FM5(2), FM5(3), FM5(4), FM5(5), FM5(6), FM5(7);
     }
@@ -240,18 +245,14 @@ static struct packbuf *packbuf_get(void)
     return pb;
 }
 
-/* A[mc×kc] into slivers of mr rows, each stored column after column; short rows are zero. */
-static void pack_a(const float *a, long lda, int mc, int kc, int mr, float *dst)
+/* A[rows×kc] (rows <= mr) into one sliver stored column after column; short rows are zero. */
+static void pack_a_sliver(const float *a, long lda, int rows, int kc, int mr, float *dst)
 {
-    for (int i0 = 0; i0 < mc; i0 += mr) {
-        int rows = mc - i0 < mr ? mc - i0 : mr;
-        for (int p = 0; p < kc; p++) {
-            for (int i = 0; i < rows; i++)
-                dst[i] = a[(i0 + i) * lda + p];
-            for (int i = rows; i < mr; i++)
-                dst[i] = 0.0f;
-            dst += mr;
-        }
+    for (int p = 0; p < kc; p++, dst += mr) {
+        for (int i = 0; i < rows; i++)
+            dst[i] = a[i * lda + p];
+        for (int i = rows; i < mr; i++)
+            dst[i] = 0.0f;
     }
 }
 
@@ -271,27 +272,40 @@ static void pack_b(const float *b, long ldb, int kc, int nc, int nr, float *dst)
 }
 
 /*
- * One KC-deep panel of C's columns [jc, jc+nc): A packed block by block, B packed once per
- * panel, except that with few rows of C (the 7×7 and 14×14 layers) full slivers of B are
- * read where they lie: packing them would cost as much as the multiply.
+ * One KC-deep panel of C's columns [jc, jc+nc): B packed once per panel, except that with
+ * few rows of C (the 7×7 and 14×14 layers) full slivers of B are read where they lie:
+ * packing them would cost as much as the multiply. A is read where it lies, its rows
+ * broadcast one by one (packing it, a transpose, took an eighth of the time); only a short
+ * last sliver of rows is packed, padded with zeros, so that no kernel reads past A.
  */
 static void gemm_panel(const struct kernel *kr, struct packbuf *pb, int m, int nc, int kc,
-                       const float *a, int lda, const float *b, int ldb, float *c, int ldc,
-                       bool load_c, const struct epi *last)
+                       const float *a, int lda, const float *b, int ldb, const float *pre,
+                       long pre_ld, float *c, int ldc, bool load_c, const struct epi *last)
 {
     bool direct = m <= 2 * MC;
-    if (!direct)
+    if (pre)
+        direct = false;
+    else if (!direct)
         pack_b(b, ldb, kc, nc, kr->nr, pb->b);
     else if (nc % kr->nr) /* the last, short sliver is always packed */
         pack_b(b + nc / kr->nr * kr->nr, ldb, kc, nc % kr->nr, kr->nr, pb->b);
+    /* Packed A pays for itself once a block is read by more than eight slivers of B. */
+    bool pack = nc > 8 * kr->nr;
+    int tail = m % kr->mr;
+    if (tail && !pack)
+        pack_a_sliver(a + (long)(m - tail) * lda, lda, tail, kc, kr->mr, pb->a);
     for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
-        pack_a(a + (long)ic * lda, lda, mc, kc, kr->mr, pb->a);
+        for (int ir = 0; pack && ir < mc; ir += kr->mr)
+            pack_a_sliver(a + (long)(ic + ir) * lda, lda, MIN(kr->mr, mc - ir), kc, kr->mr,
+                          pb->a + (long)ir * kc);
         for (int jr = 0; jr < nc; jr += kr->nr) {
             int nr = nc - jr < kr->nr ? nc - jr : kr->nr;
             const float *bp = pb->b + (long)(jr / kr->nr) * kc * kr->nr;
             long ldbp = kr->nr;
-            if (direct && nr == kr->nr)
+            if (pre)
+                bp = pre + (long)(jr / kr->nr) * pre_ld;
+            else if (direct && nr == kr->nr)
                 bp = b + jr, ldbp = ldb;
             else if (direct)
                 bp = pb->b;
@@ -309,16 +323,32 @@ static void gemm_panel(const struct kernel *kr, struct packbuf *pb, int m, int n
             }
             for (int ir = 0; ir < mc; ir += kr->mr) {
                 int mr = mc - ir < kr->mr ? mc - ir : kr->mr;
-                const float *ap = pb->a + (long)(ir / kr->mr) * kc * kr->mr;
-                kr->fn(kc, ap, bp, ldbp, c + (long)(ic + ir) * ldc + jr, ldc, load_c, mr, nr, ep);
+                float *ct = c + (long)(ic + ir) * ldc + jr;
+                if (pack)
+                    kr->fn(kc, pb->a + (long)ir * kc, 1, kr->mr, bp, ldbp, ct, ldc, load_c, mr, nr,
+                           ep);
+                else if (mr == kr->mr)
+                    kr->fn(kc, a + (long)(ic + ir) * lda, lda, 1, bp, ldbp, ct, ldc, load_c, mr, nr,
+                           ep);
+                else
+                    kr->fn(kc, pb->a, 1, kr->mr, bp, ldbp, ct, ldc, load_c, mr, nr, ep);
             }
         }
     }
 }
 
-/* The whole product, with the epilogue `e` (nullable) applied after the last K panel. */
-static void gemm_ex(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-                    int ldc, bool accumulate, const struct epi *e)
+/* B[k×n] packed once for one kernel: sliver s (columns s·nr…) holds rows 0..k−1 of nr floats. */
+struct jv_gemm_b {
+    const struct kernel *kr;
+    int k, n;
+    float *data;
+};
+
+/* The whole product, with the epilogue `e` (nullable) applied after the last K panel; B is
+ * `b` or, when `pre` is set, the packed one. */
+static void gemm_ex(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    const struct jv_gemm_b *pre, float *c, int ldc, bool accumulate,
+                    const struct epi *e)
 {
     if (m <= 0 || n <= 0)
         return;
@@ -334,7 +364,7 @@ static void gemm_ex(int m, int n, int k, const float *a, int lda, const float *b
             }
         return;
     }
-    const struct kernel *kr = kernel_get();
+    const struct kernel *kr = pre ? pre->kr : kernel_get();
     struct packbuf *pb = packbuf_get();
     for (int jc = 0; jc < n; jc += NC) {
         int nc = n - jc < NC ? n - jc : NC;
@@ -346,8 +376,11 @@ static void gemm_ex(int m, int n, int k, const float *a, int lda, const float *b
         }
         for (int pc = 0; pc < k; pc += KC) {
             int kc = k - pc < KC ? k - pc : KC;
-            gemm_panel(kr, pb, m, nc, kc, a + pc, lda, b + (long)pc * ldb + jc, ldb, c + jc, ldc,
-                       accumulate || pc > 0, pc + kc >= k ? ep : NULL);
+            const float *pp =
+                pre ? pre->data + (long)(jc / kr->nr) * k * kr->nr + (long)pc * kr->nr : NULL;
+            gemm_panel(kr, pb, m, nc, kc, a + pc, lda, pre ? NULL : b + (long)pc * ldb + jc, ldb,
+                       pp, (long)k * kr->nr, c + jc, ldc, accumulate || pc > 0,
+                       pc + kc >= k ? ep : NULL);
         }
     }
 }
@@ -355,12 +388,13 @@ static void gemm_ex(int m, int n, int k, const float *a, int lda, const float *b
 void jv_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
              int ldc, bool accumulate)
 {
-    gemm_ex(m, n, k, a, lda, b, ldb, c, ldc, accumulate, NULL);
+    gemm_ex(m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, NULL);
 }
 
 struct gemm_job {
     int m, n, k, lda, ldb, ldc, rows; /* rows of C per task */
     const float *a, *b;
+    const struct jv_gemm_b *pre;
     float *c;
     bool accumulate;
     const struct epi *e;
@@ -371,33 +405,33 @@ static void gemm_task(int i, void *user)
     const struct gemm_job *j = user;
     int r0 = i * j->rows;
     int rows = j->m - r0 < j->rows ? j->m - r0 : j->rows;
-    gemm_ex(rows, j->n, j->k, j->a + (long)r0 * j->lda, j->lda, j->b, j->ldb,
+    gemm_ex(rows, j->n, j->k, j->a + (long)r0 * j->lda, j->lda, j->b, j->ldb, j->pre,
             j->c + (long)r0 * j->ldc, j->ldc, j->accumulate, j->e);
 }
 
 /* The rows of C in whole MC blocks, about two tasks per thread to even out the ends. */
 static void gemm_shared(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
-                        const float *b, int ldb, float *c, int ldc, bool accumulate,
-                        const struct epi *e)
+                        const float *b, int ldb, const struct jv_gemm_b *pre, float *c, int ldc,
+                        bool accumulate, const struct epi *e)
 {
     int threads = jv_nn_pool_threads(pool) + 1;
-    int mr = kernel_get()->mr;
+    int mr = pre ? pre->kr->mr : kernel_get()->mr;
     if (threads < 2 || m < 2 * MC) {
-        gemm_ex(m, n, k, a, lda, b, ldb, c, ldc, accumulate, e);
+        gemm_ex(m, n, k, a, lda, b, ldb, pre, c, ldc, accumulate, e);
         return;
     }
     int blocks = (m + MC - 1) / MC;
     int tasks = blocks < 2 * threads ? blocks : 2 * threads;
     int rows = ((blocks + tasks - 1) / tasks) * MC;
     rows = (rows + mr - 1) / mr * mr;
-    struct gemm_job j = {m, n, k, lda, ldb, ldc, rows, a, b, c, accumulate, e};
+    struct gemm_job j = {m, n, k, lda, ldb, ldc, rows, a, b, pre, c, accumulate, e};
     jv_nn_parallel_for(pool, (m + rows - 1) / rows, gemm_task, &j);
 }
 
 void jv_gemm_pool(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
                   const float *b, int ldb, float *c, int ldc, bool accumulate)
 {
-    gemm_shared(pool, m, n, k, a, lda, b, ldb, c, ldc, accumulate, NULL);
+    gemm_shared(pool, m, n, k, a, lda, b, ldb, NULL, c, ldc, accumulate, NULL);
 }
 
 void jv_gemm_bias_clamp(struct jv_nn_pool *pool, int m, int n, int k, const float *a, int lda,
@@ -405,5 +439,54 @@ void jv_gemm_bias_clamp(struct jv_nn_pool *pool, int m, int n, int k, const floa
                         float hi)
 {
     const struct epi e = {bias, lo, hi};
-    gemm_shared(pool, m, n, k, a, lda, b, ldb, c, ldc, false, &e);
+    gemm_shared(pool, m, n, k, a, lda, b, ldb, NULL, c, ldc, false, &e);
+}
+
+struct jv_gemm_b *jv_gemm_b_pack(int k, int n, const float *b, int ldb)
+{
+    struct jv_gemm_b *pb = g_new0(struct jv_gemm_b, 1);
+    pb->kr = kernel_get();
+    pb->k = k, pb->n = n;
+    int nr = pb->kr->nr, slivers = (n + nr - 1) / nr;
+    pb->data = g_new(float, (size_t)slivers *(size_t)k *(size_t)nr);
+    pack_b(b, ldb, k, n, nr, pb->data);
+    return pb;
+}
+
+void jv_gemm_b_free(struct jv_gemm_b *pb)
+{
+    if (!pb)
+        return;
+    g_free(pb->data);
+    g_free(pb);
+}
+
+int jv_gemm_b_rows(const struct jv_gemm_b *pb)
+{
+    return pb->k;
+}
+
+int jv_gemm_b_cols(const struct jv_gemm_b *pb)
+{
+    return pb->n;
+}
+
+size_t jv_gemm_b_bytes(const struct jv_gemm_b *pb)
+{
+    int nr = pb->kr->nr;
+    return sizeof(float) * (size_t)((pb->n + nr - 1) / nr) * (size_t)pb->k * (size_t)nr;
+}
+
+void jv_gemm_packed_bias_clamp(struct jv_nn_pool *pool, int m, const float *a, int lda,
+                               const struct jv_gemm_b *b, float *c, int ldc, const float *bias,
+                               float lo, float hi)
+{
+    const struct epi e = {bias, lo, hi};
+    gemm_shared(pool, m, b->n, b->k, a, lda, NULL, 0, b, c, ldc, false, &e);
+}
+
+void jv_gemm_packed(struct jv_nn_pool *pool, int m, const float *a, int lda,
+                    const struct jv_gemm_b *b, float *c, int ldc, bool accumulate)
+{
+    gemm_shared(pool, m, b->n, b->k, a, lda, NULL, 0, b, c, ldc, accumulate, NULL);
 }

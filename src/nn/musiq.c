@@ -280,26 +280,44 @@ void jv_musiq_free(struct jv_musiq *m)
 /* ---- the ResNet patch embedding ---- */
 
 /* GroupNorm (32 groups) of one patch's positions x channels, then optional ReLU. */
+/*
+ * GroupNorm over one patch's positions x channels (NHWC). One pass sums every
+ * channel (in double, contiguous, so it vectorises), the groups' statistics
+ * come from those sums, and a second pass normalises with per-channel factors.
+ * Walking the map once per group, 32 passes of 2 to 8 floats a row, took 9 %
+ * of MUSIQ's time.
+ */
 static void group_norm(float *x, int positions, int channels, struct norm n, float eps, bool relu)
 {
+    enum { MAXC = UNIT_OUT };
+    double s[MAXC] = {0}, s2[MAXC] = {0};
+    float mean_c[MAXC], mul_c[MAXC];
+    g_assert(channels <= MAXC);
     int gs = channels / GN_GROUPS;
+    for (int p = 0; p < positions; p++) {
+        const float *row = x + (size_t)p * channels;
+        for (int c = 0; c < channels; c++) {
+            double v = row[c];
+            s[c] += v;
+            s2[c] += v * v;
+        }
+    }
     for (int g = 0; g < GN_GROUPS; g++) {
-        double s = 0, s2 = 0;
-        for (int p = 0; p < positions; p++)
-            for (int c = g * gs; c < (g + 1) * gs; c++) {
-                double v = x[(size_t)p * channels + c];
-                s += v;
-                s2 += v * v;
-            }
-        double cnt = (double)positions * gs, mean = s / cnt, var = s2 / cnt - mean * mean;
-        float inv = (float)(1.0 / sqrt(MAX(var, 0.0) + eps)), mf = (float)mean;
-        for (int p = 0; p < positions; p++)
-            for (int c = g * gs; c < (g + 1) * gs; c++) {
-                float *v = &x[(size_t)p * channels + c];
-                *v = (*v - mf) * inv * n.scale[c] + n.bias[c];
-                if (relu && *v < 0)
-                    *v = 0;
-            }
+        double gs1 = 0, gs2 = 0;
+        for (int c = g * gs; c < (g + 1) * gs; c++)
+            gs1 += s[c], gs2 += s2[c];
+        double cnt = (double)positions * gs, mean = gs1 / cnt, var = gs2 / cnt - mean * mean;
+        float inv = (float)(1.0 / sqrt(MAX(var, 0.0) + eps));
+        for (int c = g * gs; c < (g + 1) * gs; c++)
+            mean_c[c] = (float)mean, mul_c[c] = inv * n.scale[c];
+    }
+    float lo = relu ? 0.0f : -INFINITY;
+    for (int p = 0; p < positions; p++) {
+        float *row = x + (size_t)p * channels;
+        for (int c = 0; c < channels; c++) {
+            float v = (row[c] - mean_c[c]) * mul_c[c] + n.bias[c];
+            row[c] = v < lo ? lo : v;
+        }
     }
 }
 

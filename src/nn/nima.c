@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "nn/conv.h"
+#include "nn/gemm.h"
 #include "nn/hdf5.h"
 #include "nn/resize.h"
 
@@ -21,13 +22,15 @@ static const struct {
 
 struct block {
     int cin, cout, stride;
-    float *dw, *dw_b; /* (9, cin) and (cin) */
-    float *pw, *pw_b; /* (cin, cout) and (cout) */
+    float *dw, *dw_b;     /* (9, cin) and (cin) */
+    struct jv_gemm_b *pw; /* (cin, cout), packed for the GEMM */
+    float *pw_b;          /* (cout) */
 };
 
 struct jv_nima {
     char *path, *head;
-    float *c1, *c1_b; /* (27, 32) and (32) */
+    struct jv_gemm_b *c1; /* (27, 32), packed */
+    float *c1_b;          /* (32) */
     struct block blk[BLOCKS];
     float *dense, *dense_b; /* (1024, 10) and (10) */
     size_t bytes;
@@ -39,12 +42,12 @@ void jv_nima_free(struct jv_nima *m)
         return;
     g_free(m->path);
     g_free(m->head);
-    g_free(m->c1);
+    jv_gemm_b_free(m->c1);
     g_free(m->c1_b);
     for (int i = 0; i < BLOCKS; i++) {
         g_free(m->blk[i].dw);
         g_free(m->blk[i].dw_b);
-        g_free(m->blk[i].pw);
+        jv_gemm_b_free(m->blk[i].pw);
         g_free(m->blk[i].pw_b);
     }
     g_free(m->dense);
@@ -114,8 +117,11 @@ static int load_blocks(struct jv_nima *m, const struct jv_h5_file *f, GError **e
         g_snprintf(conv, sizeof conv, "conv_pw_%d", i + 1);
         g_snprintf(bn, sizeof bn, "%s_bn", conv);
         const int64_t pws[4] = {1, 1, cin, bl->cout};
-        if (fold(m, f, conv, 4, pws, bn, bl->cout, &bl->pw, &bl->pw_b, err) < 0)
+        float *pw;
+        if (fold(m, f, conv, 4, pws, bn, bl->cout, &pw, &bl->pw_b, err) < 0)
             return -1;
+        bl->pw = jv_gemm_b_pack(cin, bl->cout, pw, bl->cout);
+        g_free(pw);
         cin = bl->cout;
     }
     return 0;
@@ -129,7 +135,11 @@ struct jv_nima *jv_nima_load(const char *path, GError **err)
     struct jv_nima *m = g_new0(struct jv_nima, 1);
     m->path = g_strdup(path);
     const int64_t c1s[4] = {3, 3, 3, 32};
-    int rc = fold(m, f, "conv1", 4, c1s, "conv1_bn", 32, &m->c1, &m->c1_b, err);
+    float *c1 = NULL;
+    int rc = fold(m, f, "conv1", 4, c1s, "conv1_bn", 32, &c1, &m->c1_b, err);
+    if (rc == 0)
+        m->c1 = jv_gemm_b_pack(27, 32, c1, 32);
+    g_free(c1);
     if (rc == 0)
         rc = load_blocks(m, f, err);
     if (rc == 0)

@@ -63,9 +63,9 @@ static void test_gemm_kernels(void **state)
 {
     (void)state;
     static const char *const names[] = {"portable", "avx2", "avx512"};
-    static const int shapes[][3] = {{1, 1, 1},        {5, 7, 3},    {6, 16, 8},
-                                    {13, 33, 257},    {97, 64, 32}, {200, 129, 300},
-                                    {49, 1024, 1024}, {3, 600, 1},  {8, 32, 513}};
+    static const int shapes[][3] = {{1, 1, 1},    {5, 7, 3},       {6, 16, 8},       {13, 33, 257},
+                                    {97, 64, 32}, {200, 129, 300}, {49, 1024, 1024}, {3, 600, 1},
+                                    {8, 32, 513}, {389, 64, 70},   {300, 200, 40}};
     GRand *r = g_rand_new_with_seed(42);
     const char *dflt = jv_gemm_kernel();
     int tried = 0;
