@@ -125,14 +125,17 @@ static void test_parallel_for(void **state)
 }
 
 /* A direct depthwise sum, as Keras defines it, against jv_depthwise (stride 1 'same' and
- * stride 2 padded ((0,1),(0,1))). */
+ * stride 2 padded ((0,1),(0,1))), on maps wide enough for the four-pixel path and not. */
 static void test_depthwise(void **state)
 {
     (void)state;
     GRand *r = g_rand_new_with_seed(3);
+    static const int sizes[] = {9, 14, 17, 5, 3};
+    static const int chans[] = {8, 13, 32};
     for (int stride = 1; stride <= 2; stride++)
-        for (int c = 8; c <= 13; c += 5) {
-            int h = 9, p0 = stride == 1 ? 1 : 0;
+        for (size_t t = 0; t < JV_ARRAY_LEN(sizes) * JV_ARRAY_LEN(chans); t++) {
+            size_t si = t % JV_ARRAY_LEN(sizes), ci = t / JV_ARRAY_LEN(sizes);
+            int c = chans[ci], h = sizes[si], p0 = stride == 1 ? 1 : 0;
             struct jv_conv_geom g = {.h = h,
                                      .w = h,
                                      .cin = c,
