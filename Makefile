@@ -22,7 +22,7 @@ deps:
 test: test-fast test-asan
 
 test-fast: all
-	$(MESON) test -C $(BUILD) --print-errorlogs --no-suite heavy
+	$(MESON) test -C $(BUILD) --print-errorlogs
 
 test-asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)

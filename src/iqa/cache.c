@@ -17,6 +17,7 @@
 struct slot {
     int64_t size, mtime_ns;
     unsigned groups;
+    const char *nima, *musiq; /* interned (a few distinct strings), nullable */
     off_t offset;
     size_t len;
 };
@@ -31,6 +32,8 @@ struct jv_iqa_cache {
     bool existed;
     GHashTable *by_path; /* path -> struct slot */
     GHashTable *by_hash; /* content hash -> struct slot */
+    bool check_models;
+    const char *nima, *musiq; /* interned: what computes them in this run */
     size_t hits, misses, entries;
 };
 
@@ -63,6 +66,10 @@ static void index_entry(struct jv_iqa_cache *c, const json_t *entry, off_t offse
         .size = json_integer_value(json_object_get(entry, "size")),
         .mtime_ns = json_integer_value(json_object_get(entry, "mtime_ns")),
         .groups = jv_iqa_groups_from_json(json_object_get(entry, "enabled")),
+        .nima = g_intern_string(
+            json_string_value(json_object_get(json_object_get(entry, "models"), "nima"))),
+        .musiq = g_intern_string(
+            json_string_value(json_object_get(json_object_get(entry, "models"), "musiq"))),
         .offset = offset,
         .len = len,
     };
@@ -160,17 +167,38 @@ static json_t *read_entry(struct jv_iqa_cache *c, const struct slot *sl)
     return e;
 }
 
+void jv_iqa_cache_set_models(struct jv_iqa_cache *c, const char *nima, const char *musiq)
+{
+    g_mutex_lock(&c->lock);
+    c->check_models = true;
+    c->nima = g_intern_string(nima);
+    c->musiq = g_intern_string(musiq);
+    g_mutex_unlock(&c->lock);
+}
+
+/* Whether an entry has every requested group, its neural ones from this run's weights. */
+static bool slot_serves(const struct jv_iqa_cache *c, const struct slot *sl, unsigned groups)
+{
+    if (!sl || (sl->groups & groups) != groups)
+        return false;
+    if (!c->check_models)
+        return true;
+    if ((groups & JV_IQA_NIMA) && (!sl->nima || sl->nima != c->nima))
+        return false;
+    return !(groups & JV_IQA_MUSIQ) || (sl->musiq && sl->musiq == c->musiq);
+}
+
 json_t *jv_iqa_cache_lookup(struct jv_iqa_cache *c, const char *path, int64_t size,
                             int64_t mtime_ns, const char *content_hash, unsigned groups)
 {
     json_t *found = NULL;
     g_mutex_lock(&c->lock);
     const struct slot *sl = g_hash_table_lookup(c->by_path, path);
-    if (sl && sl->size == size && sl->mtime_ns == mtime_ns && (sl->groups & groups) == groups)
+    if (sl && sl->size == size && sl->mtime_ns == mtime_ns && slot_serves(c, sl, groups))
         found = read_entry(c, sl);
     if (!found && content_hash) {
         sl = g_hash_table_lookup(c->by_hash, content_hash);
-        if (sl && (sl->groups & groups) == groups)
+        if (slot_serves(c, sl, groups))
             found = read_entry(c, sl);
     }
     if (found)
@@ -195,6 +223,14 @@ int jv_iqa_cache_store(struct jv_iqa_cache *c, const char *path, int64_t size, i
     json_object_set_new(e, "content_hash", json_string(content_hash));
     json_object_set_new(e, "metrics_version", json_integer(JV_IQA_METRICS_VERSION));
     json_object_set_new(e, "enabled", jv_iqa_groups_to_json(groups));
+    if (c->check_models) {
+        json_t *models = json_object();
+        if ((groups & JV_IQA_NIMA) && c->nima)
+            json_object_set_new(models, "nima", json_string(c->nima));
+        if ((groups & JV_IQA_MUSIQ) && c->musiq)
+            json_object_set_new(models, "musiq", json_string(c->musiq));
+        json_object_set_new(e, "models", models);
+    }
     json_object_set_new(e, "width", json_integer(width));
     json_object_set_new(e, "height", json_integer(height));
     json_object_set_new(e, "technical_signals", json_deep_copy(technical_signals));

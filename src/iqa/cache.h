@@ -3,10 +3,12 @@
  * results reused across runs.
  *
  * Each line: {image, size, mtime_ns, content_hash, metrics_version, enabled
- * {basic, tonal, nima, musiq}, width, height, technical_signals, timestamp}.
+ * {basic, tonal, nima, musiq}, models {nima, musiq}, width, height,
+ * technical_signals, timestamp}.
  * A lookup hits when path + size + mtime match, or, for a renamed or copied
  * but unchanged file, when the content hash matches; an entry computed with
- * fewer metric groups than requested is a miss. Later lines win over earlier
+ * fewer metric groups than requested, or with NIMA or MUSIQ from other weights
+ * (jv_iqa_cache_set_models), is a miss. Later lines win over earlier
  * ones. Unparseable lines (a torn last line from a killed writer, or garbage)
  * are skipped when loading, and a torn tail is cut before appending so the
  * next entry starts on its own line.
@@ -55,6 +57,16 @@ json_t *jv_iqa_cache_lookup(struct jv_iqa_cache *c, const char *path, int64_t si
 int jv_iqa_cache_store(struct jv_iqa_cache *c, const char *path, int64_t size, int64_t mtime_ns,
                        const char *content_hash, unsigned groups, int width, int height,
                        const json_t *technical_signals, GError **err);
+
+/*
+ * What computes the neural groups in this run (strings copied; NULL: that group is not
+ * computed). Each entry stored records them under "models", and a lookup that asks for
+ * JV_IQA_NIMA or JV_IQA_MUSIQ hits only an entry whose group came from the same weights
+ * (the same file content, or the same service): values from another checkpoint are not
+ * reused. Entries without "models" (older caches) miss for those groups. Never called
+ * (as in --stage critique, which computes nothing): not checked.
+ */
+void jv_iqa_cache_set_models(struct jv_iqa_cache *c, const char *nima, const char *musiq);
 
 /* fsync the file (stage end). */
 void jv_iqa_cache_sync(struct jv_iqa_cache *c);

@@ -1,6 +1,7 @@
 /* neural.c - the per-metric source table of Stage 1's neural metrics (see neural.h). */
 #include "iqa/neural.h"
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "iqa/cache.h"
 #include "iqa/musiq_source.h"
@@ -58,6 +59,19 @@ static void nima_free(void *model)
     g_free(nm);
 }
 
+/* A weight file's identity for the IQA cache: its name and the XXH3-128 of its bytes. */
+static char *file_ident(const char *path)
+{
+    char hash[JV_CONTENT_HASH_LEN];
+    GError *err = NULL;
+    char *base = g_path_get_basename(path);
+    char *id = jv_hash_file(path, hash, &err) == 0 ? g_strdup_printf("%s %s", base, hash)
+                                                   : g_strdup_printf("%s unreadable", base);
+    g_clear_error(&err);
+    g_free(base);
+    return id;
+}
+
 /* One NIMA row: native when its file is in the folder, else left for the service. */
 static int open_nima(struct jv_iqa_neural *n, enum jv_iqa_metric m, const char *dir, GError **err)
 {
@@ -82,6 +96,7 @@ static int open_nima(struct jv_iqa_neural *n, enum jv_iqa_metric m, const char *
                  json_pack("{s:s, s:s, s:s, s:I}", "metric", names[m], "file", path, "dense_head",
                            jv_nima_head(net), "bytes", (json_int_t)jv_nima_bytes(net)));
     jv_iqa_neural_plug(n, m, &native);
+    n->ident[m] = file_ident(path);
 out:
     g_free(path);
     return rc;
@@ -95,12 +110,14 @@ static int open_musiq(struct jv_iqa_neural *n, const struct jv_iqa_neural_opts *
         return 0;
     struct jv_iqa_native native = {NULL, jv_iqa_musiq_measure, jv_iqa_musiq_free, NULL};
     native.model = jv_iqa_musiq_load(path, &native.detail, err);
-    g_free(path);
     if (!native.model) {
+        g_free(path);
         g_prefix_error(err, "musiq: ");
         return -1;
     }
     jv_iqa_neural_plug(n, JV_IQA_M_MUSIQ, &native);
+    n->ident[JV_IQA_M_MUSIQ] = file_ident(path);
+    g_free(path);
     return 0;
 }
 
@@ -113,6 +130,7 @@ void jv_iqa_neural_plug(struct jv_iqa_neural *n, enum jv_iqa_metric m,
     n->native[m] = *model;
     n->source[m] = JV_IQA_SRC_NATIVE;
     g_clear_pointer(&n->why[m], g_free);
+    g_clear_pointer(&n->ident[m], g_free);
 }
 
 int jv_iqa_neural_open(struct jv_iqa_neural *n, const struct jv_iqa_neural_opts *cfg, GError **err)
@@ -144,6 +162,28 @@ fail:
     return -1;
 }
 
+char *jv_iqa_neural_ident(const struct jv_iqa_neural *n, unsigned group)
+{
+    GString *id = g_string_new(NULL);
+    for (int m = 0; m < JV_IQA_M_N; m++) {
+        if (!(group_of((enum jv_iqa_metric)m) & group))
+            continue;
+        const char *what = NULL;
+        char *owned = NULL;
+        if (n->source[m] == JV_IQA_SRC_NATIVE)
+            what = n->ident[m]
+                       ? n->ident[m]
+                       : (owned = g_strdup_printf("native %s",
+                                                  n->native[m].detail ? n->native[m].detail : "?"));
+        else if (n->source[m] == JV_IQA_SRC_SERVICE)
+            what = owned = g_strdup_printf("service %s", n->service_url);
+        if (what)
+            g_string_append_printf(id, "%s%s: %s", id->len ? "; " : "", names[m], what);
+        g_free(owned);
+    }
+    return id->len ? g_string_free(id, FALSE) : (g_string_free(id, TRUE), NULL);
+}
+
 void jv_iqa_neural_release(struct jv_iqa_neural *n)
 {
     for (int m = 0; m < JV_IQA_M_N; m++) {
@@ -151,6 +191,7 @@ void jv_iqa_neural_release(struct jv_iqa_neural *n)
             n->native[m].free(n->native[m].model);
         g_free(n->native[m].detail);
         g_free(n->why[m]);
+        g_free(n->ident[m]);
     }
     g_free(n->service_url);
     g_free(n->service_down);

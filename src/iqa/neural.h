@@ -59,9 +59,10 @@ struct jv_iqa_native {
 struct jv_iqa_neural {
     enum jv_iqa_source source[JV_IQA_M_N];
     struct jv_iqa_native native[JV_IQA_M_N];
-    char *why[JV_IQA_M_N]; /* owned, nullable: why not native */
-    char *service_url;     /* owned copy, nullable */
-    char *service_down;    /* owned, nullable: why the service is not used after all */
+    char *why[JV_IQA_M_N];   /* owned, nullable: why not native */
+    char *ident[JV_IQA_M_N]; /* owned, nullable: the weight file's name and content hash */
+    char *service_url;       /* owned copy, nullable */
+    char *service_down;      /* owned, nullable: why the service is not used after all */
     struct jv_nn_pool *pool;
 };
 
@@ -78,6 +79,13 @@ const char *const *jv_iqa_metric_keys(enum jv_iqa_metric m);
  */
 int jv_iqa_neural_open(struct jv_iqa_neural *n, const struct jv_iqa_neural_opts *cfg, GError **err);
 void jv_iqa_neural_release(struct jv_iqa_neural *n);
+
+/*
+ * What computes a group's metrics (JV_IQA_NIMA or JV_IQA_MUSIQ) in this run, for the IQA
+ * cache: each native metric's weight file by name and content hash, or the service's
+ * address; NULL when none of the group's metrics is computed. Owned by the caller.
+ */
+char *jv_iqa_neural_ident(const struct jv_iqa_neural *n, unsigned group);
 
 /* The hook for a native model: the row becomes native and owns `model` (copied struct). */
 void jv_iqa_neural_plug(struct jv_iqa_neural *n, enum jv_iqa_metric m,

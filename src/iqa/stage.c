@@ -226,6 +226,13 @@ int jv_iqa_stage_start(struct jv_iqa_stage *st, const struct jv_iqa_config *o, b
     if (!cache_only && jv_iqa_neural_open(&st->neural, &nopts, err) < 0)
         return -1;
     st->groups = jv_iqa_stage_groups(o, cache_only ? NULL : &st->neural);
+    if (!cache_only && cache) {
+        char *nima = jv_iqa_neural_ident(&st->neural, JV_IQA_NIMA);
+        char *musiq = jv_iqa_neural_ident(&st->neural, JV_IQA_MUSIQ);
+        jv_iqa_cache_set_models(cache, nima, musiq);
+        g_free(nima);
+        g_free(musiq);
+    }
     jv_budget_init(&st->budget, (uint64_t)(o->memory_mib > 0 ? o->memory_mib : 0) * JV_MIB);
     st->budget_ready = true;
     st->done = g_async_queue_new();

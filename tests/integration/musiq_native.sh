@@ -27,6 +27,30 @@ grep -q '"musiq_loaded"' out/run.log || fail "no musiq_loaded event in the log"
 n=$(grep -c '"musiq_mos"' out/cache/judge_vision_iqa.jsonl)
 [ "$n" -eq 2 ] || fail "$n cache entries have musiq_mos, want 2"
 
+# Another checkpoint on the same cache: its values are not taken from the cache (the
+# entries record which weights computed them), they are computed and stored anew; a
+# rerun with it then hits.
+/usr/bin/python3 "$ref" weights spaq_other.npz --classes 1 --small --seed 7
+"$JV" run --stage iqa -i photos --musiq-weights spaq_other.npz --iqa-workers 2 --fresh \
+    --output-dir out >stdout.txt 2>stderr.txt || { cat stderr.txt; fail "run with another checkpoint failed"; }
+n=$(grep -c '"musiq_mos"' out/cache/judge_vision_iqa.jsonl)
+[ "$n" -eq 4 ] || fail "$n cache entries have musiq_mos after another checkpoint, want 4"
+/usr/bin/python3 - out/cache/judge_vision_iqa.jsonl <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+first, second = rows[:2], rows[2:]
+for a in first:
+    b = next(r for r in second if r["image"] == a["image"])
+    assert a["models"]["musiq"].startswith("musiq: spaq_small.npz "), a["models"]
+    assert b["models"]["musiq"].startswith("musiq: spaq_other.npz "), b["models"]
+    ma, mb = a["technical_signals"]["metrics"]["musiq_mos"], b["technical_signals"]["metrics"]["musiq_mos"]
+    assert abs(ma - mb) > 1e-6, (a["image"], ma, mb)
+PY
+"$JV" run --stage iqa -i photos --musiq-weights spaq_other.npz --iqa-workers 2 --fresh \
+    --output-dir out >stdout.txt 2>stderr.txt || { cat stderr.txt; fail "rerun failed"; }
+n=$(grep -c '"musiq_mos"' out/cache/judge_vision_iqa.jsonl)
+[ "$n" -eq 4 ] || fail "a rerun with the same checkpoint stored $n entries, want the 4 it had"
+
 # The default folder: the AVA checkpoint (the only one there), a mean over 1..10.
 rm -rf out
 XDG_DATA_HOME="$WORK/xdg" "$JV" run --stage iqa -i photos --output-dir out \

@@ -6,7 +6,9 @@
 # (deflated, ten AVA classes). Nothing is downloaded; the photos are Debian's
 # mate-backgrounds, converted here.
 #   fast: 3 small photos (grey, portrait, one upscaled; 1 thread) — default suite
-#   full: 10 photos including 1600x1200 and 12 MP (4000x3000) — 'slow' suite
+#   full: 10 photos including 1600x1200 and 12 MP (4000x3000) — 'slow' suite, in
+#         `make test` (about 12 minutes on two cores); the ten-class deflated
+#         checkpoint is scored on the 9 photos below 12 MP
 # Checks: preprocessing (resized scales, hashed positions, patches) |diff| <= 1e-5;
 # |score difference| <= 1e-3 of the output range (0-100 MOS; 1-10 for AVA).
 # Usage: musiq_parity.sh JV_MUSIQ_DUMP REFERENCE_PY fast|full
@@ -67,8 +69,12 @@ echo "$# photos ($mode)"
 "$dump" --weights stored.npz --prep prep "$@" > c_stored.jsonl
 "$py" "$ref" check-prep prep "$@"
 
-"$dump" --weights deflated.npz --threads $threads "$@" > c_deflated.jsonl
 "$py" "$ref" score stored.npz --threads $threads "$@" > r_stored.jsonl
+# The ten-class deflated checkpoint on every photo but the 12 MP one: its reference alone
+# takes four minutes there, and the 12 MP path is the stored checkpoint's above.
+set --
+for f in img/*; do case $f in *12mp*) ;; *) set -- "$@" "$f";; esac; done
+"$dump" --weights deflated.npz --threads $threads "$@" > c_deflated.jsonl
 "$py" "$ref" score deflated.npz --threads $threads "$@" > r_deflated.jsonl
 
 "$py" - c_stored.jsonl r_stored.jsonl 100 c_deflated.jsonl r_deflated.jsonl 9 <<'EOF'

@@ -81,6 +81,45 @@ static void test_cache_hits_and_misses(void **state)
     g_free(path);
 }
 
+/* An entry's neural groups count only for the weights that computed them. */
+static void test_cache_models(void **state)
+{
+    (void)state;
+    GError *err = NULL;
+    char *path = g_build_filename(tmpdir, "models.jsonl", NULL);
+    unsigned neural = JV_IQA_BASIC | JV_IQA_NIMA | JV_IQA_MUSIQ;
+    json_t *sig = signals(0.5);
+    struct jv_iqa_cache *c = jv_iqa_cache_open(path, false, &err);
+    /* Written before models were recorded: no "models". */
+    assert_int_equal(jv_iqa_cache_store(c, "/p/old.jpg", 1, 1, "h0", neural, 1, 1, sig, &err), 0);
+    jv_iqa_cache_set_models(c, "nima: a 01", "musiq: spaq 02");
+    assert_int_equal(jv_iqa_cache_store(c, "/p/a.jpg", 1, 1, "h1", neural, 1, 1, sig, &err), 0);
+    jv_iqa_cache_free(c);
+
+    c = jv_iqa_cache_open(path, false, &err);
+    jv_iqa_cache_set_models(c, "nima: a 01", "musiq: spaq 02");
+    json_t *e = jv_iqa_cache_lookup(c, "/p/a.jpg", 1, 1, "h1", neural);
+    assert_non_null(e);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "models"), "musiq")),
+                        "musiq: spaq 02");
+    json_decref(e);
+    assert_null(jv_iqa_cache_lookup(c, "/p/old.jpg", 1, 1, "h0", neural));
+    /* The old entry still serves what does not depend on weights. */
+    e = jv_iqa_cache_lookup(c, "/p/old.jpg", 1, 1, "h0", JV_IQA_BASIC);
+    assert_non_null(e);
+    json_decref(e);
+    /* Another MUSIQ checkpoint: a miss for MUSIQ, by path and by content hash; NIMA still hits. */
+    jv_iqa_cache_set_models(c, "nima: a 01", "musiq: koniq 03");
+    assert_null(jv_iqa_cache_lookup(c, "/p/a.jpg", 1, 1, "h1", neural));
+    assert_null(jv_iqa_cache_lookup(c, "/q/copy.jpg", 5, 5, "h1", neural));
+    e = jv_iqa_cache_lookup(c, "/p/a.jpg", 1, 1, "h1", JV_IQA_BASIC | JV_IQA_NIMA);
+    assert_non_null(e);
+    json_decref(e);
+    json_decref(sig);
+    jv_iqa_cache_free(c);
+    g_free(path);
+}
+
 static void test_cache_torn_line(void **state)
 {
     (void)state;
@@ -386,13 +425,10 @@ static void test_record_image_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cache_hits_and_misses),
-        cmocka_unit_test(test_cache_torn_line),
-        cmocka_unit_test(test_results_resume),
-        cmocka_unit_test(test_results_ok_stays),
-        cmocka_unit_test(test_results_finalize),
-        cmocka_unit_test(test_manifest_path),
-        cmocka_unit_test(test_round),
+        cmocka_unit_test(test_cache_hits_and_misses), cmocka_unit_test(test_cache_models),
+        cmocka_unit_test(test_cache_torn_line),       cmocka_unit_test(test_results_resume),
+        cmocka_unit_test(test_results_ok_stays),      cmocka_unit_test(test_results_finalize),
+        cmocka_unit_test(test_manifest_path),         cmocka_unit_test(test_round),
         cmocka_unit_test(test_record_image_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
