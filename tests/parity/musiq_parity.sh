@@ -66,7 +66,7 @@ echo "$# photos ($mode)"
 "$py" "$ref" weights deflated.npz --classes 10 --compressed
 
 # Preprocessing on its own.
-"$dump" --weights stored.npz --prep prep "$@" > c_stored.jsonl
+"$dump" --weights stored.npz --threads $threads --prep prep "$@" > c_stored.jsonl
 "$py" "$ref" check-prep prep "$@"
 
 "$py" "$ref" score stored.npz --threads $threads "$@" > r_stored.jsonl
