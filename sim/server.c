@@ -1060,10 +1060,14 @@ static enum MHD_Result handle_chat(struct jv_sim_server *s, struct MHD_Connectio
     chat_prepare_reply(s, c);
     if (cfg->log_prompts)
         g_printerr("judge-vision-sim: prompt %ld: %s\n", c->reqno, c->text->str);
-    if (cfg->verbose)
-        g_printerr("judge-vision-sim: request %ld: %ld prompt tokens, %u images, %s, %s\n",
+    if (cfg->verbose) {
+        const struct image *imgs = (const struct image *)(const void *)c->images->data;
+        g_printerr("judge-vision-sim: request %ld: %ld prompt tokens, %u images, %s, %s, image "
+                   "%.12s, seed %" JSON_INTEGER_FORMAT ", arrived %.4f\n",
                    c->reqno, jv_sim_prompt_tokens(&c->prompt), c->images->len,
-                   c->pairwise ? "pairwise" : "critique", c->stream ? "stream" : "blocking");
+                   c->pairwise ? "pairwise" : "critique", c->stream ? "stream" : "blocking",
+                   c->images->len ? imgs[0].hash : "-", c->seed, rq->arrival);
+    }
     if (c->stream)
         return chat_stream(s, conn, c, rq->arrival); /* takes c */
     ret = chat_blocking(s, conn, c, rq->arrival);

@@ -70,6 +70,7 @@ static struct twin *twin_new(struct jv_trust *t, const struct jv_critique_job *j
     tw->job.metrics = tw->metrics;
     tw->job.done = on_twin_done;
     tw->job.user = tw;
+    tw->job.group = 1;
     return tw;
 }
 
@@ -91,6 +92,7 @@ static struct jv_critique_job *trust_feed(void *user)
         s->image = g_strdup(job->image_path);
         g_hash_table_replace(t->samples, g_strdup(job->content_hash), s);
         g_queue_push_tail(&t->twins, twin_new(t, job));
+        job->group = MAX(job->group, 1) + 1; /* the twin goes out right after it, with it */
     }
     return job;
 }
