@@ -44,7 +44,7 @@ print("groups ok: %d photos, widest spread within a photo %.4f s, shortest reque
 PY
 }
 
-start_sim --time-scale 0.1 --seed 3 --verbose
+start_sim --time-scale 0.25 --seed 3 --verbose
 "$JV" run -i photos --base-url "$SIM_API" --quiet --concurrency 8 --judges 3 \
     --output-jsonl out/p.jsonl --iqa-cache out/iqa.jsonl >/dev/null 2>err.txt \
     || { cat err.txt; fail "panel run"; }
@@ -52,7 +52,7 @@ check_groups "$SIM_LOG" out/p.metadata.json 3 16 8 || fail "the judges of a phot
 stop_sim
 
 # not pipelined: at most 8 in flight, so two photos (6) at a time
-start_sim --time-scale 0.1 --seed 3 --verbose
+start_sim --time-scale 0.25 --seed 3 --verbose
 "$JV" run -i photos --base-url "$SIM_API" --quiet --concurrency 8 --no-pipeline --judges 3 \
     --output-jsonl out/np.jsonl --iqa-cache out/iqa.jsonl >/dev/null 2>err.txt \
     || { cat err.txt; fail "panel run without pipelining"; }
@@ -61,7 +61,7 @@ check_groups "$SIM_LOG" out/np.metadata.json 3 8 8 || fail "not pipelined: group
 stop_sim
 
 # the consistency repeat goes with its photo's group (3 judges + the repeat)
-start_sim --time-scale 0.1 --seed 3 --verbose
+start_sim --time-scale 0.25 --seed 3 --verbose
 "$JV" run -i photos --base-url "$SIM_API" --quiet --concurrency 8 --judges 3 \
     --consistency-sample 12 --output-jsonl out/c.jsonl --iqa-cache out/iqa.jsonl >/dev/null \
     2>err.txt || { cat err.txt; fail "consistency run"; }
