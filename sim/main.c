@@ -289,6 +289,7 @@ static const struct sim_range serve_ranges[] = {
     {"score-noise", 0, INFINITY},
     {"pairwise-noise", 0, INFINITY},
     {"position-bias", -1, 1},
+    {"category-bias-sd", 0, 20},
     {"cache-blocks", 0, INFINITY},
     {"max-body-bytes", 1, INFINITY},
     {"fail-500", 0, 1},
@@ -360,8 +361,8 @@ static bool parse_mode(const char *name, enum jv_sim_mode *out)
  * out of range or an unknown --mode (message, returns -1); else 0 with the
  * mode in *mode_out.
  */
-static int check_parsed(const GOptionEntry *entries, gboolean version, int argc, char **argv,
-                        const char *mode, enum jv_sim_mode *mode_out)
+static int check_parsed(const GOptionEntry *entries, const GOptionEntry *faults, gboolean version,
+                        int argc, char **argv, const char *mode, enum jv_sim_mode *mode_out)
 {
     if (version) {
         printf("judge-vision-sim %s\n", JV_VERSION);
@@ -371,7 +372,7 @@ static int check_parsed(const GOptionEntry *entries, gboolean version, int argc,
         g_printerr("judge-vision-sim: unexpected argument '%s'\n", argv[1]);
         return -1;
     }
-    if (!check_ranges(entries))
+    if (!check_ranges(entries) || !check_ranges(faults))
         return -1;
     if (mode && !parse_mode(mode, mode_out)) {
         g_printerr("judge-vision-sim: --mode must be vllm, llamacpp or ollama (got '%s')\n", mode);
@@ -405,6 +406,48 @@ static int serve_until_stopped(const struct jv_sim_config *cfg, GError **err)
     return rc;
 }
 
+/* The fault options (their values land in cfg, --fail-first in *fail_first). */
+#define N_FAULT_ENTRIES 15
+static void fault_entries(GOptionEntry out[N_FAULT_ENTRIES + 1], struct jv_sim_config *cfg,
+                          gint64 *fail_first)
+{
+    const GOptionEntry entries[] = {
+        {"fail-500", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_500],
+         "Rate of 500 errors", "R"},
+        {"fail-502", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_502],
+         "Rate of 502 errors", "R"},
+        {"fail-503", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_503],
+         "Rate of 503 errors", "R"},
+        {"fail-429", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_429],
+         "Rate of 429 errors (with Retry-After)", "R"},
+        {"retry-after", 0, 0, G_OPTION_ARG_INT, &cfg->retry_after,
+         "Retry-After seconds of 429 replies (default 1)", "S"},
+        {"stall", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_STALL],
+         "Rate of requests held for --stall-seconds before any answer", "R"},
+        {"stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->stall_seconds,
+         "Length of a stall, scaled by --time-scale (default 300)", "S"},
+        {"cut-stream", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_CUT_STREAM],
+         "Rate of replies cut half-way (stream: no [DONE]; blocking: connection closed)", "R"},
+        {"malformed-json", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_MALFORMED_JSON],
+         "Rate of replies whose content is broken JSON", "R"},
+        {"prose", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_PROSE],
+         "Rate of replies in prose instead of JSON", "R"},
+        {"truncate", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_TRUNCATE],
+         "Rate of replies cut with finish_reason length", "R"},
+        {"error-event", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_ERROR_EVENT],
+         "Rate of streams that send an error event after starting", "R"},
+        {"endless-stream", 0, 0, G_OPTION_ARG_DOUBLE, &cfg->fault_rate[JV_SIM_FAULT_ENDLESS_STREAM],
+         "Rate of streams that never end (valid deltas, the reply repeated, no [DONE])", "R"},
+        {"fail-first", 0, 0, G_OPTION_ARG_INT64, fail_first,
+         "Fail the first N chat requests (default 0)", "N"},
+        {"fail-first-status", 0, 0, G_OPTION_ARG_INT, &cfg->fail_first_status,
+         "HTTP status of --fail-first failures (default 503)", "CODE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(entries) == N_FAULT_ENTRIES + 1);
+    memcpy(out, entries, sizeof entries);
+}
+
 static const char serve_summary[] =
     "An OpenAI-compatible server that behaves like vLLM serving a vision model, with\n"
     "deterministic template replies, a calibrated latency model and fault injection.\n"
@@ -423,12 +466,12 @@ static int cmd_serve(int argc, char **argv)
     jv_sim_config_init(&cfg);
     gint64 seed = 0, max_body = (gint64)cfg.max_body, cache_blocks = cfg.cache_blocks,
            fail_first = 0;
-    int port = 0, max_seqs = cfg.max_seqs, retry_after = cfg.retry_after,
-        fail_first_status = cfg.fail_first_status;
-    char *host = NULL, *model = NULL, *truth = NULL, *mode = NULL;
+    int port = 0, max_seqs = cfg.max_seqs;
+    char *host = NULL, *model = NULL, *truth = NULL, *mode = NULL, *category_bias = NULL;
     gint64 max_queue = -1;
     gboolean version = FALSE, verbose = FALSE, log_prompts = FALSE;
-    double *r = cfg.fault_rate;
+    GOptionEntry faults[N_FAULT_ENTRIES + 1];
+    fault_entries(faults, &cfg, &fail_first);
     GOptionEntry entries[] = {
         {"host", 0, 0, G_OPTION_ARG_STRING, &host, "IPv4 address to bind (default 127.0.0.1)",
          "ADDR"},
@@ -452,6 +495,13 @@ static int cmd_serve(int argc, char **argv)
          "Share of the score noise's variance drawn per request from its seed and prompt; the "
          "rest is the image's own (default 0.5)",
          "F"},
+        {"category-bias", 0, 0, G_OPTION_ARG_STRING, &category_bias,
+         "The model's leniency (+) or harshness (-) by category, added to its score before "
+         "rounding: NAME=POINTS,... (e.g. Mono=-2,Nature=+1; names as the prompt's category "
+         "line, case aside; default none)",
+         "LIST"},
+        {"category-bias-sd", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.category_bias_sd,
+         "SD of a seeded offset for every category not in --category-bias (default 0)", "SD"},
         {"pairwise-noise", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.pairwise_noise,
          "P(A wins) = sigmoid((qA - qB) / NOISE) (default 0.1)", "NOISE"},
         {"position-bias", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.reply.position_bias,
@@ -460,34 +510,8 @@ static int cmd_serve(int argc, char **argv)
          "Prefix-cache capacity in 16-token blocks (default 8192)", "N"},
         {"max-body-bytes", 0, 0, G_OPTION_ARG_INT64, &max_body,
          "Largest request body; larger gets 413 (default 64 MiB)", "N"},
-        {"fail-500", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_500], "Rate of 500 errors", "R"},
-        {"fail-502", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_502], "Rate of 502 errors", "R"},
-        {"fail-503", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_503], "Rate of 503 errors", "R"},
-        {"fail-429", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_429],
-         "Rate of 429 errors (with Retry-After)", "R"},
-        {"retry-after", 0, 0, G_OPTION_ARG_INT, &retry_after,
-         "Retry-After seconds of 429 replies (default 1)", "S"},
-        {"stall", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_STALL],
-         "Rate of requests held for --stall-seconds before any answer", "R"},
-        {"stall-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &cfg.stall_seconds,
-         "Length of a stall, scaled by --time-scale (default 300)", "S"},
-        {"cut-stream", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_CUT_STREAM],
-         "Rate of replies cut half-way (stream: no [DONE]; blocking: connection closed)", "R"},
-        {"malformed-json", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_MALFORMED_JSON],
-         "Rate of replies whose content is broken JSON", "R"},
-        {"prose", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_PROSE],
-         "Rate of replies in prose instead of JSON", "R"},
-        {"truncate", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_TRUNCATE],
-         "Rate of replies cut with finish_reason length", "R"},
-        {"error-event", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_ERROR_EVENT],
-         "Rate of streams that send an error event after starting", "R"},
-        {"endless-stream", 0, 0, G_OPTION_ARG_DOUBLE, &r[JV_SIM_FAULT_ENDLESS_STREAM],
-         "Rate of streams that never end (valid deltas, the reply repeated, no [DONE])", "R"},
-        {"fail-first", 0, 0, G_OPTION_ARG_INT64, &fail_first,
-         "Fail the first N chat requests (default 0)", "N"},
-        {"fail-first-status", 0, 0, G_OPTION_ARG_INT, &fail_first_status,
-         "HTTP status of --fail-first failures (default 503)", "CODE"},
-        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log each request on stderr", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "Log each request on stderr (arrival on the monotonic clock, image hash, seed)", NULL},
         {"log-prompts", 0, 0, G_OPTION_ARG_NONE, &log_prompts,
          "Log the text of each chat request on stderr (tests: what the judge was told)", NULL},
         {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
@@ -497,6 +521,7 @@ static int cmd_serve(int argc, char **argv)
         g_option_context_new("[truth -i DIR -o FILE] - Judge Vision's VLM simulator");
     g_option_context_set_summary(ctx, serve_summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, faults, NULL);
     GError *err = NULL;
     int rc = EXIT_OK;
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -504,8 +529,12 @@ static int cmd_serve(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    int ok = check_parsed(entries, version, argc, argv, mode, &cfg.mode);
+    int ok = check_parsed(entries, faults, version, argc, argv, mode, &cfg.mode);
+    if (ok == 0 && category_bias && jv_sim_category_bias_parse(&cfg.reply, category_bias, &err))
+        ok = -1;
     if (ok != 0) {
+        if (err)
+            g_printerr("judge-vision-sim: %s\n", err->message);
         rc = ok < 0 ? EXIT_USAGE : EXIT_OK;
         goto out;
     }
@@ -521,9 +550,7 @@ static int cmd_serve(int argc, char **argv)
     cfg.reply.seed = (guint64)seed;
     cfg.max_body = (size_t)max_body;
     cfg.cache_blocks = (long)cache_blocks;
-    cfg.retry_after = retry_after;
     cfg.fail_first = (long)fail_first;
-    cfg.fail_first_status = fail_first_status;
     cfg.verbose = verbose;
     cfg.log_prompts = log_prompts;
 
@@ -535,6 +562,7 @@ out:
     g_free(model);
     g_free(truth);
     g_free(mode);
+    g_free(category_bias);
     jv_sim_config_release(&cfg);
     return rc;
 }

@@ -194,8 +194,51 @@ static size_t pick(guint64 seed, const char *hash, const char *purpose, size_t n
     return i < n ? i : n - 1;
 }
 
+int jv_sim_category_bias_parse(struct jv_sim_reply_opts *o, const char *spec, GError **err)
+{
+    if (!o->category_bias)
+        o->category_bias = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    char **items = g_strsplit(spec, ",", -1);
+    int rc = 0;
+    for (char **it = items; *it && rc == 0; it++) {
+        char *item = g_strstrip(*it);
+        char *eq = strrchr(item, '=');
+        char *end = NULL;
+        double v = eq ? g_ascii_strtod(eq + 1, &end) : NAN;
+        if (eq)
+            *eq = '\0';
+        char *name = g_strstrip(item);
+        if (!eq || !*name || end == eq + 1 || *g_strstrip(end) || !(v >= -20 && v <= 20)) {
+            g_set_error(err, JV_ERROR, JV_ERR_PARSE,
+                        "--category-bias: item %td: expected NAME=POINTS with POINTS in "
+                        "-20..20 (e.g. Mono=-2,Nature=+1)",
+                        it - items + 1);
+            rc = -1;
+            break;
+        }
+        double *p = g_new(double, 1);
+        *p = v;
+        g_hash_table_replace(o->category_bias, g_utf8_casefold(name, -1), p);
+    }
+    g_strfreev(items);
+    return rc;
+}
+
+double jv_sim_category_bias(const struct jv_sim_reply_opts *o, const char *category)
+{
+    if (!category || !*category)
+        return 0;
+    char *key = g_utf8_casefold(category, -1);
+    const double *v = o->category_bias ? g_hash_table_lookup(o->category_bias, key) : NULL;
+    double bias = v ? *v : 0;
+    if (!v && o->category_bias_sd > 0)
+        bias = o->category_bias_sd * jv_sim_normal(o->seed, key, "category-bias");
+    g_free(key);
+    return bias;
+}
+
 int jv_sim_critique_score(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
-                          const char *sample_key)
+                          const char *category, const char *sample_key)
 {
     double share = o->sample_share < 0 ? 0 : (o->sample_share > 1 ? 1 : o->sample_share);
     double noise = sqrt(1.0 - share) * jv_sim_normal(o->seed, hash_hex, "score");
@@ -204,7 +247,7 @@ int jv_sim_critique_score(const struct jv_sim_reply_opts *o, const char *hash_he
         noise += sqrt(share) * jv_sim_normal(o->seed, key, "sample");
         g_free(key);
     }
-    double raw = 8.0 + 12.0 * q + o->score_noise * noise;
+    double raw = 8.0 + 12.0 * q + o->score_noise * noise + jv_sim_category_bias(o, category);
     int score = (int)lround(raw);
     return score < 0 ? 0 : (score > 20 ? 20 : score);
 }
@@ -222,7 +265,8 @@ const char *jv_sim_human_award(int score)
 }
 
 char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
-                      const char *title, const char *sample_key, int *score_out)
+                      const char *title, const char *category, const char *sample_key,
+                      int *score_out)
 {
     int band = q < 0.4 ? 0 : (q < 0.7 ? 1 : 2);
     guint64 s = o->seed;
@@ -239,7 +283,7 @@ char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, d
     g_string_append_c(c, ' ');
     g_string_append(c, DISCLAIMER);
 
-    int score = jv_sim_critique_score(o, hash_hex, q, sample_key);
+    int score = jv_sim_critique_score(o, hash_hex, q, category, sample_key);
     if (score_out)
         *score_out = score;
 

@@ -44,24 +44,43 @@ struct jv_sim_reply_opts {
     double sample_share;   /* share of its variance drawn per request (the rest per image) */
     double pairwise_noise; /* logistic scale of the quality difference */
     double position_bias;  /* extra P(A wins) */
+    /* the model's leniency (+) or harshness (-) in a category, in points of its score */
+    GHashTable *category_bias; /* case-folded category name -> double * (owned); NULL: none */
+    double category_bias_sd;   /* SD of a seeded offset for every category not in the table */
 };
+
+/*
+ * Parses --category-bias "NAME=POINTS,NAME=POINTS" (e.g. "Mono=-2,Nature=+1";
+ * names compared without regard to case, spaces around items trimmed,
+ * points a number in -20..20) into o->category_bias (made when NULL; the
+ * entries add to those there). Returns -1 with err naming the bad item.
+ */
+int jv_sim_category_bias_parse(struct jv_sim_reply_opts *o, const char *spec, GError **err);
+
+/*
+ * The model's offset for a photo of `category` (NULL or "": none): the
+ * table's, else category_bias_sd times a normal draw from (seed, the
+ * case-folded name), else 0.
+ */
+double jv_sim_category_bias(const struct jv_sim_reply_opts *o, const char *category);
 
 /*
  * The critique for an image of quality q: the JSON text
  * {"title": ..., "style": ..., "critique": "...", "score": n} (owned).
  * `title` may be NULL (JSON null). Stores the score in *score if non-NULL.
- * The score is round(8 + 12q + noise): the noise has SD score_noise, of
+ * The score is round(8 + 12q + noise + bias): the noise has SD score_noise, of
  * which the share sample_share of the variance is drawn from `sample_key`
  * (the request's seed and prompt: a panel's judges differ, as a model's
  * samples do) and the rest from the image alone (what every sample of the
  * model believes). A NULL sample_key draws that part from the image too.
+ * The bias is jv_sim_category_bias() of the photo's `category` (NULL: none).
  */
 char *jv_sim_critique(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
-                      const char *title, const char *sample_key, int *score);
+                      const char *title, const char *category, const char *sample_key, int *score);
 
 /* The score part of jv_sim_critique() alone. */
 int jv_sim_critique_score(const struct jv_sim_reply_opts *o, const char *hash_hex, double q,
-                          const char *sample_key);
+                          const char *category, const char *sample_key);
 
 /*
  * The "human" judges' mark of an image of quality q, independent of the

@@ -67,6 +67,7 @@ void jv_sim_config_release(struct jv_sim_config *c)
     g_free(c->model_name);
     g_free(c->truth_path);
     c->host = c->model_name = c->truth_path = NULL;
+    g_clear_pointer(&c->reply.category_bias, g_hash_table_destroy);
 }
 
 /* ---- metrics ----------------------------------------------------------- */
@@ -419,6 +420,7 @@ struct chat {
     bool pairwise;
     GString *text; /* all message text, for hashing and detection */
     char *title;
+    char *category; /* the prompt's category line (the model's bias, --category-bias) */
     /* reply */
     long reqno;
     char *id;
@@ -440,6 +442,7 @@ static void chat_free(struct chat *c)
     if (c->text)
         g_string_free(c->text, TRUE);
     g_free(c->title);
+    g_free(c->category);
     g_free(c->id);
     g_free(c->content);
     if (c->pieces)
@@ -447,18 +450,22 @@ static void chat_free(struct chat *c)
     g_free(c);
 }
 
-/* Finds "Title: X" in the user text; NULL when absent or "n/a"-like. */
-static char *find_title(const char *text)
+/*
+ * Finds a line "KEY X" (KEY such as "title:", case aside, after any list
+ * marks) in the user text: X, or NULL when absent or "n/a"-like.
+ */
+static char *find_field(const char *text, const char *key)
 {
     char **lines = g_strsplit(text, "\n", -1);
     char *title = NULL;
+    size_t klen = strlen(key);
     for (char **l = lines; *l && !title; l++) {
         char *line = g_strstrip(*l);
         while (*line == '-' || *line == '*' || *line == ' ')
             line++;
-        if (g_ascii_strncasecmp(line, "title:", 6) != 0)
+        if (g_ascii_strncasecmp(line, key, klen) != 0)
             continue;
-        char *v = g_strstrip(g_strdup(line + 6));
+        char *v = g_strstrip(g_strdup(line + klen));
         size_t n = strlen(v);
         if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
             memmove(v, v + 1, n - 2);
@@ -640,7 +647,11 @@ static struct chat *chat_parse(struct jv_sim_server *s, const char *body, size_t
     }
     if (strstr(c->text->str, "\"winner\""))
         c->pairwise = true;
-    c->title = find_title(c->text->str);
+    c->title = find_field(c->text->str, "title:");
+    /* the profiles write "Category: X" (club_judge_v1: "Competition category: X") */
+    c->category = find_field(c->text->str, "category:");
+    if (!c->category)
+        c->category = find_field(c->text->str, "competition category:");
     json_decref(root);
     return c;
 fail:
@@ -706,8 +717,8 @@ static void chat_prepare_reply(struct jv_sim_server *s, struct chat *c)
         const char *h = c->images->len > 0 ? imgs[0].hash : text_hash;
         /* A sample is drawn per request: from its seed and its whole prompt text. */
         char *sample_key = g_strdup_printf("%" JSON_INTEGER_FORMAT ":%s", c->seed, text_hash);
-        c->content =
-            jv_sim_critique(o, h, jv_sim_quality(&s->truth, h), c->title, sample_key, NULL);
+        c->content = jv_sim_critique(o, h, jv_sim_quality(&s->truth, h), c->title, c->category,
+                                     sample_key, NULL);
         g_free(sample_key);
         rescale_score(c);
     }
@@ -1060,10 +1071,14 @@ static enum MHD_Result handle_chat(struct jv_sim_server *s, struct MHD_Connectio
     chat_prepare_reply(s, c);
     if (cfg->log_prompts)
         g_printerr("judge-vision-sim: prompt %ld: %s\n", c->reqno, c->text->str);
-    if (cfg->verbose)
-        g_printerr("judge-vision-sim: request %ld: %ld prompt tokens, %u images, %s, %s\n",
+    if (cfg->verbose) {
+        const struct image *imgs = (const struct image *)(const void *)c->images->data;
+        g_printerr("judge-vision-sim: request %ld: %ld prompt tokens, %u images, %s, %s, image "
+                   "%.12s, seed %" JSON_INTEGER_FORMAT ", arrived %.4f\n",
                    c->reqno, jv_sim_prompt_tokens(&c->prompt), c->images->len,
-                   c->pairwise ? "pairwise" : "critique", c->stream ? "stream" : "blocking");
+                   c->pairwise ? "pairwise" : "critique", c->stream ? "stream" : "blocking",
+                   c->images->len ? imgs[0].hash : "-", c->seed, rq->arrival);
+    }
     if (c->stream)
         return chat_stream(s, conn, c, rq->arrival); /* takes c */
     ret = chat_blocking(s, conn, c, rq->arrival);

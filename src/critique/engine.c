@@ -30,11 +30,12 @@ struct jv_critique_engine {
     int concurrency;
     struct jv_capacity *cap; /* borrowed; automatic: its limit is the number in flight */
 
-    GQueue retry_queue;   /* struct flight *, waiting to ask again */
-    size_t in_flight;     /* requests sent and not done */
-    size_t awaiting;      /* of which no first token yet */
-    size_t reporting;     /* failures waiting for a deferred report */
-    size_t busy_releases; /* guards pump() against re-entry */
+    GQueue retry_queue;           /* struct flight *, waiting to ask again */
+    size_t in_flight;             /* requests sent and not done */
+    size_t awaiting;              /* of which no first token yet */
+    size_t reporting;             /* failures waiting for a deferred report */
+    size_t busy_releases;         /* guards pump() against re-entry */
+    struct jv_critique_job *held; /* pulled, waiting for room for its whole group */
     jv_critique_feed_fn feed;
     void *feed_user;
 
@@ -67,24 +68,44 @@ struct flight {
 
 static void pump(struct jv_critique_engine *e);
 
-static bool slot_free(const struct jv_critique_engine *e)
+/*
+ * Whether k more requests may be sent now. The automatic limit counts every
+ * request in flight; with pipelining its one of headroom is released at a
+ * first token, as with a fixed number.
+ */
+static bool slots_free(const struct jv_critique_engine *e, size_t k)
 {
-    /* the automatic limit counts every request in flight; with pipelining its one of
-     * headroom is released at a first token, as with a fixed number */
     if (e->cap) {
         size_t limit = (size_t)jv_capacity_limit(e->cap);
         size_t awaiting = e->c->pipeline && limit > 1 ? limit - 1 : limit;
-        return e->in_flight < limit && e->awaiting < awaiting;
+        return e->in_flight + k <= limit && e->awaiting + k <= awaiting;
     }
     size_t n = (size_t)e->concurrency;
     if (e->c->pipeline)
-        return e->awaiting < n && e->in_flight < 2 * n;
-    return e->in_flight < n;
+        return e->awaiting + k <= n && e->in_flight + k <= 2 * n;
+    return e->in_flight + k <= n;
+}
+
+/* The most requests that may await their first token at once under the current limit. */
+static size_t room(const struct jv_critique_engine *e)
+{
+    if (e->cap) {
+        size_t limit = (size_t)jv_capacity_limit(e->cap);
+        return e->c->pipeline && limit > 1 ? limit - 1 : limit;
+    }
+    return (size_t)e->concurrency;
+}
+
+/* The requests `job` opens (engine.h "Groups"): 1 when its group cannot fit the limit at all. */
+static size_t group_of(const struct jv_critique_engine *e, const struct jv_critique_job *job)
+{
+    size_t g = job->group > 1 ? (size_t)job->group : 1;
+    return g <= room(e) ? g : 1;
 }
 
 size_t jv_critique_engine_pending(const struct jv_critique_engine *e)
 {
-    return e->retry_queue.length + e->in_flight + e->reporting;
+    return e->retry_queue.length + e->in_flight + e->reporting + (e->held ? 1 : 0);
 }
 
 static char *file_stem(const char *path)
@@ -292,7 +313,7 @@ static int send_request(struct flight *f, GError **err)
     return 0;
 }
 
-static void release(struct jv_critique_engine *e, struct jv_critique_job *job)
+static struct flight *flight_new(struct jv_critique_engine *e, struct jv_critique_job *job)
 {
     struct flight *f = g_new0(struct flight, 1);
     f->e = e;
@@ -304,6 +325,12 @@ static void release(struct jv_critique_engine *e, struct jv_critique_job *job)
     f->ttft = -1;
     f->endpoint = -1;
     jv_reply_init(&f->reply);
+    return f;
+}
+
+static void release(struct jv_critique_engine *e, struct jv_critique_job *job)
+{
+    struct flight *f = flight_new(e, job);
     GError *err = NULL;
     if (send_request(f, &err) != 0) {
         report_later(f, "error", err->message, false);
@@ -311,29 +338,60 @@ static void release(struct jv_critique_engine *e, struct jv_critique_job *job)
     }
 }
 
+/* Sends the retry at the head of the queue. */
+static void send_retry(struct jv_critique_engine *e)
+{
+    struct flight *f = g_queue_pop_head(&e->retry_queue);
+    GError *err = NULL;
+    if (send_request(f, &err) != 0) {
+        char *msg =
+            g_strdup_printf("%s; the retry could not be sent: %s", f->retry_reason, err->message);
+        report_later(f, "error", msg, false);
+        g_free(msg);
+        g_error_free(err);
+    }
+}
+
+/*
+ * Releases what flow control allows: retries first (those images have
+ * waited longest), then the feeder's jobs, pulled only when a slot is free.
+ * A job that opens a group of g (engine.h "Groups") is held until g requests
+ * may go, then it and the next g - 1 jobs of the feeder go out in this one
+ * call.
+ */
 static void pump(struct jv_critique_engine *e)
 {
     if (e->busy_releases)
         return;
     e->busy_releases++;
-    /* Retries first (those images have waited longest), then the feeder's. */
-    while (slot_free(e)) {
-        struct flight *f = g_queue_pop_head(&e->retry_queue);
-        if (f) {
-            GError *err = NULL;
-            if (send_request(f, &err) != 0) {
-                char *msg = g_strdup_printf("%s; the retry could not be sent: %s", f->retry_reason,
-                                            err->message);
-                report_later(f, "error", msg, false);
-                g_free(msg);
-                g_error_free(err);
-            }
+    for (;;) {
+        if (e->retry_queue.length) {
+            if (!slots_free(e, 1))
+                break;
+            send_retry(e);
             continue;
         }
-        struct jv_critique_job *job = e->feed ? e->feed(e->feed_user) : NULL;
-        if (!job)
+        /* nothing is pulled without a free slot (memory stays flat, engine.h) */
+        if (!e->held && slots_free(e, 1))
+            e->held = e->feed ? e->feed(e->feed_user) : NULL;
+        if (!e->held)
             break;
+        size_t g = group_of(e, e->held);
+        if (!slots_free(e, g))
+            break;
+        struct jv_critique_job *job = e->held;
+        e->held = NULL;
         release(e, job);
+        for (size_t i = 1; i < g; i++) {
+            struct jv_critique_job *next = e->feed ? e->feed(e->feed_user) : NULL;
+            if (!next)
+                break;
+            if (next->group > 1) {
+                e->held = next; /* a new group: it waits for its own room */
+                break;
+            }
+            release(e, next);
+        }
     }
     e->busy_releases--;
 }
@@ -366,6 +424,11 @@ void jv_critique_engine_kick(struct jv_critique_engine *e)
 void jv_critique_engine_cancel_queued(struct jv_critique_engine *e)
 {
     e->feed = NULL;
+    if (e->held) {
+        struct flight *h = flight_new(e, e->held);
+        e->held = NULL;
+        report_later(h, "error", "cancelled before it was sent", true);
+    }
     struct flight *f;
     while ((f = g_queue_pop_head(&e->retry_queue)))
         report_later(f, "error", "cancelled before the retry was sent", true);

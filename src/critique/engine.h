@@ -14,6 +14,23 @@
  * `--concurrency auto` a controller (net/capacity.h) sets the number instead
  * (jv_critique_engine_set_capacity).
  *
+ * Groups. A job may open a group (`group` = g > 1: itself and the next
+ * g - 1 jobs of the feeder; a panel's N judges of one photo, critique/panel.h).
+ * The engine pulls it when one slot is free (never more than that one job
+ * ahead), then holds it until g requests may go at once under the
+ * limit above and sends the whole group in one go, so that the server sees
+ * the photo's requests together (they share its prefix cache and decode in
+ * one batch). The limit stays a hard bound: it is what --concurrency
+ * promises the server (a server with --max-queue refuses the rest) and what
+ * the automatic controller measured (net/capacity.h reads the number in
+ * flight at each attempt's start as the load it tried, and an overshoot of
+ * up to g - 1 would be taken for capacity that was never granted). The price
+ * is that up to g - 1 slots can stay empty while a group waits for room
+ * (with 8 and groups of 3: between 6 and 8 in flight). A group larger than
+ * the limit (--concurrency 2 with 3 judges, or an automatic limit that
+ * starts at 1) goes out one request at a time as slots free, as single jobs
+ * do. Retries go out alone, before any held group.
+ *
  * Replies: the verdict is parsed from the reply text (critique.h). A reply
  * that cannot be parsed, or is cut short (finish_reason "length"), is asked
  * again once at temperature 0 with 1.5x the token limit; if that fails too
@@ -127,6 +144,7 @@ struct jv_critique_job {
     const struct jv_prompt *prompt; /* the profile to ask with; NULL: the engine's */
     bool has_seed;                  /* send `seed` (a panel's judges, critique/panel.h) */
     long long seed;
+    int group;                /* > 1: opens a group of that many jobs ("Groups") */
     jv_critique_done_fn done; /* required */
     void *user;
 };
@@ -177,12 +195,16 @@ size_t jv_critique_engine_in_flight(const struct jv_critique_engine *e);
 /* Pulls jobs from the feeder now if flow control allows (new jobs became ready). */
 void jv_critique_engine_kick(struct jv_critique_engine *e);
 
-/* Jobs handed over and not yet reported (in flight, waiting to ask again, being reported). */
+/*
+ * Jobs handed over and not yet reported (in flight, waiting to ask again,
+ * being reported, or held for its group's room).
+ */
 size_t jv_critique_engine_pending(const struct jv_critique_engine *e);
 
 /*
- * Clears the feeder and reports every job waiting to be sent again as
- * cancelled, from the next jv_http_sched_run(). In-flight requests are
+ * Clears the feeder and reports every job waiting to be sent again (and
+ * one held for its group's room) as cancelled, from the next
+ * jv_http_sched_run(). In-flight requests are
  * stopped with jv_http_sched_cancel_all() by the caller; jobs the feeder
  * never handed over are the caller's.
  */

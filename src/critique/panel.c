@@ -231,6 +231,7 @@ static struct photo *photo_new(struct jv_critique_panel *pn, struct jv_critique_
         ph->subs[k].prompt = pn->prompts[k];
         ph->subs[k].has_seed = true;
         ph->subs[k].seed = k + 1;
+        ph->subs[k].group = k == 0 ? pn->judges : 1; /* the photo's requests go out together */
         ph->subs[k].done = on_judge_done;
         ph->subs[k].user = ph;
     }

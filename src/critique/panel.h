@@ -4,8 +4,9 @@
  *
  * The panel sits between the caller's feeder and the engine: the engine
  * pulls from the panel, which pulls one photo from the caller and hands the
- * engine that photo's N requests one after another, so that they go out
- * together and share the server's prefix cache (the photo's image and text).
+ * engine that photo's N requests one after another, the first opening a
+ * group of N (engine.h "Groups"), so that they go out together and share
+ * the server's prefix cache (the photo's image and text).
  * Judge k (1..N) asks with its own `seed` (k) and, for k > 1, with the
  * profile's paraphrased variant k where one ships (jv_prompt_load_variant),
  * else the profile itself.

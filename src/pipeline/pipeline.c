@@ -507,6 +507,8 @@ static int rank_and_summarise(struct run *r, const json_t *playoff, GError **err
     json_t *records = jv_results_load(path, err);
     if (!records)
         return -1;
+    if (r->critique)
+        jv_trust_recalibrate(&r->trust, records, r->competition);
     /* Decider matches are a club night's: only with a competition, never re-asked on a rerun. */
     bool vlm = r->competition && (r->critique || r->playoff_only || r->o->playoff.enabled);
     int rc = 0;
@@ -538,6 +540,8 @@ static int finish_outputs(struct run *r, GError **err)
     if ((r->playoff_only || r->o->playoff.enabled) && !r->stopping) {
         if (!r->records && !(r->records = jv_results_load(path, err)))
             return -1;
+        if (r->critique) /* the playoff starts from this run's calibration of every record */
+            jv_trust_recalibrate(&r->trust, r->records, r->competition);
         jv_telemetry_stage_boundary(r->telemetry, "pairwise_start", r->processed);
         r->in_playoff = true;
         rc = jv_playoff_step_run(r->records, r->o, r->competition, r->sched, r->conc.cap,

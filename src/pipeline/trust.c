@@ -70,6 +70,7 @@ static struct twin *twin_new(struct jv_trust *t, const struct jv_critique_job *j
     tw->job.metrics = tw->metrics;
     tw->job.done = on_twin_done;
     tw->job.user = tw;
+    tw->job.group = 1;
     return tw;
 }
 
@@ -91,6 +92,7 @@ static struct jv_critique_job *trust_feed(void *user)
         s->image = g_strdup(job->image_path);
         g_hash_table_replace(t->samples, g_strdup(job->content_hash), s);
         g_queue_push_tail(&t->twins, twin_new(t, job));
+        job->group = MAX(job->group, 1) + 1; /* the twin goes out right after it, with it */
     }
     return job;
 }
@@ -304,6 +306,50 @@ void jv_trust_record(const struct jv_trust *t, json_t *rec, const struct jv_comp
         jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD, jv_competition_award_for(c, total));
 }
 
+/* The Stage 2 mark of a record under this run's calibration; false without a raw total. */
+static bool stage2_mark(const struct jv_trust *t, const json_t *rec, int *mark)
+{
+    double raw;
+    if (!jv_record_num(rec, JV_REC_CRITIQUE_TOTAL_RAW, &raw))
+        return false;
+    const char *category = jv_record_str(rec, JV_REC_COMPETITION_CATEGORY);
+    *mark = t->calibration ? jv_calibration_total(t->calibration, category, raw) : (int)lround(raw);
+    return true;
+}
+
+size_t jv_trust_recalibrate(struct jv_trust *t, json_t *records, const struct jv_competition *c)
+{
+    size_t changed = 0, i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        int mark;
+        double now, initial;
+        if (!stage2_mark(t, rec, &mark))
+            continue;
+        bool played = jv_record_num(rec, JV_REC_PAIRWISE_SCORE_INITIAL, &initial);
+        double stage2 =
+            played ? initial : (jv_record_num(rec, JV_REC_CRITIQUE_TOTAL, &now) ? now : NAN);
+        if (stage2 == mark)
+            continue;
+        jv_record_set_int(rec, JV_REC_CRITIQUE_TOTAL, mark);
+        if (played)
+            jv_record_set_int(rec, JV_REC_PAIRWISE_SCORE_INITIAL, mark);
+        if (c)
+            jv_record_set_str(rec, JV_REC_CRITIQUE_AWARD, jv_competition_award_for(c, mark));
+        changed++;
+    }
+    if (changed) {
+        t->recalibrated += changed;
+        jv_info("%zu record(s) of an earlier run were marked with another calibration: their "
+                "totals are now %s",
+                changed,
+                t->calibration ? "this run's calibration of their raw totals"
+                               : "their raw totals (this run has no calibration)");
+    }
+    return changed;
+}
+
 static json_t *anchors_json(const struct jv_trust *t, int *warnings);
 
 void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest)
@@ -331,10 +377,11 @@ void jv_trust_to_manifest(const struct jv_trust *t, json_t *manifest)
         /* the curve too, so that the page can draw it without reading the file */
         json_t *file = jv_calibration_to_json(t->calibration);
         json_object_set_new(manifest, "calibration",
-                            json_pack("{s:s, s:s?, s:O, s:O}", "path", t->calibration->origin,
+                            json_pack("{s:s, s:s?, s:O, s:O, s:I}", "path", t->calibration->origin,
                                       "sha256", t->calibration->sha256, "overall",
                                       json_object_get(file, "overall"), "per_category",
-                                      json_object_get(file, "per_category")));
+                                      json_object_get(file, "per_category"), "recalibrated",
+                                      (json_int_t)t->recalibrated));
         json_decref(file);
     }
 }

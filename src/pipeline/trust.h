@@ -45,6 +45,7 @@ struct jv_trust {
     struct jv_critique_panel *panel;    /* NULL for one judge */
     char *panel_sha256;                 /* the panel's identity (jv_trust_prompt_sha256) */
     struct jv_calibration *calibration; /* NULL without --calibration */
+    size_t recalibrated;                /* earlier runs' records given this run's calibration */
     GArray *anchors;                    /* struct jv_trust_anchor; NULL: none */
     size_t first_anchor;                /* the index of the first anchor's job */
     /* consistency: a sample of photos whose (first judge's) request is asked twice */
@@ -104,6 +105,21 @@ void jv_trust_cancel_queued(struct jv_trust *t, struct jv_critique_engine *e);
  * calibrated critique_total_raw and the award follows it (c's bands).
  */
 void jv_trust_record(const struct jv_trust *t, json_t *rec, const struct jv_competition *c);
+
+/*
+ * A rerun's records of earlier runs (resumed, not judged again) were
+ * calibrated with whatever that run had: every record's critique_total is
+ * recomputed here from its critique_total_raw with this run's calibration,
+ * or none (then it is the raw total), and the award follows (c's bands).
+ * A record whose Stage 2 mark changes also gets it as its
+ * pairwise_score_initial when an earlier playoff left one (its adjusted
+ * total was made over other marks; this run's playoff adjusts again).
+ * Records without critique_total_raw are left alone; those whose mark is
+ * already right too (so a playoff's adjustment over the same marks stands).
+ * Returns how many changed (counted for the manifest's calibration
+ * "recalibrated"; said on the terminal).
+ */
+size_t jv_trust_recalibrate(struct jv_trust *t, json_t *records, const struct jv_competition *c);
 
 /*
  * Sets the manifest's "panel", "calibration" and "anchors" ([{path, band,

@@ -478,6 +478,64 @@ static void test_cancel(void **state)
     sim_stop(&s);
 }
 
+/*
+ * Groups (engine.h): with a limit of 4, a group of 3 goes out whole; the
+ * next group's head is pulled into the one free slot but held (a group
+ * needs 3), and a cancel reports it cancelled; the jobs behind it were
+ * never pulled.
+ */
+static void test_group_held_and_cancelled(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
+    struct sim_child s;
+    sim_start_scaled(&s, extra);
+    struct engine_config o;
+    options(&o, 4, false);
+    GError *err = NULL;
+    struct jv_prompt *p = jv_prompt_load(o.critique.prompt_profile, NULL, &err);
+    const char *urls[] = {s.api, NULL};
+    struct jv_http_pool *pool = jv_http_pool_new(urls);
+    struct jv_http_sched *sched = jv_http_sched_new(8);
+    struct jv_critique_engine *e = jv_critique_engine_new(&o.vlm, &o.critique, p, sched, pool);
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.n = 6;
+    for (size_t i = 0; i < r.n; i++) {
+        r.jobs[i].image_path = images[i];
+        r.jobs[i].group = i % 3 == 0 ? 3 : 1;
+        r.jobs[i].done = on_job_done;
+        r.jobs[i].user = &r;
+    }
+    jv_critique_engine_set_feeder(e, next_job, &r);
+    jv_critique_engine_kick(e);
+    jv_http_sched_run(sched, 50);
+    jv_critique_engine_kick(e);
+    assert_int_equal(jv_critique_engine_in_flight(e), 3); /* the first group, whole */
+    assert_int_equal(r.next, 4);                          /* the second's head, held */
+    assert_int_equal(jv_critique_engine_pending(e), 4);
+    jv_critique_engine_cancel_queued(e);
+    jv_http_sched_cancel_all(sched);
+    while (r.done < 4)
+        jv_http_sched_run(sched, 200);
+    jv_http_sched_run(sched, 50);
+    assert_int_equal(r.next, 4);
+    assert_int_equal(jv_critique_engine_pending(e), 0);
+    for (size_t i = 0; i < 4; i++)
+        assert_true(r.fields[i]->cancelled);
+    json_t *stats = jv_critique_engine_stats(e);
+    assert_int_equal(stat_int(stats, "requests"), 3);
+    assert_int_equal(stat_int(stats, "cancelled"), 4);
+    json_decref(stats);
+    run_release(&r, r.n);
+    jv_critique_engine_free(e);
+    jv_http_sched_free(sched);
+    jv_http_pool_free(pool);
+    jv_prompt_free(p);
+    config_release(&o);
+    sim_stop(&s);
+}
+
 /* Sorted by start: does request i+1 start before request i finishes? */
 static int overlaps(struct run *r, size_t n)
 {
@@ -589,7 +647,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_all_ok),          cmocka_unit_test(test_fault_prose),
         cmocka_unit_test(test_fault_malformed), cmocka_unit_test(test_fault_truncate),
         cmocka_unit_test(test_retry_recovers),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_cancel),          cmocka_unit_test(test_pipelining),
+        cmocka_unit_test(test_cancel),          cmocka_unit_test(test_group_held_and_cancelled),
+        cmocka_unit_test(test_pipelining),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     vips_shutdown();

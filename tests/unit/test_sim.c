@@ -98,13 +98,45 @@ static void test_batch(void **state)
     jv_sim_engine_free(e);
 }
 
+/* --category-bias: the model's offset by category, parsed, looked up without case, seeded. */
+static void test_category_bias(void **state)
+{
+    (void)state;
+    const char *h = "0123456789abcdef0123456789abcdef";
+    struct jv_sim_reply_opts o = {.seed = 5, .score_noise = 1.0};
+    GError *err = NULL;
+    assert_int_equal(jv_sim_category_bias_parse(&o, " Mono=-3, Nature = +1.5 ,Open=0", &err), 0);
+    assert_true(jv_sim_category_bias(&o, "mono") == -3.0);
+    assert_true(jv_sim_category_bias(&o, "MONO") == -3.0);
+    assert_true(jv_sim_category_bias(&o, "Nature") == 1.5);
+    assert_true(jv_sim_category_bias(&o, "Colour") == 0.0);
+    assert_true(jv_sim_category_bias(&o, NULL) == 0.0);
+    /* the score moves by the offset (away from the ends of the scale) */
+    int base = jv_sim_critique_score(&o, h, 0.5, NULL, "k");
+    assert_int_equal(jv_sim_critique_score(&o, h, 0.5, "Mono", "k"), base - 3);
+    assert_int_equal(jv_sim_critique_score(&o, h, 0.5, "Colour", "k"), base);
+    /* a seeded SD for the others: the same name the same offset, names differ */
+    o.category_bias_sd = 2.0;
+    double a = jv_sim_category_bias(&o, "Colour"), b = jv_sim_category_bias(&o, "colour");
+    assert_true(a == b && a != 0.0);
+    assert_true(jv_sim_category_bias(&o, "Travel") != a);
+    assert_true(jv_sim_category_bias(&o, "Mono") == -3.0);
+    const char *bad[] = {"Mono", "=2", "Mono=", "Mono=x", "Mono=2x", "Mono=21", "A=1,,B=2"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        assert_int_equal(jv_sim_category_bias_parse(&o, bad[i], &err), -1);
+        assert_non_null(strstr(err->message, "--category-bias: item"));
+        g_clear_error(&err);
+    }
+    g_hash_table_destroy(o.category_bias);
+}
+
 static void test_replies(void **state)
 {
     (void)state;
     struct jv_sim_reply_opts o = {.seed = 0, .score_noise = 0, .pairwise_noise = 0.1};
     const char *h = "0123456789abcdef0123456789abcdef";
     int score = -1;
-    char *c = jv_sim_critique(&o, h, 1.0, "A Title", NULL, &score);
+    char *c = jv_sim_critique(&o, h, 1.0, "A Title", NULL, NULL, &score);
     assert_int_equal(score, 20);
     json_t *j = json_loads(c, 0, NULL);
     assert_non_null(j);
@@ -125,11 +157,11 @@ static void test_replies(void **state)
     g_string_free(back, TRUE);
     g_ptr_array_unref(pieces);
     json_decref(j);
-    char *c2 = jv_sim_critique(&o, h, 1.0, "A Title", NULL, NULL);
+    char *c2 = jv_sim_critique(&o, h, 1.0, "A Title", NULL, NULL, NULL);
     assert_string_equal(c, c2);
     g_free(c);
     g_free(c2);
-    c = jv_sim_critique(&o, h, 0.0, NULL, NULL, &score);
+    c = jv_sim_critique(&o, h, 0.0, NULL, NULL, NULL, &score);
     assert_int_equal(score, 8);
     g_free(c);
 
@@ -140,14 +172,16 @@ static void test_replies(void **state)
         char k1[32], k2[32];
         g_snprintf(k1, sizeof k1, "%d:a", i);
         g_snprintf(k2, sizeof k2, "%d:b", i);
-        differ += jv_sim_critique_score(&n, h, 0.5, k1) != jv_sim_critique_score(&n, h, 0.5, k2);
-        same += jv_sim_critique_score(&n, h, 0.5, k1) == jv_sim_critique_score(&n, h, 0.5, k1);
+        differ += jv_sim_critique_score(&n, h, 0.5, NULL, k1) !=
+                  jv_sim_critique_score(&n, h, 0.5, NULL, k2);
+        same += jv_sim_critique_score(&n, h, 0.5, NULL, k1) ==
+                jv_sim_critique_score(&n, h, 0.5, NULL, k1);
     }
     assert_int_equal(same, 20);
     assert_true(differ >= 8);
     n.sample_share = 0;
-    assert_int_equal(jv_sim_critique_score(&n, h, 0.5, "1:a"),
-                     jv_sim_critique_score(&n, h, 0.5, "2:b"));
+    assert_int_equal(jv_sim_critique_score(&n, h, 0.5, NULL, "1:a"),
+                     jv_sim_critique_score(&n, h, 0.5, NULL, "2:b"));
     /* the human marks: a scale of their own, awards from the marks */
     assert_int_equal(jv_sim_human_score(0, h, 1.0, 0), 20);
     assert_int_equal(jv_sim_human_score(0, h, 0.0, 0), 4);
@@ -187,10 +221,9 @@ static void test_replies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_tokens),
-        cmocka_unit_test(test_prefix_cache),
-        cmocka_unit_test(test_batch),
-        cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_image_tokens),  cmocka_unit_test(test_prefix_cache),
+        cmocka_unit_test(test_batch),         cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_category_bias),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
