@@ -9,6 +9,8 @@ struct jv_eig {
     size_t n;
     int budget, asked, per_round;
     bool podium, podium_on;
+    int podium_from;  /* requests asked when the podium weighting began (-1: not yet) */
+    int podium_picks; /* picks that took the podium weight */
     uint64_t seed;
     struct jv_rng rng; /* the category's generator: coins and tie permutations */
     guint8 *used;      /* n*n: ordered pair asked (shown a first) */
@@ -33,6 +35,7 @@ struct jv_eig *jv_eig_new(size_t n, const double *scores, int budget, int per_ro
     e->budget = budget;
     e->per_round = per_round > 0 ? per_round : JV_EIG_PER_ROUND;
     e->podium = podium;
+    e->podium_from = -1;
     e->seed = seed;
     jv_rng_seed(&e->rng, seed);
     e->used = g_new0(guint8, n ? n * n : 1);
@@ -62,6 +65,20 @@ int jv_eig_asked(const struct jv_eig *e)
 bool jv_eig_podium_on(const struct jv_eig *e)
 {
     return e->podium_on;
+}
+
+int jv_eig_podium_picks(const struct jv_eig *e)
+{
+    return e->podium_picks;
+}
+
+bool jv_eig_podium_pick(size_t n, int j)
+{
+    const size_t s = JV_EIG_PODIUM_SHARE_N;
+    if (n <= s)
+        return true;
+    size_t jj = (size_t)MAX(j, 0);
+    return s * (jj + 1) / n > s * jj / n;
 }
 
 static double binary_entropy(double p)
@@ -132,15 +149,18 @@ static void podium_weights(struct jv_eig *e, int round, struct cand *c, size_t n
     g_free(both);
 }
 
-/* The best candidate left: the highest score, near ties by the seeded rank. */
-static size_t best_cand(const struct cand *c, size_t nc)
+/*
+ * The best candidate left: the highest score (BALD times the podium weight
+ * when `weighted`, BALD alone otherwise), near ties by the seeded rank.
+ */
+static size_t best_cand(const struct cand *c, size_t nc, bool weighted)
 {
     size_t best = SIZE_MAX;
     double top = -INFINITY;
     for (size_t k = 0; k < nc; k++) {
         if (c[k].gone)
             continue;
-        double s = jv_eig_bald(c[k].m, c[k].v) * c[k].weight;
+        double s = jv_eig_bald(c[k].m, c[k].v) * (weighted ? c[k].weight : 1.0);
         if (best == SIZE_MAX || s > top)
             top = s, best = k;
     }
@@ -150,7 +170,7 @@ static size_t best_cand(const struct cand *c, size_t nc)
     for (size_t k = 0; k < nc; k++) {
         if (c[k].gone)
             continue;
-        double s = jv_eig_bald(c[k].m, c[k].v) * c[k].weight;
+        double s = jv_eig_bald(c[k].m, c[k].v) * (weighted ? c[k].weight : 1.0);
         if (s >= top - tol && c[k].tie < c[best].tie)
             best = k;
     }
@@ -231,14 +251,18 @@ size_t jv_eig_next_round(struct jv_eig *e, int round, const struct jv_post_obs *
     if (e->podium && 2 * (long)e->asked >= (long)e->budget) {
         podium_weights(e, round, c, nc);
         e->podium_on = true;
+        if (e->podium_from < 0)
+            e->podium_from = e->asked;
     }
     size_t n = e->n;
     while (out->len < k) {
-        size_t best = best_cand(c, nc);
+        bool weighted = e->podium_on && jv_eig_podium_pick(n, e->asked - e->podium_from);
+        size_t best = best_cand(c, nc, weighted);
         if (best == SIZE_MAX)
             break;
         struct jv_pair pr = {c[best].a, c[best].b};
         g_array_append_val(out, pr);
+        e->podium_picks += weighted;
         e->used[(size_t)pr.a * n + pr.b] = 1;
         e->asked++;
         pick_update(e, c, nc, best);

@@ -10,7 +10,10 @@
  * the podium weight once half the budget is spent (lambda + the posterior
  * probability that the pair holds a top-JV_EIG_PODIUM_TOP entry (1: the
  * entry placed first; bench/playoff_quality), from JV_EIG_PODIUM_DRAWS
- * draws seeded by the round); then k = min(per_round, budget - asked)
+ * draws seeded by the round) for a share min(1, JV_EIG_PODIUM_SHARE_N / n)
+ * of the picks from then on (jv_eig_podium_pick), BALD alone for the
+ * others, so that a large cohort keeps most of its comparisons for the
+ * whole order; then k = min(per_round, budget - asked)
  * greedy picks, each the best score (near ties, within 1e-9 relative, by a
  * seeded permutation), each followed by the rank-one update of the
  * covariance that its answer will bring (the means kept), the pair dropped
@@ -29,7 +32,9 @@
 #define JV_EIG_PODIUM_DRAWS  256
 #define JV_EIG_PODIUM_LAMBDA 0.1
 #define JV_EIG_PODIUM_TOP    1
-#define JV_EIG_TIE_REL       1e-9
+/* the podium weights a share min(1, JV_EIG_PODIUM_SHARE_N / n) of the picks */
+#define JV_EIG_PODIUM_SHARE_N 8
+#define JV_EIG_TIE_REL        1e-9
 
 struct jv_eig;
 
@@ -55,6 +60,17 @@ size_t jv_eig_next_round(struct jv_eig *e, int round, const struct jv_post_obs *
 int jv_eig_asked(const struct jv_eig *e);
 /* Whether round `round` (the last one picked) was weighted by the podium. */
 bool jv_eig_podium_on(const struct jv_eig *e);
+/* Picks so far that took the podium weight. */
+int jv_eig_podium_picks(const struct jv_eig *e);
+
+/*
+ * Whether pick j (0 = the first once the podium weighting began) of a cohort
+ * of n takes the podium weight: always for n <= JV_EIG_PODIUM_SHARE_N, else
+ * when floor(S (j + 1) / n) > floor(S j / n), S = JV_EIG_PODIUM_SHARE_N (a
+ * share S/n of the picks, spread evenly: every 2nd at n = 16, every 5th at
+ * n = 40), in integers so that it never depends on rounding.
+ */
+bool jv_eig_podium_pick(size_t n, int j);
 
 /*
  * BALD score (bits) of a pair whose strength difference has posterior mean m

@@ -303,6 +303,82 @@ static void test_podium_switch(void **state)
     jv_eig_free(off);
 }
 
+/* Which picks take the podium weight: all up to 8 entries, a share 8/n spread evenly above. */
+static void test_podium_pick_share(void **state)
+{
+    (void)state;
+    for (int j = 0; j < 64; j++) {
+        assert_true(jv_eig_podium_pick(2, j));
+        assert_true(jv_eig_podium_pick(8, j));
+        assert_true(jv_eig_podium_pick(16, j) == (j % 2 == 1)); /* every 2nd */
+        assert_true(jv_eig_podium_pick(40, j) == (j % 5 == 4)); /* every 5th */
+    }
+    int count = 0;
+    for (int j = 0; j < 1000; j++)
+        count += jv_eig_podium_pick(125, j);
+    assert_int_equal(count, 64); /* 1000 * 8 / 125 */
+}
+
+/*
+ * Plays an eig schedule of n entries (verdicts: the lower index wins) to the
+ * end, with or without the podium; the pairs in pick order into `pairs`.
+ * Returns the picks that took the podium weight.
+ */
+static int play_podium(size_t n, int budget, bool podium, GArray *pairs)
+{
+    double *scores = g_new(double, n);
+    for (size_t i = 0; i < n; i++)
+        scores[i] = 17 + (double)((i * 5) % 4);
+    struct jv_eig *e = jv_eig_new(n, scores, budget, 8, podium, 11);
+    GArray *round_pairs = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
+    GArray *obs = g_array_new(FALSE, FALSE, sizeof(struct jv_post_obs));
+    g_array_set_size(pairs, 0);
+    for (int round = 0; jv_eig_next_round(e, round, (void *)obs->data, obs->len, round_pairs);
+         round++)
+        for (guint k = 0; k < round_pairs->len; k++) {
+            struct jv_pair p = g_array_index(round_pairs, struct jv_pair, k);
+            struct jv_post_obs o = {p.a, p.b, p.a < p.b};
+            g_array_append_val(obs, o);
+            g_array_append_val(pairs, p);
+        }
+    int picks = jv_eig_podium_picks(e);
+    assert_int_equal(jv_eig_asked(e), budget);
+    g_array_free(round_pairs, TRUE);
+    g_array_free(obs, TRUE);
+    jv_eig_free(e);
+    g_free(scores);
+    return picks;
+}
+
+/*
+ * After half the budget only a share of the picks takes the podium weight:
+ * at n = 40 (budget 120, from request 64) the first four picks of the first
+ * podium round are BALD's alone (the schedule without the podium picks the
+ * same), 11 of the 56 picks are weighted; every pick at n = 8.
+ */
+static void test_podium_share(void **state)
+{
+    (void)state;
+    GArray *with = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
+    GArray *without = g_array_new(FALSE, FALSE, sizeof(struct jv_pair));
+    assert_int_equal(play_podium(40, 120, true, with), 11);
+    assert_int_equal(play_podium(40, 120, false, without), 0);
+    bool differ = false;
+    for (guint k = 0; k < 120; k++) {
+        struct jv_pair a = g_array_index(with, struct jv_pair, k);
+        struct jv_pair b = g_array_index(without, struct jv_pair, k);
+        bool same = a.a == b.a && a.b == b.b;
+        if (k < 68)
+            assert_true(same); /* before the podium, and its first four BALD picks */
+        differ = differ || !same;
+    }
+    assert_true(differ); /* the weighted picks do change the schedule */
+    assert_int_equal(play_podium(16, 32, true, with), 8);
+    assert_int_equal(play_podium(8, 28, true, with), 12);
+    g_array_free(with, TRUE);
+    g_array_free(without, TRUE);
+}
+
 static void test_tie_classes(void **state)
 {
     (void)state;
@@ -353,6 +429,8 @@ int main(void)
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_eig_rules_and_determinism),
         cmocka_unit_test(test_podium_switch),
+        cmocka_unit_test(test_podium_pick_share),
+        cmocka_unit_test(test_podium_share),
         cmocka_unit_test(test_tie_classes),
         cmocka_unit_test(test_final_order_ties),
     };
