@@ -24,7 +24,7 @@ PY=/usr/bin/python3
 [ -x "$JV" ] && [ -x "$SIM" ] || { echo "build first: ninja -C build" >&2; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/jv-neural-round.XXXXXX")
 SIM_PID=
-trap '[ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -70,14 +70,17 @@ echo "== B: --stage full with NIMA (both) and MUSIQ computed here"
 round B --nima-weights "$W/models" --musiq-weights "$W/models/spaq_ckpt.npz"
 
 "$PY" - "$W" "$WORKERS" <<'PY'
-import glob, json, sys
+import json, sys
 w, workers = sys.argv[1], int(sys.argv[2])
 def load(name):
-    man = json.load(open(glob.glob(f"{w}/{name}/*manifest*.json")[0]))
+    man = json.load(open(f"{w}/{name}/r.metadata.json"))
     recs = [json.loads(l) for l in open(f"{w}/{name}/r.jsonl")]
     s1 = sum(r.get("stage1_duration_seconds") or 0 for r in recs)
     s2 = sum(r.get("stage2_duration_seconds") or 0 for r in recs)
-    have = sum(1 for r in recs if r.get("musiq_mos") is not None and r.get("nima_aesthetic_mean") is not None)
+    met = lambda r: (r.get("technical_signals") or {}).get("metrics") or {}
+    have = sum(1 for r in recs if met(r).get("musiq_mos") is not None
+               and met(r).get("nima_aesthetic_mean") is not None
+               and met(r).get("nima_technical_mean") is not None)
     return man["wall_seconds"], s1, s2, len(recs), have
 a, b = load("A"), load("B")
 print(f"A (no neural):   {a[0]:7.1f} s wall, Stage 1 {a[1]:7.1f} s summed over {a[3]} photos, "

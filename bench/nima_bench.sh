@@ -57,6 +57,10 @@ PY
     done
 done
 sed -n 's/^jv_nima_dump: .*kernel \([a-z0-9]*\).*/GEMM kernel: \1/p' "$W/c.err"
+# The ceiling: MobileNet v1 is 1.14 GFLOP per model per photo; no fp32 code beats it / peak.
+if [ -x "${FMA_PEAK:-build/bench/fma_peak}" ]; then
+    "${FMA_PEAK:-build/bench/fma_peak}" | awk '{ print; printf "(so at least %.1f ms per model per photo on one core)\n", 1.138e3 / $(NF-1) }'
+fi
 echo "(C ms: Pillow-exact resize + MobileNet forward; torch ms: the forward alone; +decode/+load: the"
 echo " JPEG decoded to RGB by libvips, and for torch Keras' load_img path: Pillow open, resize, scale;"
 echo " cpu: the calling thread's CPU time with 1 thread, which a loaded machine does not inflate;"
