@@ -16,6 +16,7 @@
 #                                   FIXED="1 2 4 8 16 32 64" MODE=vllm BUILD=build)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SRC=$PWD
 SCALE=${SCALE:-0.1}
 REPEATS=${REPEATS:-3}
@@ -47,19 +48,7 @@ photos_for() { # C -> N(C)
 max_n=$MIN_N
 for c in $CAPS; do [ "$(photos_for "$c")" -gt "$max_n" ] && max_n=$(photos_for "$c"); done
 echo "== making $max_n distinct 1600x1200 photos"
-mkdir -p "$W/base" "$W/all"
-for f in /usr/share/backgrounds/mate/nature/*.jpg; do
-    vips thumbnail "$f" "$W/base/$(basename "$f" .jpg).v" 1700 --height 1300 --crop centre
-done
-set -- "$W"/base/*.v
-nb=$#
-i=0
-while [ $i -lt "$max_n" ]; do
-    k=$((i / nb * 3))
-    eval "b=\${$((i % nb + 1))}"
-    vips crop "$b" "$W/all/p$(printf %04d $i).jpg[Q=90]" $k $k 1600 1200
-    i=$((i + 1))
-done
+make_photos "$W" "$W/all" "$max_n"
 for c in $CAPS; do
     n=$(photos_for "$c")
     mkdir -p "$W/photos$c"

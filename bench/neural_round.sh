@@ -13,6 +13,7 @@
 # Usage: bench/neural_round.sh     (env: N=107, CONCURRENCY=8, SCALE=1, WORKERS=2)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-107}
 CONCURRENCY=${CONCURRENCY:-8}
 SCALE=${SCALE:-1}
@@ -29,19 +30,8 @@ trap '[ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== making $N distinct 1600x1200 photos and random-weight model files"
-mkdir -p "$W/base" "$W/photos" "$W/models" "$W/empty"
-for f in /usr/share/backgrounds/mate/nature/*.jpg; do
-    vips thumbnail "$f" "$W/base/$(basename "$f" .jpg).v" 1700 --height 1300 --crop centre
-done
-set -- "$W"/base/*.v
-nb=$#
-i=0
-while [ $i -lt "$N" ]; do
-    k=$((i / nb * 3))
-    eval "b=\${$((i % nb + 1))}"
-    vips crop "$b" "$W/photos/p$(printf %04d $i).jpg[Q=90]" $k $k 1600 1200
-    i=$((i + 1))
-done
+mkdir -p "$W/models" "$W/empty"
+make_photos "$W" "$W/photos" "$N"
 "$PY" tests/parity/nima_reference.py weights "$W/models/weights_mobilenet_aesthetic_0.07.hdf5" \
     --layout weights --head dense_1 --seed 1
 "$PY" tests/parity/nima_reference.py weights "$W/models/weights_mobilenet_technical_0.11.hdf5" \

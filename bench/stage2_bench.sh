@@ -10,6 +10,7 @@
 # Usage: bench/stage2_bench.sh     (env: N, SCALE, BIG=2000)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${N:-100}
 SCALE=${SCALE:-0.1}
 BIG=${BIG:-2000}
@@ -20,20 +21,7 @@ SIM_PID=
 trap '[ -n "$SIM_PID" ] && kill $SIM_PID 2>/dev/null; rm -rf "$W"' EXIT
 
 echo "== making $N distinct 1600x1200 photos"
-mkdir -p "$W/base" "$W/photos"
-for f in /usr/share/backgrounds/mate/nature/*.jpg; do
-    vips thumbnail "$f" "$W/base/$(basename "$f" .jpg).v" 1700 --height 1300 --crop centre 2>/dev/null ||
-        vips thumbnail "$f" "$W/base/$(basename "$f" .jpg).v" 1700 --height 1300 --crop centre
-done
-set -- "$W"/base/*.v
-nb=$#
-i=0
-while [ $i -lt "$N" ]; do
-    k=$((i / nb * 3))
-    eval "b=\${$((i % nb + 1))}"
-    vips crop "$b" "$W/photos/p$(printf %04d $i).jpg[Q=90]" $k $k 1600 1200
-    i=$((i + 1))
-done
+make_photos "$W" "$W/photos" "$N"
 
 start_sim() {
     "$SIM" --port 0 --time-scale "$1" >"$W/sim.url" 2>"$W/sim.log" &
