@@ -12,7 +12,10 @@
  * Cohorts: a field of entries with quality q ~ U(0, 1) and Stage 2 score
  * round(8 + 12 q + N(0, 1)) clamped to 0..20 is drawn until n entries have a
  * score >= 17 (the playoff's threshold); the whole field goes to the driver,
- * which keeps the eligible n.
+ * which keeps the eligible n. With --cohorts note, the cohorts of the design
+ * note's study and of the benchmark before issue 14 instead: n entries with
+ * q ~ U(0.62, 1) and the score clamped into 17..20, to compare with the
+ * note's figures (the issue's targets came from them).
  *
  * Verdicts: P(A wins) = clamp(sigmoid((qA - qB) / noise) + bias, 0, 1), the
  * same verdict every time an ordered pair is asked within a seed (as from the
@@ -42,6 +45,10 @@
  *     fit (posterior with the side term, jv_rank_final). At n = 8 the budget
  *     (28) is the round robin's; the random row draws 28 of the 56 ordered
  *     pairs, so it is not a round robin;
+ *   - eig, every ordered pair (n <= 16, --all-max-n): the eig schedule with a budget of
+ *     n(n - 1), so every ordered pair is asked once and the fit sees all
+ *     that the judge can say (its verdict repeats for an ordered pair): the
+ *     ceiling of the same final fit at any budget, ranked by it;
  *   - eig at 60 %: the eig schedule itself (jv_eig_new with a budget of
  *     floor(0.6 x today's comparisons on that seed), 8 a round, podium on)
  *     driven here through the same judge and ranked by the same final fit,
@@ -50,7 +57,8 @@
  *     n = 16.
  *
  * Usage: playoff_quality [--seeds N] [--sizes 8,16,40] [--noise X] [--biases 0,0.2]
- *                        [--sim BIN] [--concurrency N] [--json]
+ *                        [--cohorts eligible|note] [--all-max-n N] [--sim BIN]
+ *                        [--concurrency N] [--json]
  */
 #include "core/jv.h"
 
@@ -86,6 +94,7 @@ enum scheme {
     S_EIG_FLAT,
     S_RANDOM_BUDGET,
     S_EIG60,
+    S_EIG_ALL,
     S_COUNT
 };
 
@@ -99,6 +108,7 @@ static const char *const scheme_label[S_COUNT] = {
     [S_EIG_FLAT] = "eig, no podium",
     [S_RANDOM_BUDGET] = "random, eig's budget",
     [S_EIG60] = "eig, 60% of today's",
+    [S_EIG_ALL] = "eig, every ordered pair",
 };
 /* clang-format on */
 
@@ -124,6 +134,8 @@ struct cohort {
 struct bench {
     const char *dir;
     bool sim;
+    bool note_cohorts; /* --cohorts note */
+    size_t all_max_n;  /* the largest cohort of the every-ordered-pair row */
     double noise, bias;
     struct jv_http_sched *sched;
     struct jv_http_pool *pool;
@@ -226,8 +238,10 @@ static void cohort_draw(struct cohort *c, const struct bench *b, int seed, size_
     size_t k = 0;
     for (int field = 0; k < n; field++) {
         double q = jv_rng_unit(&r);
+        if (b->note_cohorts)
+            q = 0.62 + 0.38 * q;
         long s = lround(8 + 12 * q + normal(&r));
-        s = CLAMP(s, 0, 20);
+        s = b->note_cohorts ? CLAMP(s, THRESHOLD, 20) : CLAMP(s, 0, 20);
         char *path;
         if (s >= THRESHOLD) {
             path = entry_path(b, seed, n, k);
@@ -675,6 +689,9 @@ static void one_seed(struct bench *b, int seed, size_t n, struct outcome *const 
     random_budget(&c, j.judge, s, eig, &out[S_RANDOM_BUDGET][seed]);
     eig_budget(&c, j.judge, s * 0x2545f4914f6cdd1du + 7, (int)floor(0.6 * today),
                &out[S_EIG60][seed]);
+    if (n <= b->all_max_n)
+        eig_budget(&c, j.judge, s * 0x2545f4914f6cdd1du + 11, (int)(n * (n - 1)),
+                   &out[S_EIG_ALL][seed]);
     g_free(order);
     judge_release(&j, b);
     cohort_free(&c);
@@ -715,10 +732,11 @@ static void verdict_line(bool json, const char *what, size_t n, double bias, boo
  * The targets of issue 14 at bias 0 and 0.2 against today's scheme on the
  * same seeds: the new scheme's paired gain in tau and its P(true #1 first)
  * per size, and today's tau reached with at most 60 % of the comparisons.
- * `eig`, `eig60`: the rows of the new scheme at full and at 60 % of today's
- * budget (-1 = not built in).
+ * `eig`, `eig60`, `all`: the rows of the new scheme at full, at 60 % of
+ * today's budget and with every ordered pair asked (-1 = not built in); the
+ * last is quoted beside the P(true #1 first) target as the fit's ceiling.
  */
-static void print_targets(const GArray *rows, int eig, int eig60, int seeds, bool json)
+static void print_targets(const GArray *rows, int eig, int eig60, int all, int seeds, bool json)
 {
     static const size_t sizes[3] = {8, 16, 40};
     static const double d_tau[3] = {0.04, 0.09, 0.08}, p_first[3] = {0.55, 0.33, 0.20};
@@ -728,16 +746,23 @@ static void print_targets(const GArray *rows, int eig, int eig60, int seeds, boo
     for (int bi = 0; bi < 2; bi++)
         for (int k = 0; k < 3; k++) {
             const struct row *r = find_row(rows, sizes[k], biases[bi]);
-            char d[160] = "not measured";
+            char d[256] = "not measured";
             bool have = r && eig >= 0 && r->c[eig].runs > 0;
             if (have)
                 snprintf(d, sizeof(d), "dtau %+.3f ± %.3f (target >= +%.2f)", r->c[eig].d_tau.mean,
                          r->c[eig].d_tau.se, d_tau[k]);
+            if (!have)
+                snprintf(d, sizeof(d), "not measured");
             verdict_line(json, "dtau vs today", sizes[k], biases[bi], have,
                          have && r->c[eig].d_tau.mean >= d_tau[k], d);
-            if (have)
-                snprintf(d, sizeof(d), "P(true #1 first) %.3f ± %.3f (target >= %.2f)",
-                         r->c[eig].first.mean, r->c[eig].first.se, p_first[k]);
+            if (have) {
+                int w = snprintf(d, sizeof(d), "P(true #1 first) %.3f ± %.3f (target >= %.2f)",
+                                 r->c[eig].first.mean, r->c[eig].first.se, p_first[k]);
+                if (all >= 0 && r->c[all].runs > 0 && w > 0 && (size_t)w < sizeof(d))
+                    snprintf(d + w, sizeof(d) - (size_t)w,
+                             "; every ordered pair asked: %.3f ± %.3f with %.0f comparisons",
+                             r->c[all].first.mean, r->c[all].first.se, r->c[all].comparisons.mean);
+            }
             verdict_line(json, "P(true #1 first)", sizes[k], biases[bi], have,
                          have && r->c[eig].first.mean >= p_first[k], d);
             if (k == 0)
@@ -755,6 +780,8 @@ static void print_targets(const GArray *rows, int eig, int eig60, int seeds, boo
                 pass = e->tau.mean >= t->tau.mean &&
                        e->comparisons.mean <= 0.6 * t->comparisons.mean + 1e-9;
             }
+            if (!have)
+                snprintf(d, sizeof(d), "not measured");
             verdict_line(json, "today's tau at <= 60 % of the comparisons", sizes[k], biases[bi],
                          have, pass, d);
         }
@@ -880,16 +907,20 @@ static void sim_stop(struct bench *b, GSubprocess *sim, char *api)
 /* ---- main --------------------------------------------------------------- */
 
 struct args {
-    int seeds, concurrency;
+    int seeds, concurrency, all_max_n;
     double noise;
     const char *sizes, *biases, *sim_bin;
-    bool json;
+    bool json, note_cohorts;
 };
 
 static void parse_args(int argc, char **argv, struct args *a)
 {
-    *a = (struct args){
-        .seeds = 50, .concurrency = 8, .noise = 0.1, .sizes = "8,16,40", .biases = "0,0.2"};
+    *a = (struct args){.seeds = 50,
+                       .concurrency = 8,
+                       .all_max_n = 16,
+                       .noise = 0.1,
+                       .sizes = "8,16,40",
+                       .biases = "0,0.2"};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seeds") && i + 1 < argc)
             a->seeds = atoi(argv[++i]);
@@ -903,12 +934,18 @@ static void parse_args(int argc, char **argv, struct args *a)
             a->sim_bin = argv[++i];
         else if (!strcmp(argv[i], "--concurrency") && i + 1 < argc)
             a->concurrency = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--all-max-n") && i + 1 < argc)
+            a->all_max_n = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--json"))
             a->json = true;
+        else if (!strcmp(argv[i], "--cohorts") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "eligible") || !strcmp(argv[i + 1], "note")))
+            a->note_cohorts = !strcmp(argv[++i], "note");
         else {
             fprintf(stderr,
                     "usage: %s [--seeds N] [--sizes 8,16,40] [--noise X] [--biases 0,0.2] "
-                    "[--sim BIN] [--concurrency N] [--json]\n",
+                    "[--cohorts eligible|note] [--all-max-n N] [--sim BIN] [--concurrency N] "
+                    "[--json]\n",
                     argv[0]);
             exit(2);
         }
@@ -924,10 +961,17 @@ static void print_header(const struct args *a)
     printf("## %s\n\n", a->sim_bin
                             ? "Simulator (the real judge-vision-sim over HTTP, --time-scale 0)"
                             : "In-process (the model judge, the simulator's draw)");
-    printf("Cohorts through the eligibility rule (q ~ U(0,1), score round(8 + 12q + N(0,1)), "
-           "eligible at >= %d); pairwise noise %.2f; %d seeds, paired; d = scheme - today on "
-           "the same seed, ± one standard error.\n\n",
-           THRESHOLD, a->noise, a->seeds);
+    if (a->note_cohorts)
+        printf("Cohorts of the design note's study (--cohorts note: q ~ U(0.62,1), score "
+               "round(8 + 12q + N(0,1)) clamped into %d..20)",
+               THRESHOLD);
+    else
+        printf("Cohorts through the eligibility rule (q ~ U(0,1), score round(8 + 12q + N(0,1)), "
+               "eligible at >= %d)",
+               THRESHOLD);
+    printf("; pairwise noise %.2f; %d seeds, paired; d = scheme - today on the same seed, ± one "
+           "standard error.\n\n",
+           a->noise, a->seeds);
     printf("|   n | bias | scheme                   |   tau |   dtau vs today | P(#1) |"
            "  dP(#1) vs today | top-3 set | top-3 order | comparisons |\n");
     printf("|----:|-----:|--------------------------|------:|----------------:|------:|"
@@ -972,7 +1016,11 @@ int main(int argc, char **argv)
     char *dir = g_dir_make_tmp("jvquality-XXXXXX", &err);
     if (!dir)
         die("cannot make a folder", err);
-    struct bench b = {.dir = dir, .sim = a.sim_bin != NULL, .noise = a.noise};
+    struct bench b = {.dir = dir,
+                      .sim = a.sim_bin != NULL,
+                      .note_cohorts = a.note_cohorts,
+                      .all_max_n = (size_t)MAX(a.all_max_n, 0),
+                      .noise = a.noise};
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
     char *truth_path = make_files(&b, a.seeds, sizes, files);
     if (!a.json)
@@ -992,7 +1040,7 @@ int main(int argc, char **argv)
         if (sim)
             sim_stop(&b, sim, api);
     }
-    print_targets(rows, S_EIG, S_EIG60, a.seeds, a.json);
+    print_targets(rows, S_EIG, S_EIG60, S_EIG_ALL, a.seeds, a.json);
     if (first_mismatch)
         fprintf(stderr, "playoff_quality: %d runs ranked first another entry than the driver's\n",
                 first_mismatch);

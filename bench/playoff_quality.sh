@@ -8,17 +8,20 @@
 #
 # Usage: bench/playoff_quality.sh [SEEDS]
 #   JUDGE=model (default): the in-process model of the simulator's draw,
-#     400 seeds by default (about a minute on one core);
+#     400 seeds by default (about two minutes on one core);
 #   JUDGE=sim: the real judge-vision-sim over HTTP at --time-scale 0, 50 seeds
 #     by default (400 take about 20 minutes);
 #   JUDGE=both: the two, one table each.
-#   SIZES, BIASES, NOISE override the sweep; JSON=1 prints JSON lines;
+#   SIZES, BIASES, NOISE override the sweep; COHORTS=note the design note's
+#   cohorts (q ~ U(0.62, 1), scores clamped into 17..20); ALL_MAX_N the largest
+#   cohort of the every-ordered-pair row (16); JSON=1 prints JSON lines;
 #   JV_BUILD_DIR or BUILD_DIR the build.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${JV_BUILD_DIR:-${BUILD_DIR:-$here/build}}"
 ninja -C "$build" bench/playoff_quality sim/judge-vision-sim >/dev/null
-common=(--sizes "${SIZES:-8,16,40}" --biases "${BIASES:-0,0.2}" --noise "${NOISE:-0.1}")
+common=(--sizes "${SIZES:-8,16,40}" --biases "${BIASES:-0,0.2}" --noise "${NOISE:-0.1}"
+    --cohorts "${COHORTS:-eligible}" --all-max-n "${ALL_MAX_N:-16}")
 [ "${JSON:-0}" = 1 ] && common+=(--json)
 judge="${JUDGE:-model}"
 if [ "$judge" = model ] || [ "$judge" = both ]; then
