@@ -420,6 +420,43 @@ static void test_errors(void **state)
 }
 
 /*
+ * An engine against a simulator that holds every request (--stall), so a
+ * test can look at what is in flight and what is held, then cancel.
+ */
+struct stalled {
+    struct sim_child s;
+    struct engine_config o;
+    struct jv_prompt *p;
+    struct jv_http_pool *pool;
+    struct jv_http_sched *sched;
+    struct jv_critique_engine *e;
+};
+
+static void stalled_up(struct stalled *st, int concurrency, bool pipeline)
+{
+    const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
+    sim_start_scaled(&st->s, extra);
+    options(&st->o, concurrency, pipeline);
+    GError *err = NULL;
+    st->p = jv_prompt_load(st->o.critique.prompt_profile, NULL, &err);
+    assert_non_null(st->p);
+    const char *urls[] = {st->s.api, NULL};
+    st->pool = jv_http_pool_new(urls);
+    st->sched = jv_http_sched_new(8);
+    st->e = jv_critique_engine_new(&st->o.vlm, &st->o.critique, st->p, st->sched, st->pool);
+}
+
+static void stalled_down(struct stalled *st)
+{
+    jv_critique_engine_free(st->e);
+    jv_http_sched_free(st->sched);
+    jv_http_pool_free(st->pool);
+    jv_prompt_free(st->p);
+    config_release(&st->o);
+    sim_stop(&st->s);
+}
+
+/*
  * Interrupted: the request in flight is reported as cancelled, and the
  * engine pulls nothing more from its feeder (the jobs it never took stay
  * the caller's).
@@ -427,17 +464,10 @@ static void test_errors(void **state)
 static void test_cancel(void **state)
 {
     (void)state;
-    const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
-    struct sim_child s;
-    sim_start_scaled(&s, extra);
-    struct engine_config o;
-    options(&o, 1, true);
-    GError *err = NULL;
-    struct jv_prompt *p = jv_prompt_load(o.critique.prompt_profile, NULL, &err);
-    const char *urls[] = {s.api, NULL};
-    struct jv_http_pool *pool = jv_http_pool_new(urls);
-    struct jv_http_sched *sched = jv_http_sched_new(8);
-    struct jv_critique_engine *e = jv_critique_engine_new(&o.vlm, &o.critique, p, sched, pool);
+    struct stalled st;
+    stalled_up(&st, 1, true);
+    struct jv_critique_engine *e = st.e;
+    struct jv_http_sched *sched = st.sched;
     struct run r;
     memset(&r, 0, sizeof(r));
     r.n = 3;
@@ -470,12 +500,7 @@ static void test_cancel(void **state)
     assert_int_equal(stat_int(stats, "requests"), 1);
     json_decref(stats);
     run_release(&r, r.n);
-    jv_critique_engine_free(e);
-    jv_http_sched_free(sched);
-    jv_http_pool_free(pool);
-    jv_prompt_free(p);
-    config_release(&o);
-    sim_stop(&s);
+    stalled_down(&st);
 }
 
 /*
@@ -487,17 +512,10 @@ static void test_cancel(void **state)
 static void test_group_held_and_cancelled(void **state)
 {
     (void)state;
-    const char *extra[] = {"--stall", "1", "--stall-seconds", "1000", NULL};
-    struct sim_child s;
-    sim_start_scaled(&s, extra);
-    struct engine_config o;
-    options(&o, 4, false);
-    GError *err = NULL;
-    struct jv_prompt *p = jv_prompt_load(o.critique.prompt_profile, NULL, &err);
-    const char *urls[] = {s.api, NULL};
-    struct jv_http_pool *pool = jv_http_pool_new(urls);
-    struct jv_http_sched *sched = jv_http_sched_new(8);
-    struct jv_critique_engine *e = jv_critique_engine_new(&o.vlm, &o.critique, p, sched, pool);
+    struct stalled st;
+    stalled_up(&st, 4, false);
+    struct jv_critique_engine *e = st.e;
+    struct jv_http_sched *sched = st.sched;
     struct run r;
     memset(&r, 0, sizeof(r));
     r.n = 6;
@@ -528,12 +546,7 @@ static void test_group_held_and_cancelled(void **state)
     assert_int_equal(stat_int(stats, "cancelled"), 4);
     json_decref(stats);
     run_release(&r, r.n);
-    jv_critique_engine_free(e);
-    jv_http_sched_free(sched);
-    jv_http_pool_free(pool);
-    jv_prompt_free(p);
-    config_release(&o);
-    sim_stop(&s);
+    stalled_down(&st);
 }
 
 /* Sorted by start: does request i+1 start before request i finishes? */
